@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what a fresh machine of this kind lacks first.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+    echo "test.sh: the .NET SDK (dotnet) is required and is not on PATH" >&2
+    exit 1
+fi
+
+dotnet build Neurite.slnx -c Release -warnaserror --nologo -v quiet
+log=$(mktemp)
+set +e
+dotnet test Neurite.slnx -c Release --no-build --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain closing line that any CI reader understands.
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "tests: $passed passed, $failed failed"
+exit "$status"
