@@ -1,0 +1,152 @@
+using Neurite.Tensors;
+
+namespace Neurite.Autograd;
+
+/// <summary>Records ops into the autograd graph and walks it backwards.</summary>
+public static class Graph
+{
+    [ThreadStatic] private static int _noGradDepth;
+
+    /// <summary>Whether ops record their backward now (false inside a <see cref="NoGrad"/> scope).</summary>
+    public static bool IsGradEnabled => _noGradDepth == 0;
+
+    /// <summary>
+    /// A scope in which no op records a graph, for inference and parameter updates:
+    /// <c>using (Graph.NoGrad()) { … }</c>. The scope belongs to the current thread.
+    /// </summary>
+    public static NoGradScope NoGrad()
+    {
+        _noGradDepth++;
+        return new NoGradScope();
+    }
+
+    /// <summary>Ends a <see cref="NoGrad"/> scope.</summary>
+    public readonly struct NoGradScope : IDisposable
+    {
+        public void Dispose() => _noGradDepth--;
+    }
+
+    /// <summary>
+    /// Attaches <paramref name="backward"/> to <paramref name="output"/> when grad mode is on and an
+    /// input requires grad; returns <paramref name="output"/>. <paramref name="backward"/> gets the
+    /// gradient of the output and returns one gradient per input, shaped like that input, or null
+    /// for inputs that do not require grad.
+    /// </summary>
+    public static Tensor Record(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    {
+        if (IsGradEnabled && AnyRequiresGrad(inputs))
+        {
+            output.GradFn = new Node(name, inputs, backward);
+        }
+        return output;
+    }
+
+    private static bool AnyRequiresGrad(Tensor[] inputs)
+    {
+        foreach (var input in inputs)
+        {
+            if (input.RequiresGrad)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    internal static void Backward(Tensor root, Tensor? gradient)
+    {
+        if (!root.RequiresGrad)
+        {
+            throw new InvalidOperationException(
+                "Backward: the tensor does not require grad; no input that requires grad led to it.");
+        }
+        if (gradient is null)
+        {
+            if (root.Count != 1)
+            {
+                throw new InvalidOperationException(
+                    $"Backward: a gradient must be given for a non-scalar tensor of shape {Shapes.Format(root.Shape)}.");
+            }
+            gradient = root.OnesLike();
+        }
+        else if (!Shapes.SameShape(gradient.Shape, root.Shape))
+        {
+            throw new ArgumentException(
+                $"Backward: gradient shape {Shapes.Format(gradient.Shape)} does not match tensor shape {Shapes.Format(root.Shape)}.");
+        }
+
+        var order = TopologicalOrder(root);
+        var pending = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradient };
+        using var noGrad = NoGrad();
+        // Reverse topological order: every consumer of a tensor has run before the tensor itself,
+        // so its gradient is complete when we reach it.
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var tensor = order[i];
+            if (!pending.Remove(tensor, out var g))
+            {
+                continue;
+            }
+            g = tensor.RunHooks(g);
+            if (tensor.GradFn is null || tensor.RetainsGrad)
+            {
+                Accumulate(tensor, g);
+            }
+            if (tensor.GradFn is not { } node)
+            {
+                continue;
+            }
+            var inputGrads = node.BackwardFunction(g);
+            for (int k = 0; k < node.Inputs.Count; k++)
+            {
+                var input = node.Inputs[k];
+                var inputGrad = inputGrads[k];
+                if (inputGrad is null || !input.RequiresGrad)
+                {
+                    continue;
+                }
+                pending[input] = pending.TryGetValue(input, out var sum) ? Ops.Add(sum, inputGrad) : inputGrad;
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="g"/> into tensor.Grad; the first gradient is copied, since ops may share it.</summary>
+    private static void Accumulate(Tensor tensor, Tensor g)
+    {
+        if (tensor.Grad is null)
+        {
+            tensor.Grad = g.Clone();
+        }
+        else
+        {
+            Kernels.Elementwise.AddInPlace(tensor.Grad.Data, g.Data);
+        }
+    }
+
+    /// <summary>Tensors that lead to <paramref name="root"/>, each after all of its inputs (iterative DFS).</summary>
+    private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor Tensor, int NextInput)>();
+        stack.Push((root, 0));
+        visited.Add(root);
+        while (stack.Count > 0)
+        {
+            var (tensor, next) = stack.Pop();
+            var inputs = tensor.GradFn?.Inputs;
+            if (inputs is not null && next < inputs.Count)
+            {
+                stack.Push((tensor, next + 1));
+                var input = inputs[next];
+                if (input.RequiresGrad && visited.Add(input))
+                {
+                    stack.Push((input, 0));
+                }
+                continue;
+            }
+            order.Add(tensor);
+        }
+        return order;
+    }
+}

@@ -1,0 +1,409 @@
+using Neurite.Kernels;
+using Neurite.Tensors;
+
+namespace Neurite.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// The same elements under another shape; one size may be −1 and is inferred. The result shares
+    /// x's data (no copy). ∂x = g reshaped back.
+    /// </summary>
+    public static Tensor Reshape(Tensor x, ReadOnlySpan<int> shape)
+    {
+        var target = shape.ToArray();
+        int inferred = -1;
+        long known = 1;
+        for (int i = 0; i < target.Length; i++)
+        {
+            if (target[i] == -1 && inferred < 0)
+            {
+                inferred = i;
+            }
+            else if (target[i] < 0)
+            {
+                throw new ArgumentException($"Reshape: invalid shape {Shapes.Format(shape)} for input {Shapes.Format(x.Shape)} (one size at most may be -1, the others >= 0).");
+            }
+            else
+            {
+                known *= target[i];
+            }
+        }
+        if (inferred >= 0)
+        {
+            if (known == 0 || x.Count % known != 0)
+            {
+                throw new ArgumentException($"Reshape: cannot reshape {Shapes.Format(x.Shape)} ({x.Count} elements) to {Shapes.Format(shape)}.");
+            }
+            target[inferred] = (int)(x.Count / known);
+        }
+        else if (known != x.Count)
+        {
+            throw new ArgumentException($"Reshape: cannot reshape {Shapes.Format(x.Shape)} ({x.Count} elements) to {Shapes.Format(shape)}.");
+        }
+        if (Shapes.SameShape(target, x.Shape))
+        {
+            return x;
+        }
+        var y = x.View(target);
+        return Graph.Record(y, nameof(Reshape), [x], g => [Reshape(g, x.Shape)]);
+    }
+
+    /// <summary>Flattens axes <paramref name="startAxis"/> … <paramref name="endAxis"/> into one (as torch.flatten).</summary>
+    public static Tensor Flatten(Tensor x, int startAxis = 0, int endAxis = -1)
+    {
+        if (x.Rank == 0)
+        {
+            return Reshape(x, [1]);
+        }
+        int start = Shapes.NormalizeAxis(startAxis, x.Rank, nameof(Flatten));
+        int end = Shapes.NormalizeAxis(endAxis, x.Rank, nameof(Flatten));
+        if (start > end)
+        {
+            throw new ArgumentException($"Flatten: start axis {startAxis} comes after end axis {endAxis} for shape {Shapes.Format(x.Shape)}.");
+        }
+        var shape = new List<int>();
+        for (int axis = 0; axis < start; axis++)
+        {
+            shape.Add(x.Shape[axis]);
+        }
+        shape.Add(Product(x.ShapeArray, start, end + 1));
+        for (int axis = end + 1; axis < x.Rank; axis++)
+        {
+            shape.Add(x.Shape[axis]);
+        }
+        return Reshape(x, shape.ToArray());
+    }
+
+    /// <summary>Inserts an axis of size 1 at <paramref name="axis"/> (−1 appends).</summary>
+    public static Tensor Unsqueeze(Tensor x, int axis)
+    {
+        int a = Shapes.NormalizeAxis(axis, x.Rank + 1, nameof(Unsqueeze));
+        var shape = new List<int>(x.ShapeArray);
+        shape.Insert(a, 1);
+        return Reshape(x, shape.ToArray());
+    }
+
+    /// <summary>Removes <paramref name="axis"/>, which must have size 1.</summary>
+    public static Tensor Squeeze(Tensor x, int axis)
+    {
+        int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Squeeze));
+        if (x.Shape[a] != 1)
+        {
+            throw new ArgumentException($"Squeeze: axis {axis} of shape {Shapes.Format(x.Shape)} has size {x.Shape[a]}, not 1.");
+        }
+        var shape = new List<int>(x.ShapeArray);
+        shape.RemoveAt(a);
+        return Reshape(x, shape.ToArray());
+    }
+
+    /// <summary>
+    /// Reorders the axes: output axis i is input axis <paramref name="axes"/>[i] (as torch.permute).
+    /// The result is a copy. ∂x = g permuted by the inverse order.
+    /// </summary>
+    public static Tensor Permute(Tensor x, ReadOnlySpan<int> axes)
+    {
+        if (axes.Length != x.Rank)
+        {
+            throw new ArgumentException($"Permute: {axes.Length} axes given for a tensor of shape {Shapes.Format(x.Shape)}.");
+        }
+        var order = new int[axes.Length];
+        var inverse = new int[axes.Length];
+        var seen = new bool[axes.Length];
+        for (int i = 0; i < axes.Length; i++)
+        {
+            int a = Shapes.NormalizeAxis(axes[i], x.Rank, nameof(Permute));
+            if (seen[a])
+            {
+                throw new ArgumentException($"Permute: axis {a} appears twice in {Shapes.Format(axes)}.");
+            }
+            seen[a] = true;
+            order[i] = a;
+            inverse[a] = i;
+        }
+        var strides = Shapes.Strides(x.Shape);
+        var shape = new int[order.Length];
+        var readStrides = new int[order.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            shape[i] = x.Shape[order[i]];
+            readStrides[i] = strides[order[i]];
+        }
+        var y = Tensor.Empty(shape);
+        Strided.Copy(x.Data, readStrides, shape, y.Data);
+        return Graph.Record(y, nameof(Permute), [x], g => [Permute(g, inverse)]);
+    }
+
+    /// <summary>Swaps two axes (by default the last two: a matrix transpose). The result is a copy.</summary>
+    public static Tensor Transpose(Tensor x, int axis0 = -2, int axis1 = -1)
+    {
+        if (x.Rank < 2)
+        {
+            throw new ArgumentException($"Transpose: needs at least 2 axes; got shape {Shapes.Format(x.Shape)}.");
+        }
+        var order = Enumerable.Range(0, x.Rank).ToArray();
+        int a0 = Shapes.NormalizeAxis(axis0, x.Rank, nameof(Transpose));
+        int a1 = Shapes.NormalizeAxis(axis1, x.Rank, nameof(Transpose));
+        (order[a0], order[a1]) = (order[a1], order[a0]);
+        return Permute(x, order);
+    }
+
+    /// <summary>
+    /// Elements start, start + step, … before end along <paramref name="axis"/> (Python slicing;
+    /// negative start and end count from the end; step ≥ 1). ∂x = g placed back, zeros elsewhere.
+    /// </summary>
+    public static Tensor Slice(Tensor x, int axis, int start, int end, int step = 1)
+    {
+        int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Slice));
+        int size = x.Shape[a];
+        int from = start < 0 ? start + size : start;
+        int to = end < 0 ? end + size : end;
+        if (step < 1 || from < 0 || from > size || to < 0 || to > size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start),
+                $"Slice: [{start}:{end}:{step}] is out of range for axis {axis} of size {size} (shape {Shapes.Format(x.Shape)}).");
+        }
+        int length = Math.Max(0, (to - from + step - 1) / step);
+        var shape = x.Shape.ToArray();
+        shape[a] = length;
+        var strides = Shapes.Strides(x.Shape);
+        var readStrides = (int[])strides.Clone();
+        readStrides[a] *= step;
+        var y = Tensor.Empty(shape);
+        if (y.Count > 0)
+        {
+            Strided.Copy(x.Data[(from * strides[a])..], readStrides, shape, y.Data);
+        }
+        return Graph.Record(y, nameof(Slice), [x], g =>
+        {
+            var dx = x.ZerosLike();
+            SliceScatter(g, dx, a, from, step);
+            return [dx];
+        });
+    }
+
+    /// <summary>Adds g into the slice of <paramref name="destination"/> along axis at from, from + step, ….</summary>
+    private static void SliceScatter(Tensor g, Tensor destination, int axis, int from, int step)
+    {
+        int outer = Product(destination.ShapeArray, 0, axis);
+        int inner = Product(destination.ShapeArray, axis + 1, destination.Rank);
+        int size = destination.Shape[axis], length = g.Shape[axis];
+        var source = g.Data;
+        var target = destination.Data;
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                var row = source.Slice((o * length + i) * inner, inner);
+                var into = target.Slice((o * size + from + i * step) * inner, inner);
+                Elementwise.AddInPlace(into, row);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Joins tensors along an existing axis; all other sizes must match. ∂ of each input is its
+    /// slice of g.
+    /// </summary>
+    public static Tensor Concat(IReadOnlyList<Tensor> tensors, int axis = 0)
+    {
+        if (tensors.Count == 0)
+        {
+            throw new ArgumentException("Concat: needs at least one tensor.");
+        }
+        var first = tensors[0];
+        int a = Shapes.NormalizeAxis(axis, first.Rank, nameof(Concat));
+        int total = 0;
+        foreach (var t in tensors)
+        {
+            bool fits = t.Rank == first.Rank;
+            for (int d = 0; fits && d < t.Rank; d++)
+            {
+                fits = d == a || t.Shape[d] == first.Shape[d];
+            }
+            if (!fits)
+            {
+                throw new ArgumentException(
+                    $"Concat: shapes {Shapes.Format(first.Shape)} and {Shapes.Format(t.Shape)} differ outside axis {axis}.");
+            }
+            total += t.Shape[a];
+        }
+        var shape = first.Shape.ToArray();
+        shape[a] = total;
+        var y = Tensor.Empty(shape);
+        int outer = Product(shape, 0, a), inner = Product(shape, a + 1, shape.Length);
+        int offset = 0;
+        var offsets = new int[tensors.Count];
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var t = tensors[i];
+            int block = t.Shape[a] * inner;
+            for (int o = 0; o < outer; o++)
+            {
+                t.Data.Slice(o * block, block).CopyTo(y.Data.Slice((o * total + offset) * inner, block));
+            }
+            offsets[i] = offset;
+            offset += t.Shape[a];
+        }
+        var inputs = tensors.ToArray();
+        return Graph.Record(y, nameof(Concat), inputs, g =>
+        {
+            var grads = new Tensor?[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                if (inputs[i].RequiresGrad)
+                {
+                    grads[i] = Slice(g, a, offsets[i], offsets[i] + inputs[i].Shape[a]);
+                }
+            }
+            return grads;
+        });
+    }
+
+    /// <summary>Joins tensors of one shape along a new axis.</summary>
+    public static Tensor Stack(IReadOnlyList<Tensor> tensors, int axis = 0)
+    {
+        if (tensors.Count == 0)
+        {
+            throw new ArgumentException("Stack: needs at least one tensor.");
+        }
+        foreach (var t in tensors)
+        {
+            if (!Shapes.SameShape(t.Shape, tensors[0].Shape))
+            {
+                throw new ArgumentException(
+                    $"Stack: all tensors need one shape; got {Shapes.Format(tensors[0].Shape)} and {Shapes.Format(t.Shape)}.");
+            }
+        }
+        int a = Shapes.NormalizeAxis(axis, tensors[0].Rank + 1, nameof(Stack));
+        return Concat(tensors.Select(t => Unsqueeze(t, a)).ToArray(), a);
+    }
+
+    /// <summary>
+    /// The rows (or slices) of x at <paramref name="indices"/> along <paramref name="axis"/>
+    /// (as torch.index_select; indices may repeat). ∂x = g added back at each index.
+    /// </summary>
+    public static Tensor IndexSelect(Tensor x, int axis, ReadOnlySpan<int> indices)
+    {
+        int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(IndexSelect));
+        int size = x.Shape[a];
+        var index = indices.ToArray();
+        foreach (int i in index)
+        {
+            if ((uint)i >= (uint)size)
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices),
+                    $"IndexSelect: index {i} is out of range for axis {axis} of size {size} (shape {Shapes.Format(x.Shape)}).");
+            }
+        }
+        var shape = x.Shape.ToArray();
+        shape[a] = index.Length;
+        var y = Tensor.Empty(shape);
+        int outer = Product(shape, 0, a), inner = Product(shape, a + 1, shape.Length);
+        for (int o = 0; o < outer; o++)
+        {
+            for (int j = 0; j < index.Length; j++)
+            {
+                x.Data.Slice((o * size + index[j]) * inner, inner).CopyTo(y.Data.Slice((o * index.Length + j) * inner, inner));
+            }
+        }
+        return Graph.Record(y, nameof(IndexSelect), [x], g =>
+        {
+            var dx = x.ZerosLike();
+            for (int o = 0; o < outer; o++)
+            {
+                for (int j = 0; j < index.Length; j++)
+                {
+                    Elementwise.AddInPlace(dx.Data.Slice((o * size + index[j]) * inner, inner), g.Data.Slice((o * index.Length + j) * inner, inner));
+                }
+            }
+            return [dx];
+        });
+    }
+
+    /// <summary>
+    /// torch.gather: y[i₀…, j, …] = x[i₀…, index[i₀…, j, …], …] along <paramref name="axis"/>.
+    /// <paramref name="index"/> has x's rank, holds whole numbers, and is no larger than x on the
+    /// other axes. ∂x = g scattered (added) back to the gathered positions.
+    /// </summary>
+    public static Tensor Gather(Tensor x, int axis, Tensor index)
+    {
+        int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Gather));
+        if (index.Rank != x.Rank)
+        {
+            throw new ArgumentException($"Gather: index {Shapes.Format(index.Shape)} must have the rank of input {Shapes.Format(x.Shape)}.");
+        }
+        for (int d = 0; d < x.Rank; d++)
+        {
+            if (d != a && index.Shape[d] > x.Shape[d])
+            {
+                throw new ArgumentException(
+                    $"Gather: index {Shapes.Format(index.Shape)} is larger than input {Shapes.Format(x.Shape)} on axis {d}.");
+            }
+        }
+        // Flat source offset of every output element, computed once and reused by the backward.
+        var sources = new int[index.Count];
+        var xStrides = Shapes.Strides(x.Shape);
+        var indexShape = index.ShapeArray;
+        Span<int> position = stackalloc int[index.Rank];
+        var values = index.Data;
+        for (int flat = 0; flat < sources.Length; flat++)
+        {
+            float v = values[flat];
+            if (v != MathF.Floor(v) || v < 0 || v >= x.Shape[a])
+            {
+                throw new ArgumentOutOfRangeException(nameof(index),
+                    $"Gather: index value {v} is out of range for axis {axis} of size {x.Shape[a]} (shape {Shapes.Format(x.Shape)}).");
+            }
+            int offset = 0;
+            for (int d = 0; d < position.Length; d++)
+            {
+                offset += (d == a ? (int)v : position[d]) * xStrides[d];
+            }
+            sources[flat] = offset;
+            for (int d = position.Length - 1; d >= 0 && ++position[d] == indexShape[d]; d--)
+            {
+                position[d] = 0;
+            }
+        }
+        var y = Tensor.Empty(index.Shape);
+        for (int i = 0; i < sources.Length; i++)
+        {
+            y.Data[i] = x.Data[sources[i]];
+        }
+        return Graph.Record(y, nameof(Gather), [x], g =>
+        {
+            var dx = x.ZerosLike();
+            for (int i = 0; i < sources.Length; i++)
+            {
+                dx.Data[sources[i]] += g.Data[i];
+            }
+            return [dx];
+        });
+    }
+
+    /// <summary>
+    /// One-hot encoding: a tensor of shape [*indices.Shape, numClasses] with 1 at each class index.
+    /// The indices must be whole numbers in [0, numClasses). Not differentiable.
+    /// </summary>
+    public static Tensor OneHot(Tensor indices, int numClasses)
+    {
+        if (numClasses < 1)
+        {
+            throw new ArgumentException($"OneHot: numClasses must be >= 1; got {numClasses}.");
+        }
+        var y = Tensor.Zeros([.. indices.Shape, numClasses]);
+        var values = indices.Data;
+        for (int i = 0; i < values.Length; i++)
+        {
+            float v = values[i];
+            if (v != MathF.Floor(v) || v < 0 || v >= numClasses)
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices),
+                    $"OneHot: class index {v} at position {i} is out of range for {numClasses} classes.");
+            }
+            y.Data[i * numClasses + (int)v] = 1f;
+        }
+        return y;
+    }
+}

@@ -1,0 +1,229 @@
+using System.Numerics.Tensors;
+
+namespace Neurite.Kernels;
+
+/// <summary>A binary element-wise operator: a scalar form and vectorized span forms.</summary>
+public interface IBinaryOperator
+{
+    static abstract float Invoke(float x, float y);
+
+    static abstract void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination);
+
+    static abstract void Invoke(ReadOnlySpan<float> x, float y, Span<float> destination);
+
+    static abstract void Invoke(float x, ReadOnlySpan<float> y, Span<float> destination);
+}
+
+/// <summary>
+/// Element-wise kernels. Same-shape work goes straight to TensorPrimitives; broadcasting is driven
+/// row by row along the innermost axis, so that each row is one vectorized call.
+/// </summary>
+public static class Elementwise
+{
+    /// <summary>destination[i] += x[i].</summary>
+    public static void AddInPlace(Span<float> destination, ReadOnlySpan<float> x)
+    {
+        CheckLengths(x.Length, destination.Length, nameof(AddInPlace));
+        TensorPrimitives.Add(destination, x, destination);
+    }
+
+    /// <summary>
+    /// destination = TOp(x, y) where x and y are read through broadcast strides (0 along broadcast
+    /// axes) over the output <paramref name="shape"/>.
+    /// </summary>
+    public static void Broadcast<TOp>(
+        ReadOnlySpan<float> x, ReadOnlySpan<int> xStrides,
+        ReadOnlySpan<float> y, ReadOnlySpan<int> yStrides,
+        ReadOnlySpan<int> shape, Span<float> destination)
+        where TOp : IBinaryOperator
+    {
+        int rank = shape.Length;
+        if (rank == 0)
+        {
+            destination[0] = TOp.Invoke(x[0], y[0]);
+            return;
+        }
+        int inner = shape[rank - 1];
+        int xInner = xStrides[rank - 1], yInner = yStrides[rank - 1];
+        int rows = inner == 0 ? 0 : destination.Length / inner;
+        Span<int> index = stackalloc int[rank];
+        int xOffset = 0, yOffset = 0;
+        for (int row = 0; row < rows; row++)
+        {
+            var output = destination.Slice(row * inner, inner);
+            if (xInner == 1 && yInner == 1)
+            {
+                TOp.Invoke(x.Slice(xOffset, inner), y.Slice(yOffset, inner), output);
+            }
+            else if (xInner == 1 && yInner == 0)
+            {
+                TOp.Invoke(x.Slice(xOffset, inner), y[yOffset], output);
+            }
+            else if (xInner == 0 && yInner == 1)
+            {
+                TOp.Invoke(x[xOffset], y.Slice(yOffset, inner), output);
+            }
+            else
+            {
+                for (int i = 0; i < inner; i++)
+                {
+                    output[i] = TOp.Invoke(x[xOffset + i * xInner], y[yOffset + i * yInner]);
+                }
+            }
+            // Advance the multi-index over the outer axes (an odometer), updating both offsets.
+            for (int axis = rank - 2; axis >= 0; axis--)
+            {
+                xOffset += xStrides[axis];
+                yOffset += yStrides[axis];
+                if (++index[axis] < shape[axis])
+                {
+                    break;
+                }
+                xOffset -= xStrides[axis] * shape[axis];
+                yOffset -= yStrides[axis] * shape[axis];
+                index[axis] = 0;
+            }
+        }
+    }
+
+    internal static void CheckLengths(int xLength, int destinationLength, string op)
+    {
+        if (destinationLength < xLength)
+        {
+            throw new ArgumentException($"{op}: destination holds {destinationLength} elements, fewer than the {xLength} of the input.");
+        }
+    }
+}
+
+/// <summary>x + y.</summary>
+public readonly struct AddOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => x + y;
+    public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Add(x, y, d);
+    public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Add(x, y, d);
+    public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Add(y, x, d);
+}
+
+/// <summary>x − y.</summary>
+public readonly struct SubtractOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => x - y;
+    public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Subtract(x, y, d);
+    public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Subtract(x, y, d);
+    public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Subtract(x, y, d);
+}
+
+/// <summary>x · y.</summary>
+public readonly struct MultiplyOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => x * y;
+    public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Multiply(x, y, d);
+    public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Multiply(x, y, d);
+    public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Multiply(y, x, d);
+}
+
+/// <summary>x / y.</summary>
+public readonly struct DivideOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => x / y;
+    public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Divide(x, y, d);
+    public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Divide(x, y, d);
+    public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Divide(x, y, d);
+}
+
+/// <summary>xʸ.</summary>
+public readonly struct PowOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => MathF.Pow(x, y);
+    public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Pow(x, y, d);
+    public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Pow(x, y, d);
+    public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Pow(x, y, d);
+}
+
+/// <summary>max(x, y), NaN if either is NaN (as torch.maximum).</summary>
+public readonly struct MaximumOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Max(x, y);
+    public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Max(x, y, d);
+    public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Max(x, y, d);
+    public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Max(y, x, d);
+}
+
+/// <summary>min(x, y), NaN if either is NaN (as torch.minimum).</summary>
+public readonly struct MinimumOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Min(x, y);
+    public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Min(x, y, d);
+    public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Min(x, y, d);
+    public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Min(y, x, d);
+}
+
+/// <summary>
+/// A comparison that yields 1 or 0. TensorPrimitives has no float-valued comparisons, so the span
+/// forms are plain loops, which the JIT vectorizes poorly but which are off every hot path.
+/// </summary>
+public interface IComparison
+{
+    static abstract bool Compare(float x, float y);
+}
+
+/// <summary>Adapts an <see cref="IComparison"/> to a binary operator yielding 1 or 0.</summary>
+public readonly struct ComparisonOperator<TCompare> : IBinaryOperator
+    where TCompare : IComparison
+{
+    public static float Invoke(float x, float y) => TCompare.Compare(x, y) ? 1f : 0f;
+
+    public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d)
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = TCompare.Compare(x[i], y[i]) ? 1f : 0f;
+        }
+    }
+
+    public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> d)
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = TCompare.Compare(x[i], y) ? 1f : 0f;
+        }
+    }
+
+    public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> d)
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = TCompare.Compare(x, y[i]) ? 1f : 0f;
+        }
+    }
+}
+
+public readonly struct EqualComparison : IComparison
+{
+    public static bool Compare(float x, float y) => x == y;
+}
+
+public readonly struct NotEqualComparison : IComparison
+{
+    public static bool Compare(float x, float y) => x != y;
+}
+
+public readonly struct LessComparison : IComparison
+{
+    public static bool Compare(float x, float y) => x < y;
+}
+
+public readonly struct LessOrEqualComparison : IComparison
+{
+    public static bool Compare(float x, float y) => x <= y;
+}
+
+public readonly struct GreaterComparison : IComparison
+{
+    public static bool Compare(float x, float y) => x > y;
+}
+
+public readonly struct GreaterOrEqualComparison : IComparison
+{
+    public static bool Compare(float x, float y) => x >= y;
+}

@@ -1,0 +1,234 @@
+using System.Collections;
+using System.Runtime.CompilerServices;
+
+namespace Neurite.Tensors;
+
+/// <summary>
+/// A dense float32 tensor of any rank, stored row-major (the last axis varies fastest).
+/// </summary>
+/// <remarks>
+/// A tensor owns a flat buffer of exactly <see cref="Count"/> elements. <see cref="Reshape"/> of a
+/// tensor shares that buffer (a view); every other op writes a new tensor. Autograd state lives in
+/// Autograd/Tensor.Autograd.cs, the operators in Autograd/Tensor.Operators.cs.
+/// Enumerating a tensor yields its elements in row-major order, which also lets a collection
+/// expression build a vector: <c>Tensor v = [1f, 2f, 3f];</c>.
+/// </remarks>
+[CollectionBuilder(typeof(Tensor), nameof(FromSpan))]
+public sealed partial class Tensor : IEnumerable<float>
+{
+    private readonly float[] _data;
+    private readonly int[] _shape;
+
+    /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor of the given shape.</summary>
+    internal Tensor(float[] data, int[] shape)
+    {
+        long count = Shapes.CountOf(shape, "Tensor");
+        if (count != data.Length)
+        {
+            throw new ArgumentException(
+                $"Tensor: shape {Shapes.Format(shape)} holds {count} elements but the data has {data.Length}.");
+        }
+        _data = data;
+        _shape = shape;
+    }
+
+    /// <summary>The size of each axis. Empty for a scalar.</summary>
+    public ReadOnlySpan<int> Shape => _shape;
+
+    /// <summary>The number of axes.</summary>
+    public int Rank => _shape.Length;
+
+    /// <summary>The number of elements (the product of the shape; 1 for a scalar).</summary>
+    public int Count => _data.Length;
+
+    /// <summary>The elements in row-major order. Writing through the span changes the tensor.</summary>
+    public Span<float> Data => _data;
+
+    /// <summary>The underlying array, for kernels that need an array (Parallel.For, pinning).</summary>
+    internal float[] Buffer => _data;
+
+    internal int[] ShapeArray => _shape;
+
+    /// <summary>The size of axis <paramref name="axis"/>; negative axes count from the end.</summary>
+    public int Size(int axis) => _shape[Shapes.NormalizeAxis(axis, Rank, nameof(Size))];
+
+    /// <summary>The element at the given index, one coordinate per axis.</summary>
+    [IndexerName("Element")]
+    public float this[params int[] index]
+    {
+        get => _data[FlatIndex(index)];
+        set => _data[FlatIndex(index)] = value;
+    }
+
+    /// <summary>The value of a one-element tensor.</summary>
+    public float Item()
+    {
+        if (Count != 1)
+        {
+            throw new InvalidOperationException(
+                $"Item: only a one-element tensor has an item value; this one has shape {Shapes.Format(_shape)}.");
+        }
+        return _data[0];
+    }
+
+    /// <summary>A copy of the elements in row-major order.</summary>
+    public float[] ToArray() => (float[])_data.Clone();
+
+    private int FlatIndex(int[] index)
+    {
+        if (index.Length != Rank)
+        {
+            throw new IndexOutOfRangeException(
+                $"Tensor index: {index.Length} indices given for a tensor of shape {Shapes.Format(_shape)}.");
+        }
+        int flat = 0;
+        for (int axis = 0; axis < index.Length; axis++)
+        {
+            int i = index[axis];
+            if ((uint)i >= (uint)_shape[axis])
+            {
+                throw new IndexOutOfRangeException(
+                    $"Tensor index: index {i} is out of range for axis {axis} of size {_shape[axis]} (shape {Shapes.Format(_shape)}).");
+            }
+            flat = flat * _shape[axis] + i;
+        }
+        return flat;
+    }
+
+    // ---- Creation -------------------------------------------------------------------------
+
+    /// <summary>A tensor of the given shape filled with zeros.</summary>
+    public static Tensor Zeros(ReadOnlySpan<int> shape, bool requiresGrad = false) =>
+        new Tensor(new float[Shapes.CheckedCount(shape, nameof(Zeros))], shape.ToArray()) { RequiresGrad = requiresGrad };
+
+    /// <summary>A tensor of the given shape filled with ones.</summary>
+    public static Tensor Ones(ReadOnlySpan<int> shape, bool requiresGrad = false) => Full(shape, 1f, requiresGrad);
+
+    /// <summary>A tensor of the given shape filled with <paramref name="value"/>.</summary>
+    public static Tensor Full(ReadOnlySpan<int> shape, float value, bool requiresGrad = false)
+    {
+        var data = new float[Shapes.CheckedCount(shape, nameof(Full))];
+        data.AsSpan().Fill(value);
+        return new Tensor(data, shape.ToArray()) { RequiresGrad = requiresGrad };
+    }
+
+    /// <summary>A tensor of the given shape whose contents are unspecified (for ops that overwrite them).</summary>
+    internal static Tensor Empty(ReadOnlySpan<int> shape) =>
+        new(GC.AllocateUninitializedArray<float>(Shapes.CheckedCount(shape, nameof(Empty))), shape.ToArray());
+
+    /// <summary>A scalar (rank-0) tensor.</summary>
+    public static Tensor Scalar(float value, bool requiresGrad = false) =>
+        new Tensor([value], []) { RequiresGrad = requiresGrad };
+
+    /// <summary>The values start, start + step, … below <paramref name="end"/> (as torch.arange).</summary>
+    public static Tensor Arange(float start, float end, float step = 1f)
+    {
+        if (step == 0 || !float.IsFinite(step) || !float.IsFinite(start) || !float.IsFinite(end))
+        {
+            throw new ArgumentException($"Arange: start {start}, end {end} and step {step} must be finite and step non-zero.");
+        }
+        double length = Math.Ceiling(((double)end - start) / step);
+        if (length > Array.MaxLength)
+        {
+            throw new ArgumentException($"Arange: {length} elements are more than a tensor can hold.");
+        }
+        int count = (int)Math.Max(0, length);
+        var data = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            data[i] = (float)(start + (double)i * step);
+        }
+        return new Tensor(data, [count]);
+    }
+
+    /// <summary>The values 0, 1, …, <paramref name="end"/> − 1.</summary>
+    public static Tensor Arange(int end) => Arange(0, end);
+
+    /// <summary>A vector holding a copy of <paramref name="values"/>; the target of collection expressions.</summary>
+    public static Tensor FromSpan(ReadOnlySpan<float> values) => new(values.ToArray(), [values.Length]);
+
+    /// <summary>A tensor of the given shape holding a copy of <paramref name="values"/> (row-major).</summary>
+    public static Tensor From(ReadOnlySpan<float> values, ReadOnlySpan<int> shape, bool requiresGrad = false) =>
+        new Tensor(values.ToArray(), shape.ToArray()) { RequiresGrad = requiresGrad };
+
+    /// <summary>A vector holding a copy of <paramref name="values"/>.</summary>
+    public static Tensor From(ReadOnlySpan<float> values, bool requiresGrad = false) =>
+        new Tensor(values.ToArray(), [values.Length]) { RequiresGrad = requiresGrad };
+
+    /// <summary>A matrix holding a copy of a rectangular array.</summary>
+    public static Tensor From(float[,] values, bool requiresGrad = false)
+    {
+        int rows = values.GetLength(0), cols = values.GetLength(1);
+        var data = new float[rows * cols];
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                data[i * cols + j] = values[i, j];
+            }
+        }
+        return new Tensor(data, [rows, cols]) { RequiresGrad = requiresGrad };
+    }
+
+    /// <summary>A matrix from rows of equal length, e.g. <c>Tensor.From([[1f, 2f], [3f, 4f]])</c>.</summary>
+    public static Tensor From(float[][] rows, bool requiresGrad = false)
+    {
+        int cols = rows.Length == 0 ? 0 : rows[0].Length;
+        var data = new float[rows.Length * cols];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (rows[i].Length != cols)
+            {
+                throw new ArgumentException(
+                    $"Tensor.From: row {i} has {rows[i].Length} values but row 0 has {cols}; rows must have equal lengths.");
+            }
+            rows[i].CopyTo(data, i * cols);
+        }
+        return new Tensor(data, [rows.Length, cols]) { RequiresGrad = requiresGrad };
+    }
+
+    /// <summary>Uniform draws from [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    public static Tensor Uniform(ReadOnlySpan<int> shape, float low, float high, Generator rng, bool requiresGrad = false)
+    {
+        var t = Empty(shape);
+        rng.FillUniform(t._data, low, high);
+        t.RequiresGrad = requiresGrad;
+        return t;
+    }
+
+    /// <summary>Normal draws with the given mean and standard deviation.</summary>
+    public static Tensor Normal(ReadOnlySpan<int> shape, float mean, float std, Generator rng, bool requiresGrad = false)
+    {
+        var t = Empty(shape);
+        rng.FillNormal(t._data, mean, std);
+        t.RequiresGrad = requiresGrad;
+        return t;
+    }
+
+    /// <summary>Bernoulli draws: 1 with probability <paramref name="p"/>, else 0.</summary>
+    public static Tensor Bernoulli(ReadOnlySpan<int> shape, float p, Generator rng)
+    {
+        var t = Empty(shape);
+        rng.FillBernoulli(t._data, p);
+        return t;
+    }
+
+    /// <summary>A new tensor with the same shape and a copy of the data; no autograd history.</summary>
+    public Tensor Clone() => new((float[])_data.Clone(), (int[])_shape.Clone());
+
+    /// <summary>A tensor of the same shape filled with <paramref name="value"/>.</summary>
+    public Tensor FullLike(float value) => Full(_shape, value);
+
+    /// <summary>A tensor of zeros with the same shape.</summary>
+    public Tensor ZerosLike() => Zeros(_shape);
+
+    /// <summary>A tensor of ones with the same shape.</summary>
+    public Tensor OnesLike() => Ones(_shape);
+
+    /// <summary>A tensor sharing this one's data under another shape (no autograd; see Ops.Reshape).</summary>
+    internal Tensor View(int[] shape) => new(_data, shape);
+
+    public IEnumerator<float> GetEnumerator() => ((IEnumerable<float>)_data).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => _data.GetEnumerator();
+}
