@@ -1,0 +1,145 @@
+using Neurite.Autograd;
+using Neurite.Tensors;
+
+namespace Neurite.Tests.Autograd;
+
+public class AutogradTests
+{
+    [Fact]
+    public void Backward_of_a_scalar_fills_leaf_gradients()
+    {
+        // y = Σ (x·w + 1)² ; ∂y/∂x = 2(x·w + 1)·w, ∂y/∂w = 2(x·w + 1)·x
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var w = Tensor.From([3f, -1f], requiresGrad: true);
+        var y = Ops.Sum(Ops.Pow(x * w + 1f, 2f));
+        y.Backward();
+        Assert.Equal([2 * 4f * 3f, 2 * -1f * -1f], x.Grad!.ToArray());
+        Assert.Equal([2 * 4f * 1f, 2 * -1f * 2f], w.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void Gradients_accumulate_across_calls_until_zeroed()
+    {
+        var x = Tensor.From([1f, 2f, 3f], requiresGrad: true);
+        (x * 2f).Sum().Backward();
+        (x * 2f).Sum().Backward();
+        Assert.Equal([4f, 4f, 4f], x.Grad!.ToArray());
+        x.ZeroGrad();
+        Assert.Null(x.Grad);
+        (x * 5f).Sum().Backward();
+        Assert.Equal([5f, 5f, 5f], x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void A_tensor_used_twice_receives_the_sum_of_both_paths()
+    {
+        // y = x·x + x ; ∂y/∂x = 2x + 1
+        var x = Tensor.From([3f], requiresGrad: true);
+        (x * x + x).Sum().Backward();
+        Assert.Equal(7f, x.Grad!.Item());
+    }
+
+    [Fact]
+    public void Backward_with_an_upstream_gradient_weights_the_outputs()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var y = x * 3f;
+        y.Backward(Tensor.From([10f, 100f]));
+        Assert.Equal([30f, 300f], x.Grad!.ToArray());
+        Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Throws<ArgumentException>(() => y.Backward(Tensor.From([1f])));
+    }
+
+    [Fact]
+    public void Running_backward_twice_gives_the_same_gradient()
+    {
+        var x = Tensor.Uniform([3, 4], -1, 1, new Generator(7), requiresGrad: true);
+        var loss = Ops.Mean(Ops.Tanh(Ops.MatMul(x, Ops.Transpose(x))));
+        loss.Backward();
+        var first = x.Grad!.ToArray();
+        x.ZeroGrad();
+        loss.Backward();
+        Assert.Equal(first, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void Detach_and_no_grad_cut_the_graph()
+    {
+        var x = Tensor.From([2f], requiresGrad: true);
+        var detached = x.Detach();
+        Assert.False(detached.RequiresGrad);
+        Assert.Equal(2f, detached.Item());
+        // y = x · detach(x): only the first factor carries a gradient, so ∂y/∂x = x = 2, not 2x = 4.
+        (x * detached).Sum().Backward();
+        Assert.Equal(2f, x.Grad!.Item());
+
+        using (Graph.NoGrad())
+        {
+            var inside = x * 3f;
+            Assert.False(inside.RequiresGrad);
+            Assert.Null(inside.GradFn);
+            Assert.False(Graph.IsGradEnabled);
+        }
+        Assert.True(Graph.IsGradEnabled);
+        Assert.True((x * 3f).RequiresGrad);
+    }
+
+    [Fact]
+    public void Results_record_their_op_and_only_leaves_keep_gradients()
+    {
+        var x = Tensor.From([1f, -1f], requiresGrad: true);
+        var hidden = Ops.Relu(x * 2f);
+        Assert.Equal("Relu", hidden.GradFn!.Name);
+        Assert.False(hidden.IsLeaf);
+        var kept = (x * 4f).RetainGrad();
+        (hidden.Sum() + kept.Sum()).Backward();
+        Assert.Null(hidden.Grad);
+        Assert.Equal([1f, 1f], kept.Grad!.ToArray());
+        Assert.Throws<InvalidOperationException>(() => hidden.RequiresGrad = false);
+        Assert.Throws<InvalidOperationException>(() => Tensor.From([1f]).Backward());
+    }
+
+    [Fact]
+    public void Hooks_observe_and_may_replace_a_gradient_as_it_is_computed()
+    {
+        var x = Tensor.From([1f, 2f], requiresGrad: true);
+        var z = x * 3f;
+        Tensor? seen = null;
+        z.RegisterHook(g => seen = g.Clone());
+        z.RegisterHook(g => g * 10f); // scales what flows back to x
+        (z * z).Sum().Backward();
+        // ∂(z²)/∂z = 2z = [6, 12]; x receives 10·[6, 12]·3
+        Assert.Equal([6f, 12f], seen!.ToArray());
+        Assert.Equal([180f, 360f], x.Grad!.ToArray());
+
+        var leafSeen = new List<float[]>();
+        var w = Tensor.From([5f], requiresGrad: true);
+        w.RegisterHook(g => leafSeen.Add(g.ToArray()));
+        (w * 2f).Sum().Backward();
+        Assert.Equal([2f], Assert.Single(leafSeen));
+        Assert.Throws<InvalidOperationException>(() => Tensor.From([1f]).RegisterHook(_ => { }));
+    }
+
+    [Fact]
+    public void Matmul_backward_matches_the_transposed_products()
+    {
+        // ∂Σ(A·B)/∂A = 1·Bᵀ (row sums of B), ∂/∂B = Aᵀ·1 (column sums of A)
+        var a = Tensor.From([[1f, 2f], [3f, 4f]], requiresGrad: true);
+        var b = Tensor.From([[5f, 6f], [7f, 8f]], requiresGrad: true);
+        a.MatMul(b).Sum().Backward();
+        Assert.Equal([11f, 15f, 11f, 15f], a.Grad!.ToArray());
+        Assert.Equal([4f, 4f, 6f, 6f], b.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void Gradients_do_not_alias_between_inputs()
+    {
+        // Add hands the same upstream gradient to both inputs; accumulating into one leaf must not change the other.
+        var a = Tensor.From([1f], requiresGrad: true);
+        var b = Tensor.From([1f], requiresGrad: true);
+        (a + b).Sum().Backward();
+        (a * 3f).Sum().Backward();
+        Assert.Equal(4f, a.Grad!.Item());
+        Assert.Equal(1f, b.Grad!.Item());
+    }
+}
