@@ -27,6 +27,13 @@ public static class Elementwise
         TensorPrimitives.Add(destination, x, destination);
     }
 
+    /// <summary>destination[i] += alpha·x[i] (BLAS saxpy).</summary>
+    public static void AddScaledInPlace(Span<float> destination, ReadOnlySpan<float> x, float alpha)
+    {
+        CheckLengths(x.Length, destination.Length, nameof(AddScaledInPlace));
+        TensorPrimitives.MultiplyAdd(x, alpha, destination, destination);
+    }
+
     /// <summary>
     /// destination = TOp(x, y) where x and y are read through broadcast strides (0 along broadcast
     /// axes) over the output <paramref name="shape"/>.

@@ -1,0 +1,81 @@
+using System.Globalization;
+using Neurite.Autograd;
+using Neurite.Tensors;
+
+namespace Neurite.Cli;
+
+/// <summary>
+/// `neurite xor`: trains the seeds' 2-2-1 network on XOR with full-batch gradient descent and
+/// prints the loss falling and the four final predictions. A stand-in main job until the spec-driven
+/// `train` command exists.
+/// </summary>
+/// <remarks>
+/// Hidden layer tanh, output sigmoid, binary cross-entropy; W, b ~ U(−1/√in, 1/√in) as
+/// torch.nn.Linear; w ← w − η ∂L/∂w.
+/// </remarks>
+public static class XorCommand
+{
+    public sealed record Options(int Epochs = 2000, float LearningRate = 0.5f, ulong Seed = 3, int ReportEvery = 200);
+
+    public sealed record Result(float FinalLoss, float[] Predictions);
+
+    private static readonly float[][] Inputs = [[0, 0], [0, 1], [1, 0], [1, 1]];
+    private static readonly float[] Targets = [0, 1, 1, 0];
+
+    public static Result Run(Options options, TextWriter output)
+    {
+        var rng = new Generator(options.Seed);
+        float bound = 1f / MathF.Sqrt(2); // both layers have 2 inputs
+        var w1 = Tensor.Uniform([2, 2], -bound, bound, rng, requiresGrad: true);
+        var b1 = Tensor.Uniform([2], -bound, bound, rng, requiresGrad: true);
+        var w2 = Tensor.Uniform([1, 2], -bound, bound, rng, requiresGrad: true);
+        var b2 = Tensor.Uniform([1], -bound, bound, rng, requiresGrad: true);
+        Tensor[] parameters = [w1, b1, w2, b2];
+
+        var x = Tensor.From(Inputs);
+        var t = Tensor.From(Targets, [4, 1]);
+        Tensor Forward() => Ops.Sigmoid(Ops.Linear(Ops.Tanh(Ops.Linear(x, w1, b1)), w2, b2));
+
+        output.WriteLine($"Training a 2-2-1 network on XOR: {options.Epochs} epochs, learning rate {options.LearningRate}, seed {options.Seed}");
+        float loss = float.NaN;
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var lossTensor = BinaryCrossEntropy(Forward(), t);
+            loss = lossTensor.Item();
+            lossTensor.Backward();
+            using (Graph.NoGrad())
+            {
+                foreach (var p in parameters)
+                {
+                    Kernels.Elementwise.AddScaledInPlace(p.Data, p.Grad!.Data, -options.LearningRate);
+                    p.ZeroGrad();
+                }
+            }
+            if (epoch == 1 || epoch % options.ReportEvery == 0 || epoch == options.Epochs)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch,5}  loss {loss:0.000000}"));
+            }
+        }
+
+        float[] predictions;
+        using (Graph.NoGrad())
+        {
+            predictions = Forward().ToArray();
+        }
+        output.WriteLine("Predictions:");
+        for (int i = 0; i < Inputs.Length; i++)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {Inputs[i][0]:0} XOR {Inputs[i][1]:0} = {Targets[i]:0}   predicted {predictions[i]:0.0000}"));
+        }
+        return new Result(loss, predictions);
+    }
+
+    /// <summary>L = −mean(t·ln p + (1 − t)·ln(1 − p)), with p clamped away from 0 and 1.</summary>
+    private static Tensor BinaryCrossEntropy(Tensor p, Tensor t)
+    {
+        var clamped = Ops.Clamp(p, 1e-7f, 1 - 1e-7f);
+        var likelihood = t * Ops.Log(clamped) + (1f - t) * Ops.Log(1f - clamped);
+        return -Ops.Mean(likelihood);
+    }
+}
