@@ -5,26 +5,32 @@ namespace Neurite.Tensors;
 
 public sealed partial class Tensor
 {
-    private const int SummarizeAbove = 1000; // elements; as torch's print threshold
-    private const int EdgeItems = 3;
+    private const int SummarizeAbove = 1000; // elements: torch's print threshold
+    private const int EdgeItems = 3;         // entries kept at each end of a summarized axis
+    private const int LineWidth = 80;
+    private const string Prefix = "tensor(";
 
     /// <summary>
-    /// Prints as PyTorch does: <c>tensor([[ 1.5000, -2.0000], [ 0.2500,  4.0000]], requires_grad=True)</c>,
-    /// rows on their own lines, columns aligned, whole numbers as <c>1.</c>, very large or small
-    /// magnitudes in scientific notation, and only the first and last three entries of each axis
-    /// when the tensor has more than 1000 elements.
+    /// Prints as PyTorch's str(tensor) does (torch/_tensor_str.py): whole numbers as <c>1.</c>,
+    /// otherwise four decimals, scientific notation when magnitudes span more than 10³ or reach
+    /// 10⁸ (or fall below 10⁻⁴), columns aligned, rows wrapped at 80 characters, and only the first
+    /// and last three entries of each axis when there are more than 1000 elements.
     /// </summary>
     public override string ToString()
     {
-        var builder = new StringBuilder("tensor(");
         bool summarize = Count > SummarizeAbove;
-        var format = ChooseFormat(summarize);
-        int width = 0;
-        foreach (float v in ShownValues(summarize))
+        var shown = new List<float>();
+        CollectShown(0, 0, summarize, shown);
+        var format = new ElementFormat(shown);
+        var builder = new StringBuilder(Prefix);
+        if (Rank == 0)
         {
-            width = Math.Max(width, format(v).Length);
+            builder.Append(format.Format(_data[0]));
         }
-        AppendAxis(builder, 0, 0, format, width, summarize, indent: "tensor(".Length);
+        else
+        {
+            AppendAxis(builder, 0, 0, format, summarize, Prefix.Length);
+        }
         if (GradFn is not null)
         {
             builder.Append(", grad_fn=<").Append(GradFn).Append('>');
@@ -36,77 +42,108 @@ public sealed partial class Tensor
         return builder.Append(')').ToString();
     }
 
-    private IEnumerable<float> ShownValues(bool summarize)
+    private int StrideOf(int axis)
     {
-        if (!summarize)
-        {
-            return _data;
-        }
-        // A bounded sample is enough to choose a width: the head and tail of the flat data.
-        return _data.Take(EdgeItems * 64).Concat(_data.Skip(Math.Max(0, Count - EdgeItems * 64)));
-    }
-
-    private Func<float, string> ChooseFormat(bool summarize)
-    {
-        var finite = ShownValues(summarize).Where(float.IsFinite).Select(MathF.Abs).ToArray();
-        if (finite.Length == 0)
-        {
-            return FormatSpecial;
-        }
-        bool integral = ShownValues(summarize).Where(float.IsFinite).All(v => v == MathF.Round(v));
-        float max = finite.Max();
-        float minNonZero = finite.Where(v => v > 0).DefaultIfEmpty(0).Min();
-        bool scientific = max >= 1e8f || (minNonZero > 0 && (minNonZero < 1e-4f || max / minNonZero > 1000f && !integral));
-        if (integral && !scientific)
-        {
-            return v => float.IsFinite(v) ? v.ToString("0", CultureInfo.InvariantCulture) + "." : FormatSpecial(v);
-        }
-        if (scientific)
-        {
-            return v => float.IsFinite(v) ? v.ToString("0.0000e+00", CultureInfo.InvariantCulture) : FormatSpecial(v);
-        }
-        return v => float.IsFinite(v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : FormatSpecial(v);
-    }
-
-    private static string FormatSpecial(float v) =>
-        float.IsNaN(v) ? "nan" : float.IsPositiveInfinity(v) ? "inf" : float.IsNegativeInfinity(v) ? "-inf" : v.ToString(CultureInfo.InvariantCulture);
-
-    private void AppendAxis(StringBuilder builder, int axis, int offset, Func<float, string> format, int width, bool summarize, int indent)
-    {
-        if (Rank == 0)
-        {
-            builder.Append(format(_data[0]));
-            return;
-        }
-        int size = _shape[axis];
         int stride = 1;
         for (int a = axis + 1; a < Rank; a++)
         {
             stride *= _shape[a];
         }
-        builder.Append('[');
-        bool elide = summarize && size > 2 * EdgeItems;
-        for (int i = 0; i < size; i++)
+        return stride;
+    }
+
+    /// <summary>The indices printed along an axis: all of them, or the first and last three.</summary>
+    private IEnumerable<int> ShownIndices(int axis, bool summarize)
+    {
+        int size = _shape[axis];
+        return summarize && size > 2 * EdgeItems
+            ? Enumerable.Range(0, EdgeItems).Concat(Enumerable.Range(size - EdgeItems, EdgeItems))
+            : Enumerable.Range(0, size);
+    }
+
+    /// <summary>The values that will be printed (torch's get_summarized_data), which set the format.</summary>
+    private void CollectShown(int axis, int offset, bool summarize, List<float> shown)
+    {
+        if (axis == Rank)
         {
-            if (elide && i == EdgeItems)
+            shown.Add(_data[offset]);
+            return;
+        }
+        foreach (int i in ShownIndices(axis, summarize))
+        {
+            CollectShown(axis + 1, offset + i * StrideOf(axis), summarize, shown);
+        }
+    }
+
+    private void AppendAxis(StringBuilder builder, int axis, int offset, ElementFormat format, bool summarize, int indent)
+    {
+        int size = _shape[axis], stride = StrideOf(axis);
+        bool elide = summarize && size > 2 * EdgeItems;
+        var parts = new List<string>();
+        foreach (int i in ShownIndices(axis, summarize))
+        {
+            if (elide && i == size - EdgeItems)
             {
-                builder.Append(axis == Rank - 1 ? "..., " : "...,\n" + new string(' ', indent + axis + 1));
-                i = size - EdgeItems - 1;
-                continue;
+                parts.Add(axis == Rank - 1 ? " ..." : "...");
             }
             if (axis == Rank - 1)
             {
-                builder.Append(format(_data[offset + i]).PadLeft(width));
+                parts.Add(format.Format(_data[offset + i]));
             }
             else
             {
-                AppendAxis(builder, axis + 1, offset + i * stride, format, width, summarize, indent);
-            }
-            if (i < size - 1)
-            {
-                builder.Append(axis == Rank - 1 ? ", " : "," + new string('\n', Rank - 1 - axis) + new string(' ', indent + axis + 1));
+                var inner = new StringBuilder();
+                AppendAxis(inner, axis + 1, offset + i * stride, format, summarize, indent + 1);
+                parts.Add(inner.ToString());
             }
         }
+        builder.Append('[');
+        if (axis == Rank - 1)
+        {
+            // A vector wraps its entries to lines that fit within the line width.
+            int perLine = Math.Max(1, (LineWidth - indent) / (format.Width + 2));
+            var lines = parts.Chunk(perLine).Select(line => string.Join(", ", line));
+            builder.AppendJoin(",\n" + new string(' ', indent + 1), lines);
+        }
+        else
+        {
+            builder.AppendJoin("," + new string('\n', Rank - 1 - axis) + new string(' ', indent + 1), parts);
+        }
         builder.Append(']');
+    }
+
+    /// <summary>torch's _Formatter for floating tensors: one notation and one width for all elements.</summary>
+    private sealed class ElementFormat
+    {
+        private readonly bool _integral;
+        private readonly bool _scientific;
+
+        public ElementFormat(List<float> values)
+        {
+            var nonZeroFinite = values.Where(v => float.IsFinite(v) && v != 0).ToArray();
+            _integral = true;
+            Width = 1;
+            if (nonZeroFinite.Length == 0)
+            {
+                return;
+            }
+            double maxAbs = nonZeroFinite.Max(v => Math.Abs((double)v));
+            double minAbs = nonZeroFinite.Min(v => Math.Abs((double)v));
+            _integral = nonZeroFinite.All(v => v == MathF.Ceiling(v));
+            _scientific = maxAbs / minAbs > 1000 || maxAbs > 1e8 || (!_integral && minAbs < 1e-4);
+            Width = nonZeroFinite.Max(v => Format(v).Length);
+        }
+
+        public int Width { get; }
+
+        public string Format(float value)
+        {
+            string text = !float.IsFinite(value)
+                ? float.IsNaN(value) ? "nan" : value > 0 ? "inf" : "-inf"
+                : _scientific ? ((double)value).ToString("0.0000e+00", CultureInfo.InvariantCulture)
+                : _integral ? ((double)value).ToString("0", CultureInfo.InvariantCulture) + "."
+                : ((double)value).ToString("0.0000", CultureInfo.InvariantCulture);
+            return text.PadLeft(Width);
+        }
     }
 }
