@@ -1,0 +1,163 @@
+using Neurite.Kernels;
+using Neurite.Tensors;
+
+namespace Neurite.Tests.Kernels;
+
+/// <summary>The element-wise, reduction, softmax and strided kernels against plain scalar loops.</summary>
+public class KernelTests
+{
+    private static float[] Random(int length, int seed)
+    {
+        var values = new float[length];
+        new Generator((ulong)seed).FillUniform(values, -3f, 3f);
+        return values;
+    }
+
+    [Fact]
+    public void Saxpy_and_in_place_add_match_a_loop_for_every_length_up_to_256()
+    {
+        for (int length = 0; length <= 256; length++)
+        {
+            var x = Random(length, length);
+            var destination = Random(length, length + 1000);
+            var expected = destination.Select((d, i) => d + 0.5f * x[i]).ToArray();
+            Elementwise.AddScaledInPlace(destination, x, 0.5f);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal(expected[i], destination[i], 5);
+            }
+            var twice = x.ToArray();
+            Elementwise.AddInPlace(twice, twice); // aliasing: destination is also the input
+            Assert.Equal(x.Select(v => 2 * v).ToArray(), twice);
+        }
+    }
+
+    [Fact]
+    public void Kernels_refuse_destinations_that_are_too_short()
+    {
+        Assert.Throws<ArgumentException>(() => Elementwise.AddInPlace(new float[3], new float[4]));
+        Assert.Throws<ArgumentException>(() => Reductions.Sum(new float[6], 2, 3, 1, new float[1]));
+        Assert.Throws<ArgumentException>(() => Reductions.Sum(new float[5], 2, 3, 1, new float[2]));
+        Assert.Throws<ArgumentException>(() => Softmax.Forward(new float[6], 2, 3, 1, new float[5], log: false));
+    }
+
+    [Fact]
+    public void Broadcast_driver_matches_index_arithmetic()
+    {
+        int[][] xShapes = [[3, 1, 5], [1, 4, 1], [4, 5], [], [3, 4, 5]];
+        int[][] yShapes = [[1, 4, 5], [3, 1, 5], [3, 1, 1], [3, 4, 5], [5]];
+        for (int c = 0; c < xShapes.Length; c++)
+        {
+            var shape = Shapes.Broadcast(xShapes[c], yShapes[c], "test");
+            var x = Random((int)Shapes.CountOf(xShapes[c], "test"), c);
+            var y = Random((int)Shapes.CountOf(yShapes[c], "test"), c + 50);
+            var destination = new float[(int)Shapes.CountOf(shape, "test")];
+            var xStrides = Shapes.BroadcastStrides(xShapes[c], shape);
+            var yStrides = Shapes.BroadcastStrides(yShapes[c], shape);
+            Elementwise.Broadcast<SubtractOperator>(x, xStrides, y, yStrides, shape, destination);
+            var strides = Shapes.Strides(shape);
+            for (int flat = 0; flat < destination.Length; flat++)
+            {
+                int xi = 0, yi = 0;
+                for (int axis = 0; axis < shape.Length; axis++)
+                {
+                    int index = flat / strides[axis] % shape[axis];
+                    xi += index * xStrides[axis];
+                    yi += index * yStrides[axis];
+                }
+                Assert.Equal(x[xi] - y[yi], destination[flat]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Reductions_match_loops_for_every_row_length_up_to_256()
+    {
+        for (int n = 1; n <= 256; n++)
+        {
+            foreach (var (outer, inner) in new[] { (1, 1), (2, 1), (2, 3) })
+            {
+                var x = Random(outer * n * inner, n);
+                var sum = new float[outer * inner];
+                var max = new float[outer * inner];
+                var min = new float[outer * inner];
+                var argMax = new float[outer * inner];
+                Reductions.Sum(x, outer, n, inner, sum);
+                Reductions.Max(x, outer, n, inner, max);
+                Reductions.Min(x, outer, n, inner, min);
+                Reductions.ArgExtremum(x, outer, n, inner, argMax, isMax: true);
+                for (int o = 0; o < outer; o++)
+                {
+                    for (int j = 0; j < inner; j++)
+                    {
+                        var column = Enumerable.Range(0, n).Select(i => x[(o * n + i) * inner + j]).ToArray();
+                        double exact = column.Sum(v => (double)v), scale = column.Sum(v => Math.Abs((double)v));
+                        Assert.True(Math.Abs(exact - sum[o * inner + j]) <= 1e-6 * scale, $"n {n}: {sum[o * inner + j]} vs {exact}");
+                        Assert.Equal(column.Max(), max[o * inner + j]);
+                        Assert.Equal(column.Min(), min[o * inner + j]);
+                        Assert.Equal(Array.IndexOf(column, column.Max()), (int)argMax[o * inner + j]);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Reductions_propagate_nan()
+    {
+        float[] x = [1f, float.NaN, 3f, 4f];
+        var result = new float[1];
+        Reductions.Max(x, 1, 4, 1, result);
+        Assert.True(float.IsNaN(result[0]));
+        Reductions.Min(x, 1, 4, 1, result);
+        Assert.True(float.IsNaN(result[0]));
+        Reductions.Sum(x, 1, 4, 1, result);
+        Assert.True(float.IsNaN(result[0]));
+        Reductions.ArgExtremum(x, 1, 4, 1, result, isMax: true);
+        Assert.Equal(1f, result[0]);
+    }
+
+    [Fact]
+    public void Softmax_matches_the_definition_along_rows_and_columns()
+    {
+        foreach (var (outer, n, inner) in new[] { (1, 1, 1), (3, 7, 1), (2, 5, 3), (1, 256, 1), (2, 300, 1) })
+        {
+            var x = Random(outer * n * inner, n);
+            var soft = new float[x.Length];
+            var logSoft = new float[x.Length];
+            Softmax.Forward(x, outer, n, inner, soft, log: false);
+            Softmax.Forward(x, outer, n, inner, logSoft, log: true);
+            for (int o = 0; o < outer; o++)
+            {
+                for (int j = 0; j < inner; j++)
+                {
+                    double total = Enumerable.Range(0, n).Sum(i => Math.Exp(x[(o * n + i) * inner + j]));
+                    for (int i = 0; i < n; i++)
+                    {
+                        int at = (o * n + i) * inner + j;
+                        Assert.Equal(Math.Exp(x[at]) / total, soft[at], 5);
+                        Assert.Equal(x[at] - Math.Log(total), logSoft[at], 4);
+                    }
+                }
+            }
+            var inPlace = x.ToArray();
+            Softmax.Forward(inPlace, outer, n, inner, inPlace, log: false); // aliasing
+            Assert.Equal(soft, inPlace);
+        }
+    }
+
+    [Fact]
+    public void Strided_copy_transposes_and_broadcasts()
+    {
+        float[] x = [1, 2, 3, 4, 5, 6]; // [2, 3]
+        var transposed = new float[6];
+        Strided.Copy(x, [1, 3], [3, 2], transposed);
+        Assert.Equal([1f, 4f, 2f, 5f, 3f, 6f], transposed);
+        var repeated = new float[6];
+        Strided.Copy(x, [0, 1], [2, 3], repeated); // row 0 twice
+        Assert.Equal([1f, 2f, 3f, 1f, 2f, 3f], repeated);
+        var columns = new float[6];
+        Strided.Copy(x, [3, 0], [2, 3], columns); // first element of each row, repeated
+        Assert.Equal([1f, 1f, 1f, 4f, 4f, 4f], columns);
+    }
+}
