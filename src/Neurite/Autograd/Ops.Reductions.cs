@@ -196,6 +196,6 @@ public static partial class Ops
     public static Tensor Variance(Tensor x, int axis, int correction = 1, bool keepDims = false) =>
         Variance(x, [axis], correction, keepDims);
 
-    /// <summary>The variance of all elements.</summary>
-    public static Tensor Variance(Tensor x, int correction = 1) => Variance(x, [], correction);
+    /// <summary>The unbiased variance of all elements (as torch.var(x)); Variance(x, [], c) sets the correction.</summary>
+    public static Tensor Variance(Tensor x) => Variance(x, []);
 }

@@ -45,7 +45,7 @@ public sealed partial class Tensor
     public Tensor Min(int axis, bool keepDims = false) => Ops.Min(this, axis, keepDims);
     public Tensor ArgMax(int axis, bool keepDims = false) => Ops.ArgMax(this, axis, keepDims);
     public Tensor ArgMin(int axis, bool keepDims = false) => Ops.ArgMin(this, axis, keepDims);
-    public Tensor Variance(int correction = 1) => Ops.Variance(this, correction);
+    public Tensor Variance() => Ops.Variance(this);
     public Tensor Variance(int axis, int correction = 1, bool keepDims = false) => Ops.Variance(this, axis, correction, keepDims);
 
     public Tensor Reshape(params int[] shape) => Ops.Reshape(this, shape);

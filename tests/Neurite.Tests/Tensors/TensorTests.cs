@@ -135,7 +135,10 @@ public class TensorTests
         // var([1, 2, 3, 4]) unbiased = Σ(x − 2.5)² / 3 = 5/3; biased = 5/4
         Tensor v = [1f, 2f, 3f, 4f];
         Assert.Equal(5f / 3f, v.Variance().Item(), 6);
-        Assert.Equal(1.25f, Ops.Variance(v, 0).Item(), 6);
+        Assert.Equal(1.25f, Ops.Variance(v, [], correction: 0).Item(), 6);
+        // One positional int is an axis, as in torch.var(x, 1): rows [1, 2, 3] and [4, 5, 9] → [1, 7]
+        Assert.Equal([1f, 7f], Ops.Variance(Tensor.From([[1f, 2f, 3f], [4f, 5f, 9f]]), 1).ToArray());
+        Assert.Equal([1f, 7f], Tensor.From([[1f, 2f, 3f], [4f, 5f, 9f]]).Variance(1).ToArray());
     }
 
     [Fact]
