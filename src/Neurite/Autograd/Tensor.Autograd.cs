@@ -2,7 +2,7 @@ using Neurite.Autograd;
 
 namespace Neurite.Tensors;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     private bool _requiresGrad;
     private List<Func<Tensor, Tensor?>>? _hooks;

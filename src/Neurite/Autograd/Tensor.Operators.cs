@@ -3,7 +3,7 @@ using Neurite.Autograd;
 namespace Neurite.Tensors;
 
 /// <summary>Operators and fluent forms of the ops, so that expressions read as math: (x.MatMul(w) + b).Relu().</summary>
-public sealed partial class Tensor
+public partial class Tensor
 {
     public static Tensor operator +(Tensor a, Tensor b) => Ops.Add(a, b);
     public static Tensor operator -(Tensor a, Tensor b) => Ops.Sub(a, b);

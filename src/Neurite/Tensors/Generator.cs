@@ -7,8 +7,20 @@ namespace Neurite.Tensors;
 /// <remarks>Not thread-safe: give each thread its own generator.</remarks>
 public sealed class Generator
 {
+    [ThreadStatic] private static Generator? _default;
     private ulong _s0, _s1, _s2, _s3;
     private double? _spareNormal;
+
+    /// <summary>
+    /// The generator used where none is given (layer initialization, dropout), one per thread,
+    /// seeded with 0 so that a program builds the same network on every run. Assign a new one to
+    /// reseed, as torch.manual_seed does.
+    /// </summary>
+    public static Generator Default
+    {
+        get => _default ??= new Generator(0);
+        set => _default = value;
+    }
 
     /// <summary>A generator whose sequence is determined by <paramref name="seed"/>.</summary>
     public Generator(ulong seed)

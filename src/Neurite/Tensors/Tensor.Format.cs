@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Neurite.Tensors;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     private const int SummarizeAbove = 1000; // elements: torch's print threshold
     private const int EdgeItems = 3;         // entries kept at each end of a summarized axis

@@ -14,7 +14,7 @@ namespace Neurite.Tensors;
 /// expression build a vector: <c>Tensor v = [1f, 2f, 3f];</c>.
 /// </remarks>
 [CollectionBuilder(typeof(Tensor), nameof(FromSpan))]
-public sealed partial class Tensor : IEnumerable<float>
+public partial class Tensor : IEnumerable<float>
 {
     private readonly float[] _data;
     private readonly int[] _shape;
