@@ -64,4 +64,102 @@ public static partial class Ops
         Kernels.Softmax.Forward(x.Data, Product(x.ShapeArray, 0, a), x.Shape[a], Product(x.ShapeArray, a + 1, x.Rank), y.Data, log: true);
         return Graph.Record(y, nameof(LogSoftmax), [x], g => [Sub(g, Mul(Exp(y), Sum(g, a, keepDims: true)))]);
     }
+
+    /// <summary>
+    /// y = f(x) element-wise by a scalar function, with ∂x = g·f′(x). For activations that
+    /// TensorPrimitives lacks; f′ is evaluated in the backward from the saved input.
+    /// </summary>
+    private static Tensor Pointwise(Tensor x, string name, Func<float, float> f, Func<float, float> derivative)
+    {
+        var y = Tensor.Empty(x.Shape);
+        var source = x.Data;
+        var destination = y.Data;
+        for (int i = 0; i < source.Length; i++)
+        {
+            destination[i] = f(source[i]);
+        }
+        return Graph.Record(y, name, [x], g =>
+        {
+            var slope = Tensor.Empty(x.Shape);
+            var input = x.Data;
+            var d = slope.Data;
+            for (int i = 0; i < input.Length; i++)
+            {
+                d[i] = derivative(input[i]);
+            }
+            return [Mul(g, slope)];
+        });
+    }
+
+    /// <summary>
+    /// The Heaviside step of the perceptron: 1 where x ≥ 0, else 0. Its derivative is 0 wherever it
+    /// exists, so no gradient flows through it (the perceptron learns by its own rule instead).
+    /// </summary>
+    public static Tensor Step(Tensor x) => Pointwise(x, nameof(Step), v => v >= 0 ? 1f : float.IsNaN(v) ? v : 0f, _ => 0f);
+
+    /// <summary>LeakyReLU: x where x &gt; 0, else α·x (α = 0.01 by default, as PyTorch). ∂x = g·(1 or α).</summary>
+    public static Tensor LeakyRelu(Tensor x, float negativeSlope = 0.01f) =>
+        Pointwise(x, nameof(LeakyRelu), v => v > 0 ? v : negativeSlope * v, v => v > 0 ? 1f : negativeSlope);
+
+    /// <summary>ELU: x where x &gt; 0, else α(eˣ − 1). ∂x = g·(1 or α·eˣ).</summary>
+    public static Tensor Elu(Tensor x, float alpha = 1f) =>
+        Pointwise(x, nameof(Elu), v => v > 0 ? v : alpha * (MathF.Exp(v) - 1f), v => v > 0 ? 1f : alpha * MathF.Exp(v));
+
+    /// <summary>
+    /// GELU, exact: x·Φ(x) = ½x(1 + erf(x/√2)). ∂x = g·(Φ(x) + x·φ(x)) with φ the standard normal density.
+    /// </summary>
+    public static Tensor Gelu(Tensor x) => Pointwise(x, nameof(Gelu),
+        v => 0.5f * v * (1f + Erf(v * InverseSqrt2)),
+        v => 0.5f * (1f + Erf(v * InverseSqrt2)) + v * InverseSqrt2Pi * MathF.Exp(-0.5f * v * v));
+
+    /// <summary>
+    /// GELU, tanh approximation (torch's approximate='tanh'): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    /// ∂x = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+    /// </summary>
+    public static Tensor GeluTanh(Tensor x) => Pointwise(x, nameof(GeluTanh),
+        v => 0.5f * v * (1f + MathF.Tanh(Sqrt2OverPi * (v + GeluCubic * v * v * v))),
+        v =>
+        {
+            float t = MathF.Tanh(Sqrt2OverPi * (v + GeluCubic * v * v * v));
+            return 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * Sqrt2OverPi * (1f + 3f * GeluCubic * v * v);
+        });
+
+    /// <summary>SiLU (Swish): x·σ(x). ∂x = g·σ(x)(1 + x(1 − σ(x))).</summary>
+    public static Tensor Silu(Tensor x) => Pointwise(x, nameof(Silu),
+        v => v * StableSigmoid(v),
+        v =>
+        {
+            float s = StableSigmoid(v);
+            return s * (1f + v * (1f - s));
+        });
+
+    /// <summary>
+    /// Softplus: (1/β)·ln(1 + e^(βx)), and x itself where βx &gt; threshold (β = 1, threshold = 20, as
+    /// PyTorch). ∂x = g·σ(βx) (1 beyond the threshold).
+    /// </summary>
+    public static Tensor Softplus(Tensor x, float beta = 1f, float threshold = 20f) => Pointwise(x, nameof(Softplus),
+        v => beta * v > threshold ? v : MathF.Log(1f + MathF.Exp(beta * v)) / beta,
+        v => beta * v > threshold ? 1f : StableSigmoid(beta * v));
+
+    private const float InverseSqrt2 = 0.70710678118654752f;
+    private const float InverseSqrt2Pi = 0.39894228040143268f;
+    private const float Sqrt2OverPi = 0.79788456080286536f;
+    private const float GeluCubic = 0.044715f;
+
+    /// <summary>σ(v) without overflow: e^(−|v|) never exceeds 1.</summary>
+    private static float StableSigmoid(float v)
+    {
+        float e = MathF.Exp(-MathF.Abs(v));
+        return v >= 0 ? 1f / (1f + e) : e / (1f + e);
+    }
+
+    /// <summary>erf(v), Abramowitz and Stegun 7.1.26 refined in double: absolute error below 1.5e-7.</summary>
+    internal static float Erf(float v)
+    {
+        double x = Math.Abs((double)v);
+        double t = 1.0 / (1.0 + 0.3275911 * x);
+        double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+        double result = 1.0 - poly * Math.Exp(-x * x);
+        return (float)(v < 0 ? -result : result);
+    }
 }
