@@ -111,11 +111,14 @@ def gen_softmax():
                           [500.0, 1000.0, -500.0, 1000.0]])
     # Equal entries along a row give a uniform softmax.
     flat = torch.full((2, 5), 3.25)
+    # −inf entries, as an attention mask writes them: probability 0 (log-probability −inf) there.
+    masked = torch.tensor([[0.5, -float("inf"), 1.5, -float("inf")],
+                           [-float("inf"), 2.0, -1.0, 0.0]])
     cases = []
     for fn_name, fn in (("softmax", torch.softmax), ("log_softmax", torch.log_softmax)):
         for label, x, dim in (("3d_last", x3, -1), ("3d_first", x3, 0), ("3d_middle", x3, 1),
                               ("large_last", large, -1), ("large_first", large, 0),
-                              ("uniform_last", flat, 1)):
+                              ("uniform_last", flat, 1), ("masked_last", masked, -1)):
             cases.append(case(f"{fn_name}_{label}", {"x": x}, lambda x, fn=fn, dim=dim: fn(x, dim),
                               {"op": fn_name, "dim": dim}))
     write("softmax.json", {**header(SEED + 1), "cases": cases})
@@ -197,6 +200,34 @@ def gen_elementwise():
     write("elementwise.json", {**header(seed), "cases": cases})
 
 
+def gen_shape_ops():
+    seed = SEED + 4
+    torch.manual_seed(seed)
+    gather_index = torch.tensor([[0, 3], [2, 2], [1, 0]])  # a repeated index accumulates its gradient
+    gather_index0 = torch.tensor([[2, 0, 1, 2], [0, 0, 2, 1]])
+    cases = [
+        case("gather_dim1", {"x": torch.randn(3, 4)}, lambda x: torch.gather(x, 1, gather_index),
+             {"index": gather_index.tolist()}),
+        case("gather_dim0", {"x": torch.randn(3, 4)}, lambda x: torch.gather(x, 0, gather_index0),
+             {"index": gather_index0.tolist()}),
+        case("index_select_dim0_repeated", {"x": torch.randn(4, 3)},
+             lambda x: torch.index_select(x, 0, torch.tensor([2, 0, 2])), {"indices": [2, 0, 2]}),
+        case("index_select_dim1", {"x": torch.randn(2, 5)},
+             lambda x: torch.index_select(x, 1, torch.tensor([4, 1])), {"indices": [4, 1]}),
+        case("concat_dim1", {"a": torch.randn(2, 3), "b": torch.randn(2, 2)}, lambda a, b: torch.cat([a, b], 1)),
+        case("stack_dim1", {"a": torch.randn(2, 3), "b": torch.randn(2, 3)}, lambda a, b: torch.stack([a, b], 1)),
+        case("permute_2_0_1", {"x": torch.randn(2, 3, 4)}, lambda x: x.permute(2, 0, 1)),
+        case("transpose_0_2", {"x": torch.randn(2, 3, 4)}, lambda x: x.transpose(0, 2)),
+        case("slice_dim0_1_5_step2", {"x": torch.randn(5, 4)}, lambda x: x[1:5:2]),
+        case("slice_dim1_negative", {"x": torch.randn(3, 5)}, lambda x: x[:, -3:-1]),
+        case("broadcast_to_2x3x4", {"x": torch.randn(3, 1)}, lambda x: x.broadcast_to(2, 3, 4)),
+        case("flatten_from_1", {"x": torch.randn(2, 3, 4)}, lambda x: x.flatten(1)),
+        case("reshape_then_matmul", {"x": torch.randn(2, 6), "w": torch.randn(3, 2)},
+             lambda x, w: torch.matmul(x.reshape(2, 3, 2), w.t())),
+    ]
+    write("shape_ops.json", {**header(seed), "cases": cases})
+
+
 def gen_printing():
     samples = [
         ("small_ints", torch.tensor([1.0, 2.0, 3.0]), False),
@@ -232,4 +263,5 @@ if __name__ == "__main__":
     gen_softmax()
     gen_mlp()
     gen_elementwise()
+    gen_shape_ops()
     gen_printing()
