@@ -245,7 +245,14 @@ def gen_printing():
         ("scalar", torch.tensor(3.5), False),
         ("scalar_int", torch.tensor(-2.0), False),
         ("with_nan_inf", torch.tensor([1.5, float("nan"), float("inf"), -float("inf")]), False),
+        ("nan_inf_only", torch.tensor([float("nan"), float("inf")]), False),
+        ("ints_with_nan", torch.tensor([1.0, float("nan"), 2.0]), False),
         ("zeros", torch.zeros(2, 2), False),
+        ("empty_1d", torch.zeros(0), False),
+        ("empty_2d", torch.zeros(2, 0), False),
+        ("rounds_to_4_places", torch.tensor([0.12345, 2.5]), False),
+        ("at_1e-4", torch.tensor([1.0e-4, 1.0]), False),  # float32(1e-4) < 1e-4: scientific
+        ("ints_1e8_and_1", torch.tensor([1.0e8, 1.0]), False),
         # More than 1000 elements: only the first and last three of each axis are shown.
         ("summarized_1d", torch.arange(1001.0) % 7, False),
         ("summarized_2d", (torch.arange(1020.0) % 9).reshape(34, 30) / 4, False),

@@ -24,6 +24,11 @@ public class PrintingReferenceTests
         ["summarized_2d"] = "elision spacing",
         // PyTorch switches whole numbers to scientific notation when max/min > 1000; Neurite keeps "2000.".
         ["int_ratio_over_1000"] = "scientific notation for whole numbers",
+        // PyTorch sizes the columns from the finite values only, so "nan" does not widen them:
+        // "[1., nan, 2.]"; Neurite pads every entry to the widest text: "[ 1., nan,  2.]".
+        ["ints_with_nan"] = "column width counts nan",
+        // PyTorch prints an empty tensor of rank > 1 as "tensor([], size=(2, 0))".
+        ["empty_2d"] = "empty tensor with its size",
     };
 
     public static TheoryData<string> Cases =>
