@@ -9,8 +9,8 @@ CI never runs this script: the JSON files it writes are checked in, so the C# te
 
 Every fixture records the torch version and the seed. A tensor is written as
 {"shape": [...], "data": [...]} with the data row-major; each float32 value is written as
-float(x), the shortest decimal that reads back as the same float32 bits, so that the C# side
-reads exactly the values PyTorch used (NaN and infinities as the strings "NaN", "Infinity",
+float(x), its exact widening to a double, written round-trip, so that the C# side (parse as
+double, narrow to float) reads exactly the bits PyTorch used (NaN and infinities as the strings "NaN", "Infinity",
 "-Infinity", since JSON has no such numbers). Gradients are of sum(out * upstream) for a random
 upstream tensor (a plain .sum() would give every output the same weight and hide transposition
 and broadcasting mistakes), except the MLP, which back-propagates its cross-entropy loss.
