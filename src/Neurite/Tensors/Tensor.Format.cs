@@ -27,6 +27,10 @@ public partial class Tensor
         {
             builder.Append(format.Format(_data[0]));
         }
+        else if (Count == 0 && Rank > 1)
+        {
+            builder.Append("[], size=(").AppendJoin(", ", _shape).Append(')');
+        }
         else
         {
             AppendAxis(builder, 0, 0, format, summarize, Prefix.Length);
