@@ -22,11 +22,11 @@ internal static class Fixture
     /// </summary>
     public const double Relative = 1e-5, Absolute = 1e-6;
 
-    private static readonly ConcurrentDictionary<string, JsonDocument> _documents = new();
+    private static readonly ConcurrentDictionary<string, JsonDocument> Documents = new();
 
     /// <summary>The root of a fixture file, e.g. "matmul.json".</summary>
     public static JsonElement Load(string file) =>
-        _documents.GetOrAdd(file, f =>
+        Documents.GetOrAdd(file, f =>
         {
             string path = Path.Combine(AppContext.BaseDirectory, "reference", f);
             if (!File.Exists(path))

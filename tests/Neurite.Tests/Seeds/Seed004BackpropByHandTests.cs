@@ -24,11 +24,11 @@ public class Seed004BackpropByHandTests
     //   dL/dz  = dL/dh ⊙ ReLU'(z) = [−0.5, 1, −2] ⊙ [1, 0, 1] = [−0.5, 0, −2]
     //   dL/dW1 = dL/dz·xᵀ = [[−0.5, −1], [0, 0], [−2, −4]],  dL/db1 = [−0.5, 0, −2]
     //   dL/dx  = W1ᵀ·dL/dz = [1·(−0.5) + (−1)·0 + 2·(−2), 1·(−0.5) + 0.5·0 + (−1)·(−2)] = [−4.5, 1.5]
-    private static readonly float[] _expectedDw2 = [-3f, 0f, -0.5f];
-    private static readonly float[] _expectedDh = [-0.5f, 1f, -2f];
-    private static readonly float[] _expectedDz = [-0.5f, 0f, -2f];
-    private static readonly float[] _expectedDw1 = [-0.5f, -1f, 0f, 0f, -2f, -4f];
-    private static readonly float[] _expectedDx = [-4.5f, 1.5f];
+    private static readonly float[] ExpectedDw2 = [-3f, 0f, -0.5f];
+    private static readonly float[] ExpectedDh = [-0.5f, 1f, -2f];
+    private static readonly float[] ExpectedDz = [-0.5f, 0f, -2f];
+    private static readonly float[] ExpectedDw1 = [-0.5f, -1f, 0f, 0f, -2f, -4f];
+    private static readonly float[] ExpectedDx = [-4.5f, 1.5f];
 
     private sealed record Net(Tensor X, Tensor W1, Tensor B1, Tensor W2, Tensor B2);
 
@@ -55,13 +55,13 @@ public class Seed004BackpropByHandTests
         Assert.Equal(0.25f, loss.Item());
 
         loss.Backward();
-        Assert.Equal(_expectedDw2, n.W2.Grad!.ToArray());
+        Assert.Equal(ExpectedDw2, n.W2.Grad!.ToArray());
         Assert.Equal([-1f], n.B2.Grad!.ToArray());
-        Assert.Equal(_expectedDh, h.Grad!.ToArray());   // before the ReLU mask
-        Assert.Equal(_expectedDz, z.Grad!.ToArray());   // after it: the switched-off unit gets 0
-        Assert.Equal(_expectedDw1, n.W1.Grad!.ToArray());
-        Assert.Equal(_expectedDz, n.B1.Grad!.ToArray());
-        Assert.Equal(_expectedDx, n.X.Grad!.ToArray());
+        Assert.Equal(ExpectedDh, h.Grad!.ToArray());   // before the ReLU mask
+        Assert.Equal(ExpectedDz, z.Grad!.ToArray());   // after it: the switched-off unit gets 0
+        Assert.Equal(ExpectedDw1, n.W1.Grad!.ToArray());
+        Assert.Equal(ExpectedDz, n.B1.Grad!.ToArray());
+        Assert.Equal(ExpectedDx, n.X.Grad!.ToArray());
     }
 
     [Fact]
@@ -76,10 +76,10 @@ public class Seed004BackpropByHandTests
         Assert.Equal(0.25f, loss.Item());
 
         loss.Backward();
-        Assert.Equal(_expectedDw2, n.W2.Grad!.ToArray());
+        Assert.Equal(ExpectedDw2, n.W2.Grad!.ToArray());
         Assert.Equal([-1f], n.B2.Grad!.ToArray());
-        Assert.Equal(_expectedDw1, n.W1.Grad!.ToArray());
-        Assert.Equal(_expectedDz, n.B1.Grad!.ToArray());
-        Assert.Equal(_expectedDx, n.X.Grad!.ToArray());
+        Assert.Equal(ExpectedDw1, n.W1.Grad!.ToArray());
+        Assert.Equal(ExpectedDz, n.B1.Grad!.ToArray());
+        Assert.Equal(ExpectedDx, n.X.Grad!.ToArray());
     }
 }
