@@ -149,20 +149,21 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// Elements start, start + step, … before end along <paramref name="axis"/> (Python slicing;
-    /// negative start and end count from the end; step ≥ 1). ∂x = g placed back, zeros elsewhere.
+    /// Elements start, start + step, … before end along <paramref name="axis"/>, with Python's
+    /// slicing rules: negative bounds count from the end and bounds beyond the axis are clamped to
+    /// it (x[1:10] of 3 elements is x[1:3]); step ≥ 1. ∂x = g placed back, zeros elsewhere.
     /// </summary>
     public static Tensor Slice(Tensor x, int axis, int start, int end, int step = 1)
     {
         int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Slice));
         int size = x.Shape[a];
-        int from = start < 0 ? start + size : start;
-        int to = end < 0 ? end + size : end;
-        if (step < 1 || from < 0 || from > size || to < 0 || to > size)
+        if (step < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(start),
-                $"Slice: [{start}:{end}:{step}] is out of range for axis {axis} of size {size} (shape {Shapes.Format(x.Shape)}).");
+            throw new ArgumentOutOfRangeException(nameof(step),
+                $"Slice: step {step} must be >= 1 (axis {axis} of shape {Shapes.Format(x.Shape)}).");
         }
+        int from = Math.Clamp(start < 0 ? start + size : start, 0, size);
+        int to = Math.Clamp(end < 0 ? end + size : end, 0, size);
         int length = Math.Max(0, (to - from + step - 1) / step);
         var shape = x.Shape.ToArray();
         shape[a] = length;

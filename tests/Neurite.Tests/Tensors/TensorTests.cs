@@ -165,6 +165,10 @@ public class TensorTests
         Assert.Equal([1f, 4f], x.Slice(1, 1, 2).ToArray());
         Assert.Equal([0f, 2f, 3f, 5f], x.Slice(1, 0, 3, 2).ToArray());
         Assert.Equal([3f, 4f, 5f], x.Slice(0, -1, 2).ToArray());
+        // Bounds beyond the axis are clamped, as Python's x[1:10] and x[-10:1]
+        Assert.Equal([1f, 2f, 4f, 5f], x.Slice(1, 1, 10).ToArray());
+        Assert.Equal([0f, 3f], x.Slice(1, -10, 1).ToArray());
+        Assert.Equal([2, 0], x.Slice(1, 5, 10).Shape.ToArray());
         var joined = Ops.Concat([x, Tensor.Full([2, 1], 9f)], 1);
         Assert.Equal([0f, 1f, 2f, 9f, 3f, 4f, 5f, 9f], joined.ToArray());
         var stacked = Ops.Stack([Tensor.From([1f, 2f]), Tensor.From([3f, 4f])], 1);
@@ -194,7 +198,8 @@ public class TensorTests
     public void Shape_op_errors_name_the_op_and_shapes()
     {
         var x = Tensor.Zeros([2, 3]);
-        Assert.Contains("Slice", Assert.Throws<ArgumentOutOfRangeException>(() => x.Slice(1, 0, 4)).Message);
+        Assert.Contains("Slice", Assert.Throws<ArgumentOutOfRangeException>(() => x.Slice(2, 0, 1)).Message);
+        Assert.Contains("Slice", Assert.Throws<ArgumentOutOfRangeException>(() => x.Slice(1, 0, 2, step: 0)).Message);
         Assert.Contains("Concat", Assert.Throws<ArgumentException>(() => Ops.Concat([x, Tensor.Zeros([3, 3])], 1)).Message);
         Assert.Contains("IndexSelect", Assert.Throws<ArgumentOutOfRangeException>(() => Ops.IndexSelect(x, 1, [3])).Message);
         Assert.Contains("Gather", Assert.Throws<ArgumentOutOfRangeException>(() => Ops.Gather(x, 1, Tensor.From([[3f]]))).Message);
