@@ -1,0 +1,57 @@
+using Neurite.Autograd;
+using Neurite.Tensors;
+
+namespace Neurite.NN;
+
+/// <summary>
+/// Inverted dropout (Srivastava et al., 2014), as torch.nn.Dropout: in training each element is
+/// zeroed with probability p and the survivors are scaled by 1/(1 − p), so that evaluation needs
+/// no rescaling; in evaluation mode it is the identity.
+/// </summary>
+public sealed class Dropout : Module
+{
+    private readonly Generator? _rng;
+
+    public Dropout(float p = 0.5f, Generator? rng = null)
+    {
+        if (!(p >= 0 && p < 1))
+        {
+            throw new ArgumentException($"Dropout: p must be in [0, 1); got {p}.", nameof(p));
+        }
+        P = p;
+        _rng = rng;
+    }
+
+    /// <summary>The probability of zeroing an element.</summary>
+    public float P { get; }
+
+    public override Tensor Forward(Tensor x)
+    {
+        if (!IsTraining || P == 0)
+        {
+            return x;
+        }
+        var mask = Tensor.Bernoulli(x.Shape, 1f - P, _rng ?? Generator.Default);
+        return Ops.Mul(x, Ops.Mul(mask, 1f / (1f - P)));
+    }
+
+    public override string Describe() => $"Dropout(p={P})";
+}
+
+/// <summary>x + f(x): a skip connection around <see cref="Block"/> (He et al., 2016).</summary>
+public sealed class Residual : Module
+{
+    public Residual(Module block) => Block = RegisterModule("block", block);
+
+    public Module Block { get; }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var fx = Block.Call(x);
+        if (!Shapes.SameShape(fx.Shape, x.Shape))
+        {
+            throw new ArgumentException($"Residual: the block maps {Shapes.Format(x.Shape)} to {Shapes.Format(fx.Shape)}; x + f(x) needs the same shape.");
+        }
+        return Ops.Add(x, fx);
+    }
+}
