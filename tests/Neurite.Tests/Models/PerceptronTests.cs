@@ -66,4 +66,15 @@ public class PerceptronTests
         Assert.Throws<ArgumentException>(() => perceptron.Train(TwoInputs, [0, 1, 2, 0]));
         Assert.Contains("learningRate", Assert.Throws<ArgumentException>(() => perceptron.Train(TwoInputs, [0, 1, 1, 0], -1f)).Message);
     }
+
+    [Fact]
+    public void The_example_prints_each_gate_and_xor_failing()
+    {
+        var output = new StringWriter();
+        Neurite.Examples.PerceptronGates.Run(output);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        Assert.Contains("not linearly separable", Assert.Single(lines, line => line.StartsWith("XOR", StringComparison.Ordinal)));
+        Assert.Equal(3, lines.Count(line => line.Contains("converged", StringComparison.Ordinal)));
+    }
 }
