@@ -18,12 +18,13 @@ public class GemmTests
 
     public static TheoryData<GemmPath> Paths() => [.. _paths];
 
-    /// <summary>Every supported path × transposes × sizes (cubes, and each ordering of 7, 257, 33).</summary>
+    /// <summary>Every supported path × transposes × sizes: cubes, each ordering of 7, 257, 33, and few-row or tiny
+    /// products that take the unpacked path.</summary>
     public static TheoryData<GemmPath, bool, bool, int, int, int> Shapes()
     {
         (int, int, int)[] sizes =
             [(1, 1, 1), (7, 7, 7), (33, 33, 33), (257, 257, 257), (7, 257, 33), (7, 33, 257), (257, 7, 33),
-             (257, 33, 7), (33, 7, 257), (33, 257, 7), (1, 784, 256), (16, 15, 14)];
+             (257, 33, 7), (33, 7, 257), (33, 257, 7), (1, 784, 256), (16, 15, 14), (3, 70, 45), (4, 33, 257)];
         var data = new TheoryData<GemmPath, bool, bool, int, int, int>();
         foreach (var path in _paths)
         {
