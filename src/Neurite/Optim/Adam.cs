@@ -68,11 +68,8 @@ public sealed class Adam : Optimizer
     }
 
     /// <summary>exp_avg, exp_avg_sq and, with amsgrad, max_exp_avg_sq of a parameter (zeros at first).</summary>
-    internal static (float[] ExpAvg, float[] ExpAvgSq, float[]? MaxExpAvgSq) Buffers(ParameterSlot state, bool amsgrad)
-    {
-        int n = state.Length;
-        return (state.Buffer(0), state.Buffer(1), amsgrad ? state.Buffer(2) : null);
-    }
+    internal static (float[] ExpAvg, float[] ExpAvgSq, float[]? MaxExpAvgSq) Buffers(ParameterSlot state, bool amsgrad) =>
+        (state.Buffer(0), state.Buffer(1), amsgrad ? state.Buffer(2) : null);
 
     /// <summary>
     /// The update after any weight decay, shared with AdamW: updates m, v (and v̂) in the state and

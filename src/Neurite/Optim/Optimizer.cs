@@ -72,12 +72,15 @@ public abstract class Optimizer
     /// <exception cref="InvalidOperationException">A gradient's size differs from its parameter's.</exception>
     public void Step()
     {
+        // Index loops: enumerating an IReadOnlyList would allocate an enumerator per group per step.
         int index = 0;
         foreach (var group in _groups)
         {
             var options = group.Options;
-            foreach (var p in group.Parameters)
+            var parameters = group.Parameters;
+            for (int k = 0; k < parameters.Count; k++)
             {
+                var p = parameters[k];
                 if (p.Grad is { } grad)
                 {
                     if (grad.Count != p.Count)

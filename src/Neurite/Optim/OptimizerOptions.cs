@@ -12,7 +12,7 @@ namespace Neurite.Optim;
 public abstract record OptimizerOptions(double Lr)
 {
     /// <summary>Throws <see cref="ArgumentException"/> for a value PyTorch's constructor rejects.</summary>
-    internal virtual void Validate() => RequireNonNegative(Lr, "learning rate", "lr");
+    internal virtual void Validate() => RequireNonNegative(Lr, "learning rate", nameof(Lr));
 
     /// <summary>Throws "Invalid {what}: {value}" (PyTorch's message) unless 0 ≤ value.</summary>
     private protected static void RequireNonNegative(double value, string what, string name)
@@ -32,6 +32,7 @@ public abstract record OptimizerOptions(double Lr)
         }
     }
 
+    /// <summary>"Invalid {what}: {value}", the value written as Python writes it for small ones (1e-08, not 1E-08).</summary>
     private protected static ArgumentException Invalid(string what, double value, string name) =>
-        new($"Invalid {what}: {value.ToString(CultureInfo.InvariantCulture)}", name);
+        new($"Invalid {what}: {value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e')}", name);
 }
