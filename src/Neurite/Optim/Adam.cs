@@ -1,0 +1,116 @@
+using Neurite.NN;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Neurite.Optim;
+
+/// <summary>Hyperparameters of <see cref="Adam"/>; the names and defaults of torch.optim.Adam.</summary>
+/// <param name="Lr">Learning rate γ (default 1e-3).</param>
+/// <param name="Beta1">Decay β₁ of the running mean of the gradient (default 0.9), in [0, 1).</param>
+/// <param name="Beta2">Decay β₂ of the running mean of its square (default 0.999), in [0, 1).</param>
+/// <param name="Eps">ε added to the denominator (default 1e-8).</param>
+/// <param name="WeightDecay">L2 penalty λ added to the gradient (default 0).</param>
+/// <param name="Amsgrad">Use the maximum of the second moments so far (AMSGrad).</param>
+public sealed record AdamOptions(
+    double Lr = 1e-3, double Beta1 = 0.9, double Beta2 = 0.999, double Eps = 1e-8, double WeightDecay = 0, bool Amsgrad = false)
+    : OptimizerOptions(Lr)
+{
+    internal override void Validate()
+    {
+        base.Validate();
+        RequireNonNegative(Eps, "epsilon value", nameof(Eps));
+        RequireUnitInterval(Beta1, "beta parameter at index 0", nameof(Beta1));
+        RequireUnitInterval(Beta2, "beta parameter at index 1", nameof(Beta2));
+        RequireNonNegative(WeightDecay, "weight_decay value", nameof(WeightDecay));
+    }
+}
+
+/// <summary>
+/// Adam (torch.optim.Adam, PyTorch 1.13), from Kingma and Ba, "Adam: A Method for Stochastic
+/// Optimization" (ICLR 2015); AMSGrad from Reddi et al., "On the Convergence of Adam and Beyond"
+/// (ICLR 2018). Per step t = 1, 2, … with gradient gₜ and parameter θ:
+/// <code>
+/// if λ ≠ 0:  gₜ ← gₜ + λ·θₜ₋₁
+/// mₜ ← β₁·mₜ₋₁ + (1 − β₁)·gₜ
+/// vₜ ← β₂·vₜ₋₁ + (1 − β₂)·gₜ²
+/// v̂ ← max(v̂, vₜ) if amsgrad, else vₜ
+/// θₜ ← θₜ₋₁ − (γ / (1 − β₁ᵗ))·mₜ / (√v̂ / √(1 − β₂ᵗ) + ε)
+/// </code>
+/// </summary>
+/// <remarks>
+/// The bias corrections are computed in double and applied as PyTorch's single-tensor code does:
+/// ε is added after dividing √v̂ by √(1 − β₂ᵗ), not to the corrected mean. Buffers: exp_avg (m),
+/// exp_avg_sq (v), max_exp_avg_sq (v̂, with amsgrad).
+/// </remarks>
+public sealed class Adam : Optimizer
+{
+    public Adam(IEnumerable<Parameter> parameters, AdamOptions? options = null)
+        : this([new ParameterGroup(parameters)], options)
+    {
+    }
+
+    public Adam(IEnumerable<ParameterGroup> groups, AdamOptions? defaults = null)
+        : base(groups, defaults ?? new AdamOptions(), BufferNames)
+    {
+    }
+
+    internal static string[] BufferNames => ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
+
+    protected override void Update(Span<float> parameter, ReadOnlySpan<float> grad, ParameterSlot state, OptimizerOptions options)
+    {
+        var o = (AdamOptions)options;
+        if (o.WeightDecay != 0)
+        {
+            var decayed = Scratch(0, parameter.Length);
+            TensorPrimitives.FusedMultiplyAdd(parameter, (float)o.WeightDecay, grad, decayed);
+            grad = decayed;
+        }
+        Moments(parameter, grad, Buffers(state, o.Amsgrad), state.Step, o.Lr, o.Beta1, o.Beta2, o.Eps, Scratch(1, parameter.Length), Scratch(2, parameter.Length));
+    }
+
+    /// <summary>exp_avg, exp_avg_sq and, with amsgrad, max_exp_avg_sq of a parameter (zeros at first).</summary>
+    internal static (float[] ExpAvg, float[] ExpAvgSq, float[]? MaxExpAvgSq) Buffers(ParameterSlot state, bool amsgrad) =>
+        (state.Buffer(0), state.Buffer(1), amsgrad ? state.Buffer(2) : null);
+
+    /// <summary>
+    /// The update after any weight decay, shared with AdamW: updates m, v (and v̂) in the state and
+    /// θ in place; with amsgrad (max_exp_avg_sq given) it uses v̂. <paramref name="denominator"/> and <paramref name="step"/> are scratch spans as
+    /// long as the parameter, apart from each other and from <paramref name="grad"/>.
+    /// </summary>
+    internal static void Moments(
+        Span<float> parameter, ReadOnlySpan<float> grad, (float[] ExpAvg, float[] ExpAvgSq, float[]? MaxExpAvgSq) buffers,
+        long stepCount, double lr, double beta1, double beta2, double eps, Span<float> denominator, Span<float> step)
+    {
+        var (expAvg, expAvgSq, maxExpAvgSq) = buffers;
+
+        // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+        TensorPrimitives.Multiply(expAvg, (float)beta1, expAvg);
+        TensorPrimitives.FusedMultiplyAdd(grad, (float)(1 - beta1), expAvg, expAvg);
+        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2): v + ((1 − β₂)·g)·g with the last
+        // multiply-add fused, as PyTorch's CPU kernel is compiled (measured against its output).
+        TensorPrimitives.Multiply(expAvgSq, (float)beta2, expAvgSq);
+        TensorPrimitives.Multiply(grad, (float)(1 - beta2), step);
+        TensorPrimitives.FusedMultiplyAdd(step, grad, expAvgSq, expAvgSq);
+
+        // PyTorch's step is a float tensor read back with .item(), and beta ** step is a double power.
+        double t = stepCount;
+        double biasCorrection1 = 1 - Math.Pow(beta1, t);
+        double biasCorrection2 = 1 - Math.Pow(beta2, t);
+        double stepSize = lr / biasCorrection1;
+        double biasCorrection2Sqrt = Math.Sqrt(biasCorrection2);
+
+        ReadOnlySpan<float> secondMoment = expAvgSq;
+        if (maxExpAvgSq is not null)
+        {
+            TensorPrimitives.Max(maxExpAvgSq, expAvgSq, maxExpAvgSq);
+            secondMoment = maxExpAvgSq;
+        }
+        // denom = (v̂.sqrt() / bias_correction2_sqrt).add_(eps)
+        TensorPrimitives.Sqrt(secondMoment, denominator);
+        TensorPrimitives.Divide(denominator, (float)biasCorrection2Sqrt, denominator);
+        TensorPrimitives.Add(denominator, (float)eps, denominator);
+        // param.addcdiv_(exp_avg, denom, value=-step_size): θ + ((−s)·m) / denom.
+        TensorPrimitives.Multiply(expAvg, (float)-stepSize, step);
+        TensorPrimitives.Divide(step, denominator, step);
+        TensorPrimitives.Add(parameter, step, parameter);
+    }
+}

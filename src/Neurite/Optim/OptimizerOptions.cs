@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace Neurite.Optim;
+
+/// <summary>
+/// The hyperparameters of one parameter group, as the entries of a PyTorch param_group: each
+/// optimizer has its own record (<see cref="SGDOptions"/>, <see cref="AdamOptions"/>, …). Records
+/// are immutable, so a group changes its hyperparameters by taking a copy:
+/// <c>group.Options = group.Options with { Lr = 0.01 }</c>.
+/// </summary>
+/// <param name="Lr">The learning rate (a double, as PyTorch's Python floats).</param>
+public abstract record OptimizerOptions(double Lr)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> for a value PyTorch's constructor rejects.</summary>
+    internal virtual void Validate() => RequireNonNegative(Lr, "learning rate", nameof(Lr));
+
+    /// <summary>Throws "Invalid {what}: {value}" (PyTorch's message) unless 0 ≤ value.</summary>
+    private protected static void RequireNonNegative(double value, string what, string name)
+    {
+        if (!(value >= 0))
+        {
+            throw Invalid(what, value, name);
+        }
+    }
+
+    /// <summary>Throws "Invalid {what}: {value}" unless 0 ≤ value &lt; 1 (PyTorch's check of Adam's betas).</summary>
+    private protected static void RequireUnitInterval(double value, string what, string name)
+    {
+        if (!(value >= 0 && value < 1))
+        {
+            throw Invalid(what, value, name);
+        }
+    }
+
+    /// <summary>"Invalid {what}: {value}", the value written as Python writes it for small ones (1e-08, not 1E-08).</summary>
+    private protected static ArgumentException Invalid(string what, double value, string name) =>
+        new($"Invalid {what}: {value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e')}", name);
+}
