@@ -14,12 +14,12 @@ public static partial class Gemm
     private static unsafe class Workers
     {
         /// <summary>How long an idle worker spins for the next job before it blocks.</summary>
-        private static readonly long _spinTicks = Stopwatch.Frequency / 10_000;
+        private static readonly long SpinTicks = Stopwatch.Frequency / 10_000;
 
-        private static readonly Lock _gate = new();
-        private static readonly List<ManualResetEventSlim> _signals = [];
+        private static readonly Lock Gate = new();
+        private static readonly List<ManualResetEventSlim> Signals = [];
 
-        // The current job, written by the caller under _gate before it is published in _claims.
+        // The current job, written by the caller under Gate before it is published in _claims.
         private static delegate*<Problem, Blocking, void> _body;
         private static Problem _problem;
         private static Blocking _blocking;
@@ -40,13 +40,13 @@ public static partial class Gemm
         public static bool TryRun(delegate*<Problem, Blocking, void> body, Problem problem, Blocking blocking,
             bool byRows, int tile, int tiles, int slabs)
         {
-            if (!_gate.TryEnter())
+            if (!Gate.TryEnter())
             {
                 return false;
             }
             try
             {
-                while (_signals.Count < slabs - 1)
+                while (Signals.Count < slabs - 1)
                 {
                     StartWorker();
                 }
@@ -60,7 +60,7 @@ public static partial class Gemm
                 Interlocked.Exchange(ref _claims, generation << 32 | (long)slabs << 16);
                 for (int i = 0; i < slabs - 1; i++)
                 {
-                    _signals[i].Set();
+                    Signals[i].Set();
                 }
 
                 RunClaimed(generation);
@@ -77,7 +77,7 @@ public static partial class Gemm
             }
             finally
             {
-                _gate.Exit();
+                Gate.Exit();
             }
         }
 
@@ -115,7 +115,7 @@ public static partial class Gemm
         private static void StartWorker()
         {
             var signal = new ManualResetEventSlim(false);
-            _signals.Add(signal);
+            Signals.Add(signal);
             long seen = Volatile.Read(ref _claims) >>> 32;
             new Thread(() => Loop(signal, seen)) { IsBackground = true, Name = "Neurite GEMM worker" }.Start();
         }
@@ -128,7 +128,7 @@ public static partial class Gemm
                 long generation;
                 while ((generation = Volatile.Read(ref _claims) >>> 32) == seen)
                 {
-                    if (Stopwatch.GetTimestamp() - idleSince < _spinTicks)
+                    if (Stopwatch.GetTimestamp() - idleSince < SpinTicks)
                     {
                         Thread.SpinWait(20);
                         continue;

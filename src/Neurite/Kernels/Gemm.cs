@@ -108,13 +108,13 @@ public static partial class Gemm
             switch (path)
             {
                 case GemmPath.Avx512:
-                    Run<Avx512Kernel14x32>(problem, _avx512Blocking);
+                    Run<Avx512Kernel14x32>(problem, Avx512Blocking);
                     break;
                 case GemmPath.Avx2:
-                    Run<Avx2FmaKernel6x16>(problem, _avx2Blocking);
+                    Run<Avx2FmaKernel6x16>(problem, Avx2Blocking);
                     break;
                 default:
-                    Run<ScalarKernel4x4>(problem, _scalarBlocking);
+                    Run<ScalarKernel4x4>(problem, ScalarBlocking);
                     break;
             }
         }

@@ -13,10 +13,10 @@ public sealed class GlobalSettingsCollection
 [Collection(GlobalSettingsCollection.Name)]
 public class GemmTests
 {
-    private static readonly GemmPath[] _paths =
+    private static readonly GemmPath[] SupportedPaths =
         [.. new[] { GemmPath.Avx512, GemmPath.Avx2, GemmPath.Scalar }.Where(Gemm.IsSupported)];
 
-    public static TheoryData<GemmPath> Paths() => [.. _paths];
+    public static TheoryData<GemmPath> Paths() => [.. SupportedPaths];
 
     /// <summary>Every supported path × transposes × sizes: cubes, each ordering of 7, 257, 33, and few-row or tiny
     /// products that take the unpacked path.</summary>
@@ -26,7 +26,7 @@ public class GemmTests
             [(1, 1, 1), (7, 7, 7), (33, 33, 33), (257, 257, 257), (7, 257, 33), (7, 33, 257), (257, 7, 33),
              (257, 33, 7), (33, 7, 257), (33, 257, 7), (1, 784, 256), (16, 15, 14), (3, 70, 45), (4, 33, 257)];
         var data = new TheoryData<GemmPath, bool, bool, int, int, int>();
-        foreach (var path in _paths)
+        foreach (var path in SupportedPaths)
         {
             foreach (bool transA in new[] { false, true })
             {
@@ -135,7 +135,7 @@ public class GemmTests
         {
             Assert.NotEqual(GemmPath.Auto, Gemm.ActivePath);
             Assert.True(Gemm.IsSupported(Gemm.ActivePath));
-            Assert.Equal(_paths[0], Gemm.ActivePath);
+            Assert.Equal(SupportedPaths[0], Gemm.ActivePath);
         });
     }
 
