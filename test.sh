@@ -8,6 +8,17 @@ if ! command -v dotnet >/dev/null 2>&1; then
     exit 1
 fi
 
+# Debian packages the tests read: Fashion-MNIST (the IDX reader's real-data test) and Chromium (the
+# Playground's browser tests). Installed once, as root, when missing.
+missing=()
+[ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "test.sh: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
 dotnet build Neurite.slnx -c Release -warnaserror --nologo -v quiet
 log=$(mktemp)
 set +e
