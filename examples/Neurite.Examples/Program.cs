@@ -4,6 +4,9 @@ using Neurite.Examples;
 var examples = new Dictionary<string, Action<TextWriter>>
 {
     ["perceptron"] = PerceptronGates.Run,
+    ["logistic-regression"] = LogisticRegression.Run,
+    ["xor"] = XorNetwork.Run,
+    ["universal-approximation"] = UniversalApproximation.Run,
     ["vanishing-gradients"] = VanishingGradients.Run,
 };
 

@@ -132,6 +132,12 @@ public static partial class Ops
     /// <summary>Element-wise √x. ∂x = g / (2y).</summary>
     public static Tensor Sqrt(Tensor x) => Unary(x, nameof(Sqrt), TensorPrimitives.Sqrt, (g, y) => Div(g, Mul(y, 2f)));
 
+    /// <summary>Element-wise sin x. ∂x = g·cos x.</summary>
+    public static Tensor Sin(Tensor x) => Unary(x, nameof(Sin), TensorPrimitives.Sin, (g, _) => Mul(g, Cos(x)));
+
+    /// <summary>Element-wise cos x. ∂x = −g·sin x.</summary>
+    public static Tensor Cos(Tensor x) => Unary(x, nameof(Cos), TensorPrimitives.Cos, (g, _) => Neg(Mul(g, Sin(x))));
+
     /// <summary>Element-wise |x|. ∂x = g·sign(x), with sign(0) = 0 as PyTorch.</summary>
     public static Tensor Abs(Tensor x) => Unary(x, nameof(Abs), TensorPrimitives.Abs, (g, _) => Mul(g, Sign(x)));
 

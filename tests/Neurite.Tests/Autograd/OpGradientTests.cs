@@ -65,6 +65,8 @@ public class OpGradientTests
         int[] shape = [3, 4];
         Check(x => Ops.Neg(x[0]), [Input(shape, 20)]);
         Check(x => Ops.Exp(x[0]), [Input(shape, 21)]);
+        Check(x => Ops.Sin(x[0]), [Input(shape, 22)]);
+        Check(x => Ops.Cos(x[0]), [Input(shape, 23)]);
         Check(x => Ops.Log(x[0]), [Input(shape, 22, 0.5f, 3f)]);
         Check(x => Ops.Sqrt(x[0]), [Input(shape, 23, 0.5f, 3f)]);
         Check(x => Ops.Abs(x[0]), [AwayFromZero(shape, 24)]);

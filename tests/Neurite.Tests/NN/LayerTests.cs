@@ -89,6 +89,20 @@ public class LayerTests
     }
 
     [Fact]
+    public void Linear_dropout_and_residual_layers_pass_finite_difference_checks()
+    {
+        // Through the module: the input's gradient, and the weight's and bias's via inputs 1 and 2.
+        var linear = new Linear(4, 3, rng: new Generator(1));
+        Check(x => linear.Call(x[0]), [Input([5, 4], 5)]);
+        Check(x => Ops.Linear(x[0], x[1], x[2]), [Input([5, 4], 6), Input([3, 4], 7), Input([3], 8)]);
+        // A fresh generator with the same seed per call keeps the dropout mask fixed while the
+        // check perturbs the input.
+        Check(x => new Dropout(0.4f, new Generator(9)).Call(x[0]), [Input([6, 5], 10)]);
+        var residual = new Residual(new Sequential(new Linear(4, 4, rng: new Generator(11)), new Tanh()));
+        Check(x => residual.Call(x[0]), [Input([3, 4], 12)]);
+    }
+
+    [Fact]
     public void Dropout_zeroes_about_p_scales_the_rest_and_is_off_in_eval()
     {
         var dropout = new Dropout(0.25f, new Generator(5));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Neurite.Autograd;
 using Neurite.NN;
 using Neurite.Tensors;
 using Neurite.Tests.Reference;
@@ -67,6 +68,8 @@ public class LossTests
         var classes = Tensor.From([2f, 0f, 3f]);
         var binary = Tensor.Bernoulli([3, 4], 0.5f, new Generator(4));
         Check(x => Losses.Mse(x[0], target), [Input([3, 4], 1)]);
+        Check(x => Losses.L1(x[0], target), [Input([3, 4], 10)], atol: 5e-3);
+        Check(x => Losses.NllLoss(Ops.LogSoftmax(x[0], 1), classes), [Input([3, 4], 11)]);
         Check(x => Losses.Huber(x[0], target, 0.7f), [Input([3, 4], 2)]);
         Check(x => Losses.SmoothL1(x[0], target, 0.3f, Reduction.Sum), [Input([3, 4], 5)]);
         Check(x => Losses.BinaryCrossEntropy(x[0], binary), [Input([3, 4], 6, 0.1f, 0.9f)]);
