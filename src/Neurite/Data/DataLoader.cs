@@ -1,0 +1,114 @@
+using System.Collections;
+using Neurite.Tensors;
+
+namespace Neurite.Data;
+
+/// <summary>One mini-batch: inputs [B, …sample shape] and targets ([B] class indices or [B, outputs]).</summary>
+public readonly record struct Batch(Tensor Inputs, Tensor Targets);
+
+/// <summary>
+/// Yields a dataset in mini-batches. Enumerating the loader runs the next epoch (0, 1, 2, …);
+/// <see cref="Epoch"/> gives the batches of any epoch directly (for resuming).
+/// </summary>
+/// <remarks>
+/// <para>Without shuffling, batches take the samples in dataset order. With shuffling, epoch e uses a
+/// permutation drawn from a generator seeded by (<see cref="Seed"/>, e): a new order each epoch, the
+/// same orders on every run. The last batch is smaller when <see cref="BatchSize"/> does not divide
+/// N, unless <see cref="DropLast"/> drops it.</para>
+/// <para>Each batch is one gather copy of its samples into new tensors (the caller may keep them);
+/// the <see cref="Augmentation"/>, when given, then changes the inputs in place with its own
+/// generator seeded by (<see cref="Seed"/>, e). Give it to the training loader only.</para>
+/// </remarks>
+public sealed class DataLoader : IEnumerable<Batch>
+{
+    private int _nextEpoch;
+
+    /// <summary>A loader over <paramref name="data"/>.</summary>
+    /// <exception cref="ArgumentException">The batch size is below 1, the data is empty, or the
+    /// augmentation needs images and the samples are not [C, H, W].</exception>
+    public DataLoader(Dataset data, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false,
+        Augmentation? augmentation = null)
+    {
+        if (batchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"DataLoader: the batch size must be at least 1; got {batchSize}.");
+        }
+        if (data.Count == 0)
+        {
+            throw new ArgumentException("DataLoader: the dataset is empty.", nameof(data));
+        }
+        if (dropLast && batchSize > data.Count)
+        {
+            throw new ArgumentException(
+                $"DataLoader: with drop-last, a batch size of {batchSize} for {data.Count} samples leaves no batch.", nameof(batchSize));
+        }
+        augmentation?.Check(data.SampleShape);
+        Data = data;
+        BatchSize = batchSize;
+        Shuffle = shuffle;
+        Seed = seed;
+        DropLast = dropLast;
+        Augmentation = augmentation;
+    }
+
+    /// <summary>The dataset.</summary>
+    public Dataset Data { get; }
+
+    /// <summary>The number of samples per batch (the last one may have fewer).</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether each epoch takes the samples in a new random order.</summary>
+    public bool Shuffle { get; }
+
+    /// <summary>The seed of the shuffling and augmentation generators.</summary>
+    public ulong Seed { get; }
+
+    /// <summary>Whether an incomplete last batch is dropped.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>The augmentation applied to each batch's inputs, or null.</summary>
+    public Augmentation? Augmentation { get; }
+
+    /// <summary>The number of batches per epoch.</summary>
+    public int BatchCount => DropLast ? Data.Count / BatchSize : (Data.Count + BatchSize - 1) / BatchSize;
+
+    /// <summary>The number of samples per epoch (fewer than N when drop-last drops some).</summary>
+    public int SampleCount => DropLast ? BatchCount * BatchSize : Data.Count;
+
+    /// <summary>The order in which epoch <paramref name="epoch"/> visits the samples (all N of them, even with drop-last).</summary>
+    public int[] Order(int epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        return Shuffle ? EpochGenerator(epoch, 0).Permutation(Data.Count) : Enumerable.Range(0, Data.Count).ToArray();
+    }
+
+    /// <summary>The batches of epoch <paramref name="epoch"/> (0-based), independent of what ran before.</summary>
+    public IEnumerable<Batch> Epoch(int epoch)
+    {
+        var order = Order(epoch);
+        var augmentationRng = Augmentation is null ? null : EpochGenerator(epoch, 1);
+        int[] inputShape = [0, .. Data.SampleShape];
+        for (int start = 0; start + (DropLast ? BatchSize : 1) <= Data.Count; start += BatchSize)
+        {
+            int size = Math.Min(BatchSize, Data.Count - start);
+            var inputs = GC.AllocateUninitializedArray<float>(size * Data.FeatureCount);
+            var targets = GC.AllocateUninitializedArray<float>(size * Data.TargetWidth);
+            Data.CopySamples(order.AsSpan(start, size), inputs, targets);
+            inputShape[0] = size;
+            var batch = new Batch(
+                new Tensor(inputs, (int[])inputShape.Clone()),
+                new Tensor(targets, Data.Task == TaskKind.Classification ? [size] : [size, Data.TargetWidth]));
+            Augmentation?.Apply(batch.Inputs, augmentationRng!);
+            yield return batch;
+        }
+    }
+
+    /// <summary>Runs the next epoch: 0 on the first enumeration, then 1, 2, ….</summary>
+    public IEnumerator<Batch> GetEnumerator() => Epoch(_nextEpoch++).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>A generator for one epoch and one purpose (0: order, 1: augmentation); SplitMix64 seeding decorrelates nearby seeds.</summary>
+    private Generator EpochGenerator(int epoch, int stream) =>
+        new(unchecked(Seed + 0x9E3779B97F4A7C15UL * (ulong)(2 * epoch + stream + 1)));
+}

@@ -1,0 +1,251 @@
+using System.Text.Json.Nodes;
+using Neurite.Tensors;
+
+namespace Neurite.Data;
+
+/// <summary>
+/// A feature transform fitted on the training set and saved with a model (as JSON) so that
+/// evaluation and prediction apply the same one. Features of a sample are its values flattened
+/// (F = the product of the sample shape); the statistics are per feature (F values) or one for all.
+/// </summary>
+public interface IPreprocessor
+{
+    /// <summary>A new tensor [N, …] with the transform applied to each sample of <paramref name="features"/>.</summary>
+    /// <exception cref="ArgumentException">The samples do not have the fitted number of features.</exception>
+    Tensor Apply(Tensor features);
+
+    /// <summary>The dataset with transformed features (targets, names and task unchanged).</summary>
+    Dataset Apply(Dataset data);
+
+    /// <summary>The transform as JSON, read back by <see cref="Preprocessor.FromJson"/>.</summary>
+    JsonObject ToJson();
+}
+
+/// <summary>Reads a preprocessor back from the JSON its <see cref="IPreprocessor.ToJson"/> wrote.</summary>
+public static class Preprocessor
+{
+    /// <summary>
+    /// The preprocessor <paramref name="node"/> describes: <c>{"type": "standardize", "mean": […], "std": […]}</c>
+    /// or <c>{"type": "min_max", "min": […], "max": […]}</c>.
+    /// </summary>
+    /// <param name="node">The JSON object.</param>
+    /// <param name="path">The JSON path of <paramref name="node"/>, used in error messages.</param>
+    /// <exception cref="InvalidDataException">The JSON is not a valid preprocessor; the message names the field.</exception>
+    public static IPreprocessor FromJson(JsonNode? node, string path = "preprocessing")
+    {
+        if (node is not JsonObject obj)
+        {
+            throw new InvalidDataException($"{path}: expected an object with a \"type\".");
+        }
+        string? type = obj["type"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        return type switch
+        {
+            "standardize" => Standardize.Create(Floats(obj, "mean", path), Floats(obj, "std", path), path),
+            "min_max" => MinMaxScale.Create(Floats(obj, "min", path), Floats(obj, "max", path), path),
+            _ => throw new InvalidDataException($"{path}.type: expected \"standardize\" or \"min_max\"; got {obj["type"]?.ToJsonString() ?? "nothing"}."),
+        };
+    }
+
+    private static float[] Floats(JsonObject obj, string name, string path)
+    {
+        if (obj[name] is not JsonArray array || array.Count == 0)
+        {
+            throw new InvalidDataException($"{path}.{name}: expected a non-empty array of numbers.");
+        }
+        var values = new float[array.Count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (array[i] is not JsonValue item || !item.TryGetValue(out double d) || !double.IsFinite(d))
+            {
+                throw new InvalidDataException($"{path}.{name}[{i}]: expected a finite number; got {array[i]?.ToJsonString() ?? "null"}.");
+            }
+            values[i] = (float)d;
+        }
+        return values;
+    }
+
+    internal static JsonArray ToJsonArray(float[] values) => new([.. values.Select(v => (JsonNode)JsonValue.Create(v))]);
+
+    /// <summary>y = (x − shift[f]) · scale[f] for each sample, feature f (or the one statistic for all).</summary>
+    internal static Tensor Affine(Tensor features, float[] shift, float[] scale, string name)
+    {
+        if (features.Rank < 1)
+        {
+            throw new ArgumentException($"{name}: features must have a sample axis; got a scalar.");
+        }
+        int n = features.Shape[0];
+        int width = n == 0 ? shift.Length : features.Count / n;
+        if (shift.Length != 1 && width != shift.Length)
+        {
+            throw new ArgumentException(
+                $"{name}: fitted on {shift.Length} features per sample, but the input {Shapes.Format(features.Shape)} has {width}.");
+        }
+        var y = new float[features.Count];
+        ReadOnlySpan<float> x = features.Data;
+        for (int start = 0; start < y.Length; start += width)
+        {
+            for (int f = 0; f < width; f++)
+            {
+                int s = shift.Length == 1 ? 0 : f;
+                y[start + f] = (x[start + f] - shift[s]) * scale[s];
+            }
+        }
+        return new Tensor(y, features.ShapeArray.ToArray());
+    }
+
+    /// <summary>Per-feature (or, with perFeature false, overall) sums for fitting, in double.</summary>
+    internal static (double[] Mean, double[] Variance, float[] Min, float[] Max) Statistics(Dataset data, bool perFeature, string name)
+    {
+        if (data.Count == 0)
+        {
+            throw new ArgumentException($"{name}: cannot fit on an empty dataset.");
+        }
+        int width = data.FeatureCount, k = perFeature ? width : 1;
+        var sum = new double[k];
+        var sumSquares = new double[k];
+        var min = Enumerable.Repeat(float.PositiveInfinity, k).ToArray();
+        var max = Enumerable.Repeat(float.NegativeInfinity, k).ToArray();
+        ReadOnlySpan<float> x = data.Features.Data;
+        for (int i = 0; i < x.Length; i++)
+        {
+            int s = perFeature ? i % width : 0;
+            sum[s] += x[i];
+            min[s] = MathF.Min(min[s], x[i]);
+            max[s] = MathF.Max(max[s], x[i]);
+        }
+        double per = (double)x.Length / k;
+        var mean = sum.Select(v => v / per).ToArray();
+        for (int i = 0; i < x.Length; i++)
+        {
+            int s = perFeature ? i % width : 0;
+            double d = x[i] - mean[s];
+            sumSquares[s] += d * d;
+        }
+        return (mean, sumSquares.Select(v => v / per).ToArray(), min, max);
+    }
+}
+
+/// <summary>
+/// Standardization: x′ = (x − mean) / std, with the mean and the population standard deviation
+/// (ddof 0, as sklearn's StandardScaler) of each feature over the training set. A constant feature
+/// (std 0) gets std 1, so that it maps to 0.
+/// </summary>
+public sealed class Standardize : IPreprocessor
+{
+    private readonly float[] _mean, _std, _inverseStd;
+
+    private Standardize(float[] mean, float[] std)
+    {
+        _mean = mean;
+        _std = std;
+        _inverseStd = std.Select(s => 1f / s).ToArray();
+    }
+
+    /// <summary>The mean of each feature (one value when fitted over all features together).</summary>
+    public IReadOnlyList<float> Mean => _mean;
+
+    /// <summary>The standard deviation of each feature (1 where the feature is constant).</summary>
+    public IReadOnlyList<float> Std => _std;
+
+    /// <summary>
+    /// Fits on <paramref name="train"/>: per feature, or with <paramref name="perFeature"/> false one
+    /// mean and std over all values (as images are usually normalized).
+    /// </summary>
+    public static Standardize Fit(Dataset train, bool perFeature = true)
+    {
+        var (mean, variance, _, _) = Preprocessor.Statistics(train, perFeature, nameof(Standardize));
+        var std = variance.Select(v => (float)Math.Sqrt(v)).Select(s => s > 0 && float.IsFinite(s) ? s : 1f).ToArray();
+        return new Standardize(mean.Select(m => (float)m).ToArray(), std);
+    }
+
+    internal static Standardize Create(float[] mean, float[] std, string path)
+    {
+        if (mean.Length != std.Length)
+        {
+            throw new InvalidDataException($"{path}: {mean.Length} means but {std.Length} standard deviations.");
+        }
+        int bad = Array.FindIndex(std, s => !(s > 0));
+        if (bad >= 0)
+        {
+            throw new InvalidDataException($"{path}.std[{bad}]: a standard deviation must be > 0; got {std[bad]}.");
+        }
+        return new Standardize(mean, std);
+    }
+
+    /// <inheritdoc/>
+    public Tensor Apply(Tensor features) => Preprocessor.Affine(features, _mean, _inverseStd, nameof(Standardize));
+
+    /// <inheritdoc/>
+    public Dataset Apply(Dataset data) => data.WithData(Apply(data.Features), data.Targets);
+
+    /// <inheritdoc/>
+    public JsonObject ToJson() => new()
+    {
+        ["type"] = "standardize",
+        ["mean"] = Preprocessor.ToJsonArray(_mean),
+        ["std"] = Preprocessor.ToJsonArray(_std),
+    };
+}
+
+/// <summary>
+/// Min-max scaling to [0, 1]: x′ = (x − min) / (max − min), with the minimum and maximum of each
+/// feature over the training set (other data may fall outside [0, 1]). A constant feature (max =
+/// min) is only shifted: x′ = x − min.
+/// </summary>
+public sealed class MinMaxScale : IPreprocessor
+{
+    private readonly float[] _min, _max, _inverseRange;
+
+    private MinMaxScale(float[] min, float[] max)
+    {
+        _min = min;
+        _max = max;
+        _inverseRange = min.Zip(max, (lo, hi) => hi > lo ? 1f / (hi - lo) : 1f).ToArray();
+    }
+
+    /// <summary>The minimum of each feature (one value when fitted over all features together).</summary>
+    public IReadOnlyList<float> Min => _min;
+
+    /// <summary>The maximum of each feature (one value when fitted over all features together).</summary>
+    public IReadOnlyList<float> Max => _max;
+
+    /// <summary>
+    /// Fits on <paramref name="train"/>: per feature, or with <paramref name="perFeature"/> false one
+    /// range over all values (images: 0 … 255 → 0 … 1 whenever some pixel is 0 and some 255).
+    /// </summary>
+    public static MinMaxScale Fit(Dataset train, bool perFeature = true)
+    {
+        var (_, _, min, max) = Preprocessor.Statistics(train, perFeature, nameof(MinMaxScale));
+        return new MinMaxScale(min, max);
+    }
+
+    internal static MinMaxScale Create(float[] min, float[] max, string path)
+    {
+        if (min.Length != max.Length)
+        {
+            throw new InvalidDataException($"{path}: {min.Length} minima but {max.Length} maxima.");
+        }
+        for (int i = 0; i < min.Length; i++)
+        {
+            if (min[i] > max[i])
+            {
+                throw new InvalidDataException($"{path}.min[{i}]: the minimum {min[i]} is above the maximum {max[i]}.");
+            }
+        }
+        return new MinMaxScale(min, max);
+    }
+
+    /// <inheritdoc/>
+    public Tensor Apply(Tensor features) => Preprocessor.Affine(features, _min, _inverseRange, nameof(MinMaxScale));
+
+    /// <inheritdoc/>
+    public Dataset Apply(Dataset data) => data.WithData(Apply(data.Features), data.Targets);
+
+    /// <inheritdoc/>
+    public JsonObject ToJson() => new()
+    {
+        ["type"] = "min_max",
+        ["min"] = Preprocessor.ToJsonArray(_min),
+        ["max"] = Preprocessor.ToJsonArray(_max),
+    };
+}
