@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Neurite.Tensors;
+
+namespace Neurite.Training;
+
+/// <summary>Something that runs with the fit loop: at its start, after every epoch, and at its end.</summary>
+public interface ITrainingCallback
+{
+    void OnTrainBegin(Trainer trainer)
+    {
+    }
+
+    void OnEpochEnd(Trainer trainer, EpochResult result);
+
+    void OnTrainEnd(Trainer trainer)
+    {
+    }
+}
+
+/// <summary>The loss that early stopping and "best" checkpoints watch: validation loss when there is held-out data, else training loss.</summary>
+public static class Monitor
+{
+    public static double Loss(EpochResult result) => result.ValidationLoss ?? result.TrainLoss;
+}
+
+/// <summary>
+/// Early stopping, as Keras's: stops when the monitored loss has not fallen by more than
+/// <see cref="MinDelta"/> below the best for <see cref="Patience"/> epochs in a row; with
+/// <see cref="RestoreBest"/>, the weights of the best epoch are put back when training ends.
+/// </summary>
+public sealed class EarlyStopping : ITrainingCallback
+{
+    private Dictionary<string, Tensor>? _bestState;
+    private int _wait;
+
+    public EarlyStopping(int patience, double minDelta = 0, bool restoreBest = true)
+    {
+        if (patience < 1)
+        {
+            throw new ArgumentException($"EarlyStopping: patience must be at least 1; got {patience}.", nameof(patience));
+        }
+        if (!(minDelta >= 0 && double.IsFinite(minDelta)))
+        {
+            throw new ArgumentException($"EarlyStopping: min_delta must be finite and non-negative; got {minDelta.ToString(CultureInfo.InvariantCulture)}.", nameof(minDelta));
+        }
+        (Patience, MinDelta, RestoreBest) = (patience, minDelta, restoreBest);
+    }
+
+    public int Patience { get; }
+
+    public double MinDelta { get; }
+
+    public bool RestoreBest { get; }
+
+    /// <summary>The best monitored loss so far and its epoch (0 before the first).</summary>
+    public (double Loss, int Epoch) Best { get; private set; } = (double.PositiveInfinity, 0);
+
+    public void OnTrainBegin(Trainer trainer)
+    {
+        // After a resume, the best so far is in the history.
+        foreach (var past in trainer.History)
+        {
+            Observe(trainer, past, snapshot: false);
+        }
+    }
+
+    public void OnEpochEnd(Trainer trainer, EpochResult result)
+    {
+        Observe(trainer, result, snapshot: RestoreBest);
+        if (_wait >= Patience)
+        {
+            trainer.RequestStop(StopReason.EarlyStopping, string.Create(CultureInfo.InvariantCulture,
+                $"early stopping: no improvement of the loss for {Patience} epochs; best {Best.Loss:G6} at epoch {Best.Epoch}"));
+        }
+    }
+
+    public void OnTrainEnd(Trainer trainer)
+    {
+        if (RestoreBest && _bestState is not null && Best.Epoch != trainer.EpochsDone)
+        {
+            trainer.Model.LoadStateDict(_bestState);
+        }
+    }
+
+    private void Observe(Trainer trainer, EpochResult result, bool snapshot)
+    {
+        double loss = Monitor.Loss(result);
+        if (loss < Best.Loss - MinDelta)
+        {
+            Best = (loss, result.Epoch);
+            _wait = 0;
+            if (snapshot)
+            {
+                _bestState = trainer.Model.StateDict().ToDictionary(entry => entry.Key, entry => entry.Value.Clone());
+            }
+        }
+        else
+        {
+            _wait++;
+        }
+    }
+}
+
+/// <summary>
+/// Writes the history after every epoch, as CSV (a header row, then one row an epoch) or, for a
+/// path ending in .jsonl, JSON lines. The whole file is rewritten through a temporary file and
+/// renamed, so it is never half-written.
+/// </summary>
+public sealed class HistoryLog(string path) : ITrainingCallback
+{
+    public string Path { get; } = path;
+
+    public void OnEpochEnd(Trainer trainer, EpochResult result)
+    {
+        bool jsonLines = Path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
+        var text = new StringBuilder();
+        if (!jsonLines)
+        {
+            text.AppendLine("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,samples_per_second");
+        }
+        foreach (var r in trainer.History)
+        {
+            if (jsonLines)
+            {
+                text.AppendLine(ToJson(r).ToJsonString());
+            }
+            else
+            {
+                text.AppendLine(string.Join(",", r.Epoch.ToString(CultureInfo.InvariantCulture), Number(r.TrainLoss), Number(r.TrainAccuracy),
+                    Number(r.ValidationLoss), Number(r.ValidationAccuracy), Number(r.LearningRate), Number(r.Seconds), Number(r.SamplesPerSecond)));
+            }
+        }
+        AtomicFile.WriteAllText(Path, text.ToString());
+    }
+
+    /// <summary>One epoch as a JSON object with the CSV's column names.</summary>
+    public static JsonObject ToJson(EpochResult r) => new()
+    {
+        ["epoch"] = r.Epoch,
+        ["train_loss"] = r.TrainLoss,
+        ["train_accuracy"] = r.TrainAccuracy,
+        ["val_loss"] = r.ValidationLoss,
+        ["val_accuracy"] = r.ValidationAccuracy,
+        ["lr"] = r.LearningRate,
+        ["seconds"] = r.Seconds,
+        ["samples_per_second"] = r.SamplesPerSecond,
+    };
+
+    /// <summary>The epoch written by <see cref="ToJson"/>, read back.</summary>
+    public static EpochResult FromJson(JsonNode node) => new(
+        (int)node["epoch"]!, (double)node["train_loss"]!, (double?)node["train_accuracy"], (double?)node["val_loss"],
+        (double?)node["val_accuracy"], (double)node["lr"]!, (double)node["seconds"]!, (double)node["samples_per_second"]!);
+
+    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+}
+
+/// <summary>
+/// Saves a checkpoint after every epoch (the "last" one) and, when the monitored loss reaches a new
+/// best, a "best" one. The saving itself is the caller's (a model file, a checkpoint with optimizer
+/// state); it must write atomically, so that a run that fails later — a NaN loss, a crash — leaves
+/// the last good checkpoint in place.
+/// </summary>
+public sealed class Checkpoint(Action<Trainer, string> save, string lastPath, string? bestPath = null) : ITrainingCallback
+{
+    private double _best = double.PositiveInfinity;
+
+    public string LastPath { get; } = lastPath;
+
+    public string? BestPath { get; } = bestPath;
+
+    public void OnTrainBegin(Trainer trainer)
+    {
+        foreach (var past in trainer.History)
+        {
+            _best = Math.Min(_best, Monitor.Loss(past));
+        }
+    }
+
+    public void OnEpochEnd(Trainer trainer, EpochResult result)
+    {
+        save(trainer, LastPath);
+        double loss = Monitor.Loss(result);
+        if (BestPath is not null && loss < _best)
+        {
+            _best = loss;
+            save(trainer, BestPath);
+        }
+    }
+}
+
+/// <summary>Writes files through a temporary file in the same directory and a rename, so that a failure never leaves a half-written file in place of a good one.</summary>
+public static class AtomicFile
+{
+    public static void WriteAllText(string path, string text) => Write(path, stream =>
+    {
+        var bytes = new UTF8Encoding(false).GetBytes(text);
+        stream.Write(bytes);
+    });
+
+    /// <summary>Calls <paramref name="write"/> on a temporary file, flushes it to disk and renames it to <paramref name="path"/>.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        string directory = System.IO.Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+}
