@@ -66,8 +66,8 @@ public static class Preprocessor
 
     internal static JsonArray ToJsonArray(float[] values) => new([.. values.Select(v => (JsonNode)JsonValue.Create(v))]);
 
-    /// <summary>y = (x − shift[f]) · scale[f] for each sample, feature f (or the one statistic for all).</summary>
-    internal static Tensor Affine(Tensor features, float[] shift, float[] scale, string name)
+    /// <summary>y = (x − shift[f]) / divisor[f] for each sample, feature f (or the one statistic for all).</summary>
+    internal static Tensor Affine(Tensor features, float[] shift, float[] divisor, string name)
     {
         if (features.Rank < 1)
         {
@@ -87,7 +87,7 @@ public static class Preprocessor
             for (int f = 0; f < width; f++)
             {
                 int s = shift.Length == 1 ? 0 : f;
-                y[start + f] = (x[start + f] - shift[s]) * scale[s];
+                y[start + f] = (x[start + f] - shift[s]) / divisor[s];
             }
         }
         return new Tensor(y, features.ShapeArray.ToArray());
@@ -132,13 +132,12 @@ public static class Preprocessor
 /// </summary>
 public sealed class Standardize : IPreprocessor
 {
-    private readonly float[] _mean, _std, _inverseStd;
+    private readonly float[] _mean, _std;
 
     private Standardize(float[] mean, float[] std)
     {
         _mean = mean;
         _std = std;
-        _inverseStd = std.Select(s => 1f / s).ToArray();
     }
 
     /// <summary>The mean of each feature (one value when fitted over all features together).</summary>
@@ -173,7 +172,7 @@ public sealed class Standardize : IPreprocessor
     }
 
     /// <inheritdoc/>
-    public Tensor Apply(Tensor features) => Preprocessor.Affine(features, _mean, _inverseStd, nameof(Standardize));
+    public Tensor Apply(Tensor features) => Preprocessor.Affine(features, _mean, _std, nameof(Standardize));
 
     /// <inheritdoc/>
     public Dataset Apply(Dataset data) => data.WithData(Apply(data.Features), data.Targets);
@@ -194,13 +193,13 @@ public sealed class Standardize : IPreprocessor
 /// </summary>
 public sealed class MinMaxScale : IPreprocessor
 {
-    private readonly float[] _min, _max, _inverseRange;
+    private readonly float[] _min, _max, _range;
 
     private MinMaxScale(float[] min, float[] max)
     {
         _min = min;
         _max = max;
-        _inverseRange = min.Zip(max, (lo, hi) => hi > lo ? 1f / (hi - lo) : 1f).ToArray();
+        _range = min.Zip(max, (lo, hi) => hi > lo ? hi - lo : 1f).ToArray();
     }
 
     /// <summary>The minimum of each feature (one value when fitted over all features together).</summary>
@@ -236,7 +235,7 @@ public sealed class MinMaxScale : IPreprocessor
     }
 
     /// <inheritdoc/>
-    public Tensor Apply(Tensor features) => Preprocessor.Affine(features, _min, _inverseRange, nameof(MinMaxScale));
+    public Tensor Apply(Tensor features) => Preprocessor.Affine(features, _min, _range, nameof(MinMaxScale));
 
     /// <inheritdoc/>
     public Dataset Apply(Dataset data) => data.WithData(Apply(data.Features), data.Targets);
