@@ -162,7 +162,7 @@ public sealed class HistoryLog(string path) : ITrainingCallback
 /// state); it must write atomically, so that a run that fails later — a NaN loss, a crash — leaves
 /// the last good checkpoint in place.
 /// </summary>
-public sealed class Checkpoint(Action<Trainer, string> save, string lastPath, string? bestPath = null) : ITrainingCallback
+public sealed class ModelCheckpoint(Action<Trainer, string> save, string lastPath, string? bestPath = null) : ITrainingCallback
 {
     private double _best = double.PositiveInfinity;
 

@@ -72,6 +72,13 @@ public sealed class Trainer
     /// <summary>The seed of the per-epoch dropout generator.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>
+    /// The sample shape the model takes, when it differs from the data's but holds as many values
+    /// (a spec with input [784] fed [1, 28, 28] images): each batch is reshaped, as a view, to
+    /// [B, …InputShape].
+    /// </summary>
+    public IReadOnlyList<int>? InputShape { get; init; }
+
     /// <summary>Run at the end of every epoch, in order.</summary>
     public IReadOnlyList<ITrainingCallback> Callbacks { get; init; } = [];
 
@@ -144,7 +151,7 @@ public sealed class Trainer
                 long start = Stopwatch.GetTimestamp();
                 int size = batch.Inputs.Shape[0];
                 Optimizer.ZeroGrad();
-                var outputs = Model.Call(batch.Inputs);
+                var outputs = Model.Call(Shaped(batch.Inputs));
                 var loss = Objective.Loss(outputs, batch.Targets);
                 float lossValue = loss.Item();
                 if (!float.IsFinite(lossValue))
@@ -238,7 +245,7 @@ public sealed class Trainer
             double lossSum = 0;
             foreach (var batch in new DataLoader(data, batchSize))
             {
-                var outputs = Model.Call(batch.Inputs);
+                var outputs = Model.Call(Shaped(batch.Inputs));
                 lossSum += (double)Objective.Loss(outputs, batch.Targets).Item() * batch.Inputs.Shape[0];
                 classification?.Add(batch.Targets.Data, Objective.Classes(outputs));
                 regression?.Add(outputs.Data, batch.Targets.Data, data.TargetWidth);
@@ -264,7 +271,7 @@ public sealed class Trainer
             var parts = new List<Tensor>();
             for (int start = 0; start < n; start += batchSize)
             {
-                parts.Add(Model.Call(Ops.Slice(inputs, 0, start, Math.Min(n, start + batchSize))));
+                parts.Add(Model.Call(Shaped(Ops.Slice(inputs, 0, start, Math.Min(n, start + batchSize)))));
             }
             return parts.Count == 1 ? parts[0] : Ops.Concat(parts, 0);
         }
@@ -273,6 +280,9 @@ public sealed class Trainer
             Model.Train(wasTraining);
         }
     }
+
+    private Tensor Shaped(Tensor inputs) =>
+        InputShape is null ? inputs : Ops.Reshape(inputs, [inputs.Shape[0], .. InputShape]);
 
     private void CheckTask(Dataset data)
     {

@@ -72,7 +72,7 @@ public class TrainerTests
         var saved = new List<int>();
         var trainer = new Trainer(model, Objective.FromName("mse"), new SGD(model.Parameters(), new SGDOptions(1e4)))
         {
-            Callbacks = [new Checkpoint((t, path) => saved.Add(t.EpochsDone), "last")],
+            Callbacks = [new ModelCheckpoint((t, path) => saved.Add(t.EpochsDone), "last")],
         };
         var fit = trainer.Fit(new DataLoader(data, 8), null, 50);
         Assert.Equal(StopReason.NonFiniteLoss, fit.Reason);

@@ -1,8 +1,9 @@
+using System.CommandLine;
 using System.Globalization;
 using Neurite.Autograd;
 using Neurite.Tensors;
 
-namespace Neurite.Cli;
+namespace Neurite.Cli.Commands;
 
 /// <summary>
 /// `neurite xor`: trains the seeds' 2-2-1 network on XOR with full-batch gradient descent and
@@ -21,6 +22,27 @@ public static class XorCommand
 
     private static readonly float[][] Inputs = [[0, 0], [0, 1], [1, 0], [1, 1]];
     private static readonly float[] Targets = [0, 1, 1, 0];
+
+    internal static Command Build(Terminal console)
+    {
+        var defaults = new Options();
+        var epochs = new Option<int>("--epochs") { Description = "epochs of full-batch gradient descent", DefaultValueFactory = _ => defaults.Epochs };
+        var lr = new Option<float>("--lr") { Description = "learning rate", DefaultValueFactory = _ => defaults.LearningRate };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the initial weights", DefaultValueFactory = _ => defaults.Seed };
+        var command = new Command("xor", "train the seeds' 2-2-1 network on XOR and print the loss and the four predictions") { epochs, lr, seed };
+        command.SetAction(parse =>
+        {
+            int e = parse.GetValue(epochs);
+            float rate = parse.GetValue(lr);
+            if (e <= 0 || !(rate > 0 && float.IsFinite(rate)))
+            {
+                throw new ArgumentException($"xor: --epochs must be a positive integer and --lr a positive number; got {e} and {rate}");
+            }
+            Run(new Options(e, rate, parse.GetValue(seed)), console.Out);
+            return 0;
+        });
+        return command;
+    }
 
     public static Result Run(Options options, TextWriter output)
     {

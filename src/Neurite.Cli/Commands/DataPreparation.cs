@@ -1,0 +1,118 @@
+using Neurite.Data;
+using Neurite.Serialization;
+using Neurite.Tensors;
+using Neurite.Training;
+
+namespace Neurite.Cli.Commands;
+
+/// <summary>The data a training run uses, after the split and the scaling the spec asks for.</summary>
+/// <param name="Train">The training samples.</param>
+/// <param name="Validation">Held out from the training source by <c>data.validation_split</c>.</param>
+/// <param name="Test">The source's own test set, or held out by <c>data.test_split</c>.</param>
+/// <param name="Preprocessor">The scaling fitted on the training samples, saved with the model.</param>
+internal sealed record PreparedData(Dataset Train, Dataset? Validation, Dataset? Test, IPreprocessor? Preprocessor)
+{
+    /// <summary>What early stopping and the curves watch: validation data, else test data.</summary>
+    public Dataset? HeldOut => Validation ?? Test;
+}
+
+/// <summary>Loads a data source as a spec and the command line describe it, and checks it against the model.</summary>
+internal static class DataPreparation
+{
+    public static PreparedData ForTraining(ModelSpec spec, string source, ulong seed, TaskKind? task)
+    {
+        var options = spec.Data;
+        var loaded = DataSources.Load(source, new DataSourceOptions
+        {
+            Seed = seed,
+            Count = options?.Samples,
+            Noise = options?.Noise is { } noise ? (float)noise : null,
+            Target = options?.Target ?? "label",
+            Task = task,
+        });
+        var train = loaded.Train;
+        var test = loaded.Test;
+        if (options?.TestSplit is { } testFraction)
+        {
+            (train, var heldOut) = train.Split(testFraction, seed + 1);
+            test ??= heldOut;
+        }
+        Dataset? validation = null;
+        if (options?.ValidationSplit is { } validationFraction)
+        {
+            (train, validation) = train.Split(validationFraction, seed + 2);
+        }
+        IPreprocessor? preprocessor = options?.Scale switch
+        {
+            null => null,
+            "standardize" => Standardize.Fit(train),
+            _ => MinMaxScale.Fit(train),
+        };
+        if (preprocessor is not null)
+        {
+            train = preprocessor.Apply(train);
+            validation = validation is null ? null : preprocessor.Apply(validation);
+            test = test is null ? null : preprocessor.Apply(test);
+        }
+        return new PreparedData(train, validation, test, preprocessor);
+    }
+
+    /// <summary>
+    /// The sample shape to reshape batches to when the spec's input differs from the data's samples
+    /// but holds as many values ([784] against [1, 28, 28]); null when they agree.
+    /// </summary>
+    public static IReadOnlyList<int>? InputShape(ModelSpec spec, Dataset data)
+    {
+        var sample = data.SampleShape.ToArray();
+        if (sample.SequenceEqual(spec.Input))
+        {
+            return null;
+        }
+        if (sample.Aggregate(1L, (a, b) => a * b) != spec.Input.Aggregate(1L, (a, b) => a * b))
+        {
+            throw new ArgumentException(
+                $"input: the spec takes samples of shape {Shapes.Format([.. spec.Input])}, but the data's samples are {Shapes.Format(sample)}");
+        }
+        return spec.Input;
+    }
+
+    /// <summary>Checks that the network's last layer has one output per class (or one for a binary loss) or per target column.</summary>
+    public static void CheckOutputs(ModelSpec spec, Dataset data, Objective objective)
+    {
+        var shapes = spec.OutputShapes();
+        var last = shapes[^1];
+        int outputs = last.Length == 0 ? 1 : last[^1];
+        string where = $"layers[{LastLinear(spec)}].out";
+        if (data.Task == TaskKind.Classification)
+        {
+            bool binary = objective.Name is "bce" or "bce_with_logits";
+            int expected = binary ? 1 : data.ClassCount;
+            if (outputs != expected)
+            {
+                throw new ArgumentException(binary
+                    ? $"{where}: a {objective.Name} loss needs 1 output, but the network has {outputs}"
+                    : $"{where}: the data has {data.ClassCount} classes, but the network has {outputs} outputs");
+            }
+            if (binary && data.ClassCount > 2)
+            {
+                throw new ArgumentException($"loss: {objective.Name} is for two classes, but the data has {data.ClassCount}; use cross_entropy");
+            }
+        }
+        else if (outputs != data.TargetWidth)
+        {
+            throw new ArgumentException($"{where}: the data has {data.TargetWidth} target column(s), but the network has {outputs} outputs");
+        }
+    }
+
+    private static int LastLinear(ModelSpec spec)
+    {
+        for (int i = spec.Layers.Count - 1; i >= 0; i--)
+        {
+            if (spec.Layers[i].Type == "linear")
+            {
+                return i;
+            }
+        }
+        return spec.Layers.Count - 1;
+    }
+}

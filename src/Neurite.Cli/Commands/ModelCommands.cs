@@ -1,0 +1,187 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Neurite.Cli.Rendering;
+using Neurite.Data;
+using Neurite.Serialization;
+using Neurite.Training;
+using Spectre.Console;
+
+namespace Neurite.Cli.Commands;
+
+/// <summary>A trained model read back with what training saved beside its weights.</summary>
+internal sealed record SavedModel(LoadedModel Loaded, IPreprocessor? Preprocessor, IReadOnlyList<string>? ClassNames, Objective Objective)
+{
+    public static SavedModel Load(string path)
+    {
+        var loaded = ModelFile.Load(path);
+        var metadata = loaded.Metadata;
+        var preprocessor = metadata.TryGetValue("neurite.preprocessing", out var p)
+            ? Preprocessor.FromJson(Parse(path, p, "neurite.preprocessing"), $"{path}: neurite.preprocessing")
+            : null;
+        IReadOnlyList<string>? classes = metadata.TryGetValue("neurite.classes", out var c)
+            ? [.. Parse(path, c, "neurite.classes").AsArray().Select(name => (string?)name ?? throw new InvalidDataException($"{path}: neurite.classes: a class name is null"))]
+            : null;
+        var loss = loaded.Spec.Loss;
+        var objective = loss is null
+            ? Objective.FromName(classes is null ? "mse" : "cross_entropy")
+            : Objective.FromName(loss.Type, (float)loss.LabelSmoothing, (float)(loss.Type == "smooth_l1" ? loss.Beta : loss.Delta));
+        return new SavedModel(loaded, preprocessor, classes, objective);
+    }
+
+    /// <summary>A trainer over the model, used here for its evaluation and prediction loops only.</summary>
+    public Trainer Trainer(Dataset? shapeOf = null) =>
+        new(Loaded.Module, Objective, new Neurite.Optim.SGD(Loaded.Module.Parameters(), new Neurite.Optim.SGDOptions(0)))
+        {
+            InputShape = shapeOf is null ? Loaded.Spec.Input : DataPreparation.InputShape(Loaded.Spec, shapeOf),
+        };
+
+    private static JsonNode Parse(string path, string json, string key)
+    {
+        try
+        {
+            return JsonNode.Parse(json) ?? throw new InvalidDataException($"{path}: {key} is null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {key} is not valid JSON: {e.Message}");
+        }
+    }
+}
+
+/// <summary><c>neurite eval MODEL --data SOURCE</c>: the model's loss and metrics on a data source (its test set when it has one).</summary>
+internal static class EvalCommand
+{
+    public static Command Build(Terminal console)
+    {
+        var model = new Argument<string>("MODEL") { Description = "a model file written by neurite train" };
+        var data = new Option<string>("--data") { Description = "data source (its test set when it has one)", Required = true };
+        var seed = new Option<ulong>("--seed") { Description = "seed of a synthetic source" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
+        var command = new Command("eval", "evaluate a trained model on a data source") { model, data, seed, json };
+        command.SetAction(parse => Run(console, parse.GetRequiredValue(model), parse.GetRequiredValue(data), parse.GetValue(seed), parse.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(Terminal console, string modelPath, string source, ulong seed, bool json)
+    {
+        var saved = SavedModel.Load(modelPath);
+        var loaded = DataSources.Load(source, new DataSourceOptions { Seed = seed, Task = saved.Objective.Task, ClassNames = saved.ClassNames });
+        var data = loaded.Test ?? loaded.Train;
+        if (saved.Preprocessor is not null)
+        {
+            data = saved.Preprocessor.Apply(data);
+        }
+        DataPreparation.CheckOutputs(saved.Loaded.Spec, data, saved.Objective);
+        var evaluation = saved.Trainer(data).Evaluate(data);
+        if (json)
+        {
+            var result = new JsonObject { ["loss"] = evaluation.Loss, ["samples"] = evaluation.Samples };
+            if (evaluation.Classification is { } c)
+            {
+                result["accuracy"] = c.Accuracy;
+            }
+            if (evaluation.Regression is { } r)
+            {
+                result["mse"] = r.Mse;
+                result["mae"] = r.Mae;
+                result["r2"] = double.IsFinite(r.R2) ? r.R2 : null;
+            }
+            console.Out.WriteLine(result.ToJsonString());
+        }
+        else
+        {
+            Tables.Evaluation(console, evaluation);
+        }
+        return 0;
+    }
+}
+
+/// <summary><c>neurite predict MODEL --input FILE.csv</c>: raw outputs, class probabilities and predicted classes for each row.</summary>
+internal static class PredictCommand
+{
+    public static Command Build(Terminal console)
+    {
+        var model = new Argument<string>("MODEL") { Description = "a model file written by neurite train" };
+        var input = new Option<string>("--input") { Description = "a CSV file with the training features' columns (a header row)", Required = true };
+        var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
+        var command = new Command("predict", "run a trained model on the rows of a CSV file") { model, input, json };
+        command.SetAction(parse => Run(console, parse.GetRequiredValue(model), parse.GetRequiredValue(input), parse.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(Terminal console, string modelPath, string inputPath, bool json)
+    {
+        var saved = SavedModel.Load(modelPath);
+        int features = saved.Loaded.Spec.Input.Aggregate(1, (a, b) => a * b);
+        var names = saved.Loaded.Metadata.TryGetValue("neurite.features", out var stored)
+            ? JsonNode.Parse(stored)!.AsArray().Select(n => (string)n!).ToList()
+            : null;
+        var x = CsvData.ReadFeatures(inputPath, names ?? [.. Enumerable.Range(1, features).Select(i => $"x{i}")]);
+        if (saved.Preprocessor is not null)
+        {
+            x = saved.Preprocessor.Apply(x);
+        }
+        var outputs = saved.Trainer().Predict(x);
+        int rows = outputs.Shape[0], width = outputs.Rank == 2 ? outputs.Shape[1] : 1;
+        var result = new JsonObject
+        {
+            ["outputs"] = new JsonArray([.. Enumerable.Range(0, rows).Select(i => (JsonNode)new JsonArray([.. outputs.Data.Slice(i * width, width).ToArray().Select(v => (JsonNode)v)]))]),
+        };
+        int[]? classes = null;
+        if (saved.Objective.Task == TaskKind.Classification)
+        {
+            var probabilities = saved.Objective.Probabilities(outputs);
+            int k = probabilities.Shape[1];
+            classes = saved.Objective.Classes(outputs);
+            result["probabilities"] = new JsonArray([.. Enumerable.Range(0, rows).Select(i => (JsonNode)new JsonArray([.. probabilities.Data.Slice(i * k, k).ToArray().Select(v => (JsonNode)v)]))]);
+            result["classes"] = new JsonArray([.. classes.Select(c => (JsonNode)(saved.ClassNames is { } n && c < n.Count ? n[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture)))]);
+        }
+        if (json)
+        {
+            console.Out.WriteLine(result.ToJsonString());
+            return 0;
+        }
+        var table = new Table().AddColumn("row").AddColumn("outputs");
+        if (classes is not null)
+        {
+            table.AddColumn("class");
+        }
+        for (int i = 0; i < rows; i++)
+        {
+            string values = string.Join("  ", outputs.Data.Slice(i * width, width).ToArray().Select(v => v.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)));
+            table.AddRow(classes is null
+                ? [(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), values]
+                : [(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), values, Markup.Escape((string)result["classes"]![i]!)]);
+        }
+        console.Ansi.Write(table);
+        return 0;
+    }
+}
+
+/// <summary><c>neurite summary SPEC-or-MODEL</c>: a Keras-like table of layers, output shapes and parameter counts.</summary>
+internal static class SummaryCommand
+{
+    public static Command Build(Terminal console)
+    {
+        var path = new Argument<string>("SPEC-or-MODEL") { Description = "a JSON spec or a .safetensors model file" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
+        var command = new Command("summary", "show a model's layers, output shapes and parameter counts") { path, json };
+        command.SetAction(parse =>
+        {
+            string file = parse.GetRequiredValue(path);
+            var spec = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? ModelFile.Load(file).Spec : ModelSpec.Load(file);
+            var summary = spec.Summarize();
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(summary.ToJson());
+            }
+            else
+            {
+                Tables.Summary(console, summary);
+            }
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Neurite.Cli.Commands;
+
+namespace Neurite.Cli;
+
+/// <summary>
+/// The <c>neurite</c> command line: parses with System.CommandLine, runs the command, and turns
+/// any failure into one line on stderr (never a stack trace) and a non-zero exit code.
+/// </summary>
+public static class NeuriteCommandLine
+{
+    /// <summary>Runs <c>neurite ARGS</c>, writing to the given writers; the exit code: 0 on success, 1 on an error, 2 on a usage error.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false, CancellationToken cancellation = default)
+    {
+        var console = new Terminal(output, error, interactive, cancellation);
+        var root = new RootCommand("Neurite: train, evaluate and run neural networks described by a JSON spec.")
+        {
+            TrainCommand.Build(console),
+            EvalCommand.Build(console),
+            PredictCommand.Build(console),
+            SummaryCommand.Build(console),
+            XorCommand.Build(console),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                error.WriteLine($"neurite: {parseError.Message}");
+            }
+            error.WriteLine("Run 'neurite --help' (or 'neurite COMMAND --help') for usage.");
+            return 2;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            // One line: the first line of the message, which names the file, field or shape at fault.
+            string message = e.Message.Split('\n')[0].TrimEnd();
+            if (e is ArgumentException { ParamName: { } name })
+            {
+                message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+            }
+            error.WriteLine(e is ArgumentException or FormatException or IOException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException
+                ? $"neurite: {message}"
+                : $"neurite: unexpected {e.GetType().Name}: {message}");
+            return 1;
+        }
+    }
+}
