@@ -79,6 +79,11 @@ internal static class DataPreparation
     /// <summary>Checks that the network's last layer has one output per class (or one for a binary loss) or per target column.</summary>
     public static void CheckOutputs(ModelSpec spec, Dataset data, Objective objective)
     {
+        if (data.Task != objective.Task)
+        {
+            throw new ArgumentException(
+                $"loss: {objective.Name} is for {Describe(objective.Task)}, but the data is a {Describe(data.Task)} set");
+        }
         var shapes = spec.OutputShapes();
         var last = shapes[^1];
         int outputs = last.Length == 0 ? 1 : last[^1];
@@ -103,6 +108,8 @@ internal static class DataPreparation
             throw new ArgumentException($"{where}: the data has {data.TargetWidth} target column(s), but the network has {outputs} outputs");
         }
     }
+
+    private static string Describe(TaskKind task) => task == TaskKind.Classification ? "classification" : "regression";
 
     private static int LastLinear(ModelSpec spec)
     {

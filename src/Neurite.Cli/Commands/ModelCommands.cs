@@ -17,7 +17,7 @@ internal sealed record SavedModel(LoadedModel Loaded, IPreprocessor? Preprocesso
         var loaded = ModelFile.Load(path);
         var metadata = loaded.Metadata;
         var preprocessor = metadata.TryGetValue("neurite.preprocessing", out var p)
-            ? Preprocessor.FromJson(Parse(path, p, "neurite.preprocessing"), $"{path}: neurite.preprocessing")
+            ? Data.Preprocessor.FromJson(Parse(path, p, "neurite.preprocessing"), $"{path}: neurite.preprocessing")
             : null;
         IReadOnlyList<string>? classes = metadata.TryGetValue("neurite.classes", out var c)
             ? [.. Parse(path, c, "neurite.classes").AsArray().Select(name => (string?)name ?? throw new InvalidDataException($"{path}: neurite.classes: a class name is null"))]
@@ -56,17 +56,17 @@ internal static class EvalCommand
     {
         var model = new Argument<string>("MODEL") { Description = "a model file written by neurite train" };
         var data = new Option<string>("--data") { Description = "data source (its test set when it has one)", Required = true };
-        var seed = new Option<ulong>("--seed") { Description = "seed of a synthetic source" };
+        var seed = new Option<ulong?>("--seed") { Description = "seed of a synthetic source (default: the one the model was trained with)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
         var command = new Command("eval", "evaluate a trained model on a data source") { model, data, seed, json };
         command.SetAction(parse => Run(console, parse.GetRequiredValue(model), parse.GetRequiredValue(data), parse.GetValue(seed), parse.GetValue(json)));
         return command;
     }
 
-    private static int Run(Terminal console, string modelPath, string source, ulong seed, bool json)
+    private static int Run(Terminal console, string modelPath, string source, ulong? seed, bool json)
     {
         var saved = SavedModel.Load(modelPath);
-        var loaded = DataSources.Load(source, new DataSourceOptions { Seed = seed, Task = saved.Objective.Task, ClassNames = saved.ClassNames });
+        var loaded = DataSources.Load(source, new DataSourceOptions { Seed = seed ?? saved.Loaded.Spec.Seed ?? 0, Task = saved.Objective.Task, ClassNames = saved.ClassNames });
         var data = loaded.Test ?? loaded.Train;
         if (saved.Preprocessor is not null)
         {

@@ -74,7 +74,8 @@ internal static class Tables
             scores.AddRow(Markup.Escape(s.Name), Number(s.Precision, "0.000"), Number(s.Recall, "0.000"), Number(s.F1, "0.000"), s.Support.ToString(CultureInfo.InvariantCulture));
         }
         console.Ansi.Write(scores);
-        var confusion = new Table().Title("confusion matrix (rows: true class, columns: predicted)").AddColumn("");
+        console.Out.WriteLine("confusion matrix (rows: true class, columns: predicted class)");
+        var confusion = new Table().AddColumn("");
         foreach (var name in c.ClassNames)
         {
             confusion.AddColumn(new TableColumn(Markup.Escape(name)).RightAligned());

@@ -45,8 +45,10 @@ internal sealed class TrainingProgress(Terminal console, bool quiet) : IProgress
                 break;
             case BatchEnded batch when _task is not null:
                 _task.Value = batch.Batch;
-                _task.Description = Markup.Escape(Invariant(
-                    $"epoch {batch.Epoch}/{batch.Epochs}  loss {batch.Loss:0.0000}{(batch.Accuracy is { } a ? $"  acc {a:P1}" : "")}  {batch.SamplesPerSecond:N0} samples/s  ETA {batch.Eta:mm\\:ss}"));
+                _task.Description = Markup.Escape(
+                    Invariant($"epoch {batch.Epoch}/{batch.Epochs}  loss {batch.Loss:0.0000}") +
+                    (batch.Accuracy is { } a ? Invariant($"  acc {a:P1}") : "") +
+                    Invariant($"  {batch.SamplesPerSecond:N0} samples/s  ETA {batch.Eta:mm\\:ss}"));
                 break;
             case EpochEnded ended:
                 string line = EpochLine(ended.Result, ended.Epochs);
@@ -65,10 +67,12 @@ internal sealed class TrainingProgress(Terminal console, bool quiet) : IProgress
         }
     }
 
-    public static string EpochLine(EpochResult r, int epochs) => Invariant(
-        $"epoch {r.Epoch,3}/{epochs}  loss {r.TrainLoss:0.0000}{(r.TrainAccuracy is { } a ? $"  acc {a:P1}" : "")}" +
-        $"{(r.ValidationLoss is { } v ? $"  val_loss {v:0.0000}" : "")}{(r.ValidationAccuracy is { } va ? $"  val_acc {va:P1}" : "")}" +
-        $"  lr {r.LearningRate:G4}  {r.SamplesPerSecond:N0} samples/s  {r.Seconds:0.0}s");
+    public static string EpochLine(EpochResult r, int epochs) =>
+        Invariant($"epoch {r.Epoch,3}/{epochs}  loss {r.TrainLoss:0.0000}") +
+        (r.TrainAccuracy is { } a ? Invariant($"  acc {a:P1}") : "") +
+        (r.ValidationLoss is { } v ? Invariant($"  val_loss {v:0.0000}") : "") +
+        (r.ValidationAccuracy is { } va ? Invariant($"  val_acc {va:P1}") : "") +
+        Invariant($"  lr {r.LearningRate:G4}  {r.SamplesPerSecond:N0} samples/s  {r.Seconds:0.0}s");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

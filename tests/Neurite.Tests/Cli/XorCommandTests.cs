@@ -1,4 +1,4 @@
-using Neurite.Cli;
+using Neurite.Cli.Commands;
 
 namespace Neurite.Tests.Cli;
 

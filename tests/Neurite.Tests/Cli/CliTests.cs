@@ -1,0 +1,176 @@
+using System.Text.Json.Nodes;
+using Neurite.Cli;
+using Neurite.Serialization;
+
+namespace Neurite.Tests.Cli;
+
+/// <summary>The neurite command line, run in-process on files in a temporary directory.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("neurite-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_directory, name);
+
+    private static string Spec(string name) => Path.Combine(AppContext.BaseDirectory, "specs", name);
+
+    private static (int Code, string Out, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = NeuriteCommandLine.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The JSON object on the last line of stdout.</summary>
+    private static JsonObject LastJson(string output) =>
+        JsonNode.Parse(output.TrimEnd().Split('\n')[^1])!.AsObject();
+
+    [Fact]
+    public void Train_writes_the_model_checkpoints_history_and_report_and_prints_json_last()
+    {
+        string model = PathOf("spirals.safetensors");
+        var (code, output, error) = Run("train", Spec("spirals.json"), "--epochs", "30", "--out", model, "--json");
+        Assert.True(code == 0, error);
+        var result = LastJson(output);
+        Assert.Equal(30, (int)result["epochs"]!);
+        Assert.Equal(30 * 32, (long)result["steps"]!); // 1000 samples in batches of 32
+        Assert.True((double)result["test_accuracy"]! > 0.9, output);
+        Assert.True((double)result["train_loss"]! < 0.5, output);
+        Assert.True((double)result["samples_per_second"]! > 0);
+        Assert.Equal(model, (string)result["model"]!);
+        foreach (string file in new[] { "spirals.safetensors", "spirals.last.ckpt.safetensors", "spirals.best.ckpt.safetensors", "spirals.history.csv", "spirals.report.html" })
+        {
+            Assert.True(File.Exists(PathOf(file)), file);
+        }
+        Assert.Equal(31, File.ReadAllLines(PathOf("spirals.history.csv")).Length);
+        string report = File.ReadAllText(PathOf("spirals.report.html"));
+        Assert.Contains("<svg", report);
+        Assert.Contains("Confusion matrix", report);
+        Assert.DoesNotContain("http://", report.Replace("http://www.w3.org/2000/svg", ""));
+        Assert.Equal(ModelSpec.Load(Spec("spirals.json")), ModelFile.Load(model).Spec);
+
+        var (evalCode, evalOutput, evalError) = Run("eval", model, "--data", "spirals:n=1000,noise=0.05,test=500", "--json");
+        Assert.True(evalCode == 0, evalError);
+        var evaluation = LastJson(evalOutput);
+        Assert.Equal(500, (int)evaluation["samples"]!);
+        Assert.Equal((double)result["test_accuracy"]!, (double)evaluation["accuracy"]!, 9);
+        Assert.Equal((double)result["test_loss"]!, (double)evaluation["loss"]!, 6);
+    }
+
+    [Fact]
+    public void Predict_prints_outputs_probabilities_and_class_names_learned_from_a_csv()
+    {
+        string csv = PathOf("points.csv");
+        var rows = new List<string> { "x1,x2,label" };
+        var rng = new Random(1);
+        for (int i = 0; i < 200; i++)
+        {
+            double x = rng.NextDouble() * 2 - 1, y = rng.NextDouble() * 2 - 1;
+            rows.Add(FormattableString.Invariant($"{x},{y},{(x + y > 0 ? "above" : "below")}"));
+        }
+        File.WriteAllLines(csv, rows);
+        string spec = PathOf("line.json");
+        File.WriteAllText(spec, """
+            {"input": [2], "layers": [{"type": "linear", "out": 2}], "loss": "cross_entropy",
+             "optimizer": {"type": "sgd", "lr": 0.5, "momentum": 0.9}, "batch_size": 20, "epochs": 30, "data": {"source": "points.csv", "scale": "standardize"}}
+            """);
+        string model = PathOf("line.safetensors");
+        var (code, _, error) = Run("train", spec, "--data", csv, "--out", model, "--json");
+        Assert.True(code == 0, error);
+
+        string input = PathOf("input.csv");
+        File.WriteAllLines(input, ["x2,x1", "0.5,0.6", "-0.7,-0.2"]);
+        var (predictCode, output, predictError) = Run("predict", model, "--input", input, "--json");
+        Assert.True(predictCode == 0, predictError);
+        var result = LastJson(output);
+        Assert.Equal(["above", "below"], result["classes"]!.AsArray().Select(c => (string)c!));
+        Assert.Equal(2, result["outputs"]!.AsArray().Count);
+        Assert.All(result["probabilities"]!.AsArray(), row => Assert.Equal(1.0, row!.AsArray().Sum(p => (double)p!), 5));
+    }
+
+    [Fact]
+    public void Summary_counts_seed_000s_network()
+    {
+        string spec = PathOf("seed000.json");
+        File.WriteAllText(spec, """{"input": [10], "layers": [{"type": "linear", "out": 64}, {"type": "relu"}, {"type": "linear", "out": 5}]}""");
+        var (code, output, error) = Run("summary", spec, "--json");
+        Assert.True(code == 0, error);
+        var summary = LastJson(output);
+        Assert.Equal(1029, (int)summary["total_params"]!);
+        Assert.Equal([704, 0, 325], summary["layers"]!.AsArray().Select(l => (int)l!["params"]!));
+        var (tableCode, table, _) = Run("summary", spec);
+        Assert.Equal(0, tableCode);
+        Assert.Contains("total params: 1,029", table);
+    }
+
+    [Fact]
+    public void A_resumed_run_ends_with_the_weights_of_an_uninterrupted_one()
+    {
+        string straight = PathOf("straight.safetensors"), interrupted = PathOf("interrupted.safetensors"), resumed = PathOf("resumed.safetensors");
+        Assert.Equal(0, Run("train", Spec("spirals.json"), "--epochs", "4", "--out", straight, "--json").Code);
+        Assert.Equal(0, Run("train", Spec("spirals.json"), "--epochs", "2", "--out", interrupted, "--json").Code);
+        var (code, output, error) = Run("train", Spec("spirals.json"), "--epochs", "4", "--resume", PathOf("interrupted.last.ckpt.safetensors"), "--out", resumed, "--json");
+        Assert.True(code == 0, error);
+        Assert.Equal(4, (int)LastJson(output)["epochs"]!);
+        var expected = SafeTensors.Load(straight).Tensors;
+        var actual = SafeTensors.Load(resumed).Tensors;
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, tensor) in expected)
+        {
+            Assert.Equal(tensor.ToArray(), actual[name].ToArray());
+        }
+    }
+
+    [Fact]
+    public void A_diverging_run_fails_with_one_line_and_leaves_the_existing_model_file_alone()
+    {
+        string spec = PathOf("diverge.json");
+        File.WriteAllText(spec, """
+            {"input": [1], "layers": [{"type": "linear", "out": 16}, {"type": "relu"}, {"type": "linear", "out": 1}], "loss": "mse",
+             "optimizer": {"type": "sgd", "lr": 1000000}, "epochs": 20, "data": {"source": "sin"}}
+            """);
+        string model = PathOf("diverge.safetensors");
+        File.WriteAllText(model, "the good model from before");
+        var (code, _, error) = Run("train", spec, "--out", model);
+        Assert.Equal(1, code);
+        Assert.Matches(@"^neurite: the loss became \S+ at epoch \d+, batch \d+; training stopped .*; the last good checkpoint is .*diverge\.last\.ckpt\.safetensors\n$", error.Replace("\r", ""));
+        Assert.Equal("the good model from before", File.ReadAllText(model));
+    }
+
+    [Theory]
+    [InlineData("bad-field", "layers[0].out: expected a positive integer, got -2")]
+    [InlineData("bad-csv", "line 3, column \"x2\"")]
+    [InlineData("task", "loss: mse is for regression, but the data is a classification set")]
+    [InlineData("missing", "no such file")]
+    public void Bad_input_gives_one_line_naming_what_and_where(string which, string expected)
+    {
+        string spec = PathOf("spec.json");
+        File.WriteAllText(spec, which == "bad-field"
+            ? """{"input": [2], "layers": [{"type": "linear", "out": -2}]}"""
+            : """{"input": [2], "layers": [{"type": "linear", "out": 1}], "loss": "mse"}""");
+        string csv = PathOf("data.csv");
+        File.WriteAllLines(csv, ["x1,x2,label", "1,2,3", "4,abc,6"]);
+        string[] args = which switch
+        {
+            "bad-csv" => ["train", spec, "--data", csv],
+            "task" => ["train", spec, "--data", "xor"],
+            "missing" => ["train", PathOf("nowhere.json")],
+            _ => ["train", spec, "--data", "xor"],
+        };
+        var (code, output, error) = Run(args);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, error);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.DoesNotContain("   at ", error + output);
+    }
+
+    [Fact]
+    public void An_unknown_command_is_a_usage_error()
+    {
+        var (code, _, error) = Run("fly");
+        Assert.Equal(2, code);
+        Assert.Contains("Unrecognized command or argument 'fly'", error);
+    }
+}
