@@ -212,7 +212,7 @@ internal static class GemmBench
     private static int[] Ints(string list) => [.. list.Split(',').Select(int.Parse)];
 
     /// <summary>bench/, found from the build output folder (bench/Neurite.Bench/bin/...).</summary>
-    private static string BenchDirectory()
+    internal static string BenchDirectory()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
