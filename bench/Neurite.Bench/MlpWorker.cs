@@ -221,7 +221,7 @@ internal static class MlpWorker
     }
 
     /// <summary>VmHWM of /proc/self/status: the most resident memory this process has held.</summary>
-    private static double PeakRssMegabytes()
+    internal static double PeakRssMegabytes()
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
         {

@@ -1,5 +1,5 @@
 using Neurite.NN;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Neurite.Kernels;
 
 namespace Neurite.Optim;
 
@@ -58,59 +58,25 @@ public sealed class Adam : Optimizer
     protected override void Update(Span<float> parameter, ReadOnlySpan<float> grad, ParameterSlot state, OptimizerOptions options)
     {
         var o = (AdamOptions)options;
-        if (o.WeightDecay != 0)
-        {
-            var decayed = Scratch(0, parameter.Length);
-            TensorPrimitives.FusedMultiplyAdd(parameter, (float)o.WeightDecay, grad, decayed);
-            grad = decayed;
-        }
-        Moments(parameter, grad, Buffers(state, o.Amsgrad), state.Step, o.Lr, o.Beta1, o.Beta2, o.Eps, Scratch(1, parameter.Length), Scratch(2, parameter.Length));
+        Moments(parameter, grad, state, o.Amsgrad, o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
     }
 
-    /// <summary>exp_avg, exp_avg_sq and, with amsgrad, max_exp_avg_sq of a parameter (zeros at first).</summary>
-    internal static (float[] ExpAvg, float[] ExpAvgSq, float[]? MaxExpAvgSq) Buffers(ParameterSlot state, bool amsgrad) =>
-        (state.Buffer(0), state.Buffer(1), amsgrad ? state.Buffer(2) : null);
-
     /// <summary>
-    /// The update after any weight decay, shared with AdamW: updates m, v (and v̂) in the state and
-    /// θ in place; with amsgrad (max_exp_avg_sq given) it uses v̂. <paramref name="denominator"/> and <paramref name="step"/> are scratch spans as
-    /// long as the parameter, apart from each other and from <paramref name="grad"/>.
+    /// The update, shared with AdamW (which passes no weight decay): updates m, v (and v̂ with amsgrad) in the state
+    /// and θ in place, in one pass (<see cref="OptimizerSteps.Adam"/>).
     /// </summary>
     internal static void Moments(
-        Span<float> parameter, ReadOnlySpan<float> grad, (float[] ExpAvg, float[] ExpAvgSq, float[]? MaxExpAvgSq) buffers,
-        long stepCount, double lr, double beta1, double beta2, double eps, Span<float> denominator, Span<float> step)
+        Span<float> parameter, ReadOnlySpan<float> grad, ParameterSlot state, bool amsgrad,
+        double lr, double beta1, double beta2, double eps, double weightDecay)
     {
-        var (expAvg, expAvgSq, maxExpAvgSq) = buffers;
-
-        // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-        TensorPrimitives.Multiply(expAvg, (float)beta1, expAvg);
-        TensorPrimitives.FusedMultiplyAdd(grad, (float)(1 - beta1), expAvg, expAvg);
-        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2): v + ((1 − β₂)·g)·g with the last
-        // multiply-add fused, as PyTorch's CPU kernel is compiled (measured against its output).
-        TensorPrimitives.Multiply(expAvgSq, (float)beta2, expAvgSq);
-        TensorPrimitives.Multiply(grad, (float)(1 - beta2), step);
-        TensorPrimitives.FusedMultiplyAdd(step, grad, expAvgSq, expAvgSq);
-
         // PyTorch's step is a float tensor read back with .item(), and beta ** step is a double power.
-        double t = stepCount;
+        double t = state.Step;
         double biasCorrection1 = 1 - Math.Pow(beta1, t);
         double biasCorrection2 = 1 - Math.Pow(beta2, t);
-        double stepSize = lr / biasCorrection1;
-        double biasCorrection2Sqrt = Math.Sqrt(biasCorrection2);
-
-        ReadOnlySpan<float> secondMoment = expAvgSq;
-        if (maxExpAvgSq is not null)
-        {
-            TensorPrimitives.Max(maxExpAvgSq, expAvgSq, maxExpAvgSq);
-            secondMoment = maxExpAvgSq;
-        }
-        // denom = (v̂.sqrt() / bias_correction2_sqrt).add_(eps)
-        TensorPrimitives.Sqrt(secondMoment, denominator);
-        TensorPrimitives.Divide(denominator, (float)biasCorrection2Sqrt, denominator);
-        TensorPrimitives.Add(denominator, (float)eps, denominator);
-        // param.addcdiv_(exp_avg, denom, value=-step_size): θ + ((−s)·m) / denom.
-        TensorPrimitives.Multiply(expAvg, (float)-stepSize, step);
-        TensorPrimitives.Divide(step, denominator, step);
-        TensorPrimitives.Add(parameter, step, parameter);
+        var scalars = new OptimizerSteps.AdamScalars(
+            Beta1: (float)beta1, OneMinusBeta1: (float)(1 - beta1), Beta2: (float)beta2, OneMinusBeta2: (float)(1 - beta2),
+            BiasCorrection2Sqrt: (float)Math.Sqrt(biasCorrection2), Eps: (float)eps, NegativeStepSize: (float)-(lr / biasCorrection1),
+            WeightDecay: (float)weightDecay);
+        OptimizerSteps.Adam(parameter, grad, state.Buffer(0), state.Buffer(1), amsgrad ? state.Buffer(2) : [], scalars);
     }
 }

@@ -53,6 +53,6 @@ public sealed class AdamW : Optimizer
         var o = (AdamWOptions)options;
         // param.mul_(1 - lr * weight_decay), which PyTorch does even when λ = 0 (a multiply by 1).
         TensorPrimitives.Multiply(parameter, (float)(1 - o.Lr * o.WeightDecay), parameter);
-        Adam.Moments(parameter, grad, Adam.Buffers(state, o.Amsgrad), state.Step, o.Lr, o.Beta1, o.Beta2, o.Eps, Scratch(1, parameter.Length), Scratch(2, parameter.Length));
+        Adam.Moments(parameter, grad, state, o.Amsgrad, o.Lr, o.Beta1, o.Beta2, o.Eps, weightDecay: 0);
     }
 }

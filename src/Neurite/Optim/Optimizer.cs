@@ -11,9 +11,10 @@ namespace Neurite.Optim;
 /// <remarks>
 /// Parameters are numbered through the groups in order; that index keys the state, as in PyTorch's
 /// state_dict. A parameter whose Grad is null is skipped by <see cref="Step"/> and gets no state.
-/// Updates run over the parameter's data in place, outside autograd, as a few vectorized span
-/// passes that repeat PyTorch's own sequence of in-place ops, so that each intermediate is rounded
-/// to float32 where PyTorch rounds it. Buffers are allocated on a parameter's first update and
+/// Updates run over the parameter's data in place, outside autograd, repeating PyTorch's own
+/// sequence of in-place ops per element, so that each intermediate is rounded to float32 where
+/// PyTorch rounds it: SGD and Adam in one fused pass (Kernels/OptimizerSteps.cs), the others as a
+/// few vectorized span passes. Buffers are allocated on a parameter's first update and
 /// reused after that; scratch space is shared by all parameters.
 /// </remarks>
 public abstract class Optimizer

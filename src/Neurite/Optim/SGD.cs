@@ -1,5 +1,5 @@
 using Neurite.NN;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Neurite.Kernels;
 
 namespace Neurite.Optim;
 
@@ -58,38 +58,10 @@ public sealed class SGD : Optimizer
     protected override void Update(Span<float> parameter, ReadOnlySpan<float> grad, ParameterSlot state, OptimizerOptions options)
     {
         var o = (SGDOptions)options;
-        var d = grad;
-        if (o.WeightDecay != 0)
-        {
-            // d_p.add(param, alpha=weight_decay): PyTorch's vectorized add is a fused multiply-add.
-            var decayed = Scratch(0, parameter.Length);
-            TensorPrimitives.FusedMultiplyAdd(parameter, (float)o.WeightDecay, grad, decayed);
-            d = decayed;
-        }
-        if (o.Momentum != 0)
-        {
-            var buffer = state.Buffers[MomentumBuffer];
-            if (buffer is null)
-            {
-                // NOTE: the first buffer is the gradient itself, not (1 − τ)·g: PyTorch clones d_p.
-                state.Buffers[MomentumBuffer] = buffer = d.ToArray();
-            }
-            else
-            {
-                TensorPrimitives.Multiply(buffer, (float)o.Momentum, buffer);
-                TensorPrimitives.FusedMultiplyAdd(d, (float)(1 - o.Dampening), buffer, buffer);
-            }
-            if (o.Nesterov)
-            {
-                var ahead = Scratch(1, parameter.Length);
-                TensorPrimitives.FusedMultiplyAdd(buffer, (float)o.Momentum, d, ahead);
-                d = ahead;
-            }
-            else
-            {
-                d = buffer;
-            }
-        }
-        TensorPrimitives.FusedMultiplyAdd(d, (float)-o.Lr, parameter, parameter);
+        // NOTE: the first buffer is the gradient itself, not (1 − τ)·g: PyTorch clones d_p.
+        bool firstStep = o.Momentum != 0 && state.Buffers[MomentumBuffer] is null;
+        Span<float> buffer = o.Momentum != 0 ? state.Buffer(MomentumBuffer) : [];
+        OptimizerSteps.Sgd(parameter, grad, buffer, firstStep,
+            (float)o.Lr, (float)o.Momentum, (float)o.Dampening, (float)o.WeightDecay, o.Nesterov);
     }
 }
