@@ -1,5 +1,5 @@
-using Neurite.NN;
 using Neurite.Kernels;
+using Neurite.NN;
 
 namespace Neurite.Optim;
 
