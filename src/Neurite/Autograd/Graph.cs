@@ -32,11 +32,18 @@ public static class Graph
     /// gradient of the output and returns one gradient per input, shaped like that input, or null
     /// for inputs that do not require grad.
     /// </summary>
-    public static Tensor Record(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    public static Tensor Record(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward) =>
+        Attach(output, name, inputs, backward, freshGradients: false);
+
+    /// <summary><see cref="Record"/> for the library's ops, whose backwards return fresh tensors or views of g (see <see cref="Node.FreshGradients"/>).</summary>
+    internal static Tensor RecordOp(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward) =>
+        Attach(output, name, inputs, backward, freshGradients: true);
+
+    private static Tensor Attach(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, bool freshGradients)
     {
         if (IsGradEnabled && AnyRequiresGrad(inputs))
         {
-            output.GradFn = new Node(name, inputs, backward);
+            output.GradFn = new Node(name, inputs, backward, freshGradients);
         }
         return output;
     }
@@ -76,21 +83,30 @@ public static class Graph
         }
 
         var order = TopologicalOrder(root);
-        var pending = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradient };
+        // Each pending gradient records whether the graph owns it: a tensor no one else references (a fresh result
+        // of a library op, or a sum the graph made), which a leaf can then take as its Grad without a copy.
+        var pending = new Dictionary<Tensor, (Tensor Gradient, bool Owned)>(ReferenceEqualityComparer.Instance) { [root] = (gradient, false) };
         using var noGrad = NoGrad();
         // Reverse topological order: every consumer of a tensor has run before the tensor itself,
         // so its gradient is complete when we reach it.
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var tensor = order[i];
-            if (!pending.Remove(tensor, out var g))
+            if (!pending.Remove(tensor, out var entry))
             {
                 continue;
             }
-            g = tensor.RunHooks(g);
+            var (g, owned) = entry;
+            if (tensor.HasHooks)
+            {
+                // A hook may keep the gradient it sees, or return one it keeps.
+                g = tensor.RunHooks(g);
+                owned = false;
+            }
             if (tensor.GradFn is null || tensor.RetainsGrad)
             {
-                Accumulate(tensor, g);
+                Accumulate(tensor, g, owned);
+                owned = false;
             }
             if (tensor.GradFn is not { } node)
             {
@@ -105,17 +121,40 @@ public static class Graph
                 {
                     continue;
                 }
-                pending[input] = pending.TryGetValue(input, out var sum) ? Ops.Add(sum, inputGrad) : inputGrad;
+                pending[input] = pending.TryGetValue(input, out var sum)
+                    ? (Ops.Add(sum.Gradient, inputGrad), true)
+                    : (inputGrad, node.FreshGradients && IsUnshared(inputGrad, g, inputGrads));
             }
         }
     }
 
-    /// <summary>Adds <paramref name="g"/> into tensor.Grad; the first gradient is copied, since ops may share it.</summary>
-    private static void Accumulate(Tensor tensor, Tensor g)
+    /// <summary>Whether <paramref name="inputGrad"/> shares its data with neither g nor another gradient of the same node.</summary>
+    private static bool IsUnshared(Tensor inputGrad, Tensor g, Tensor?[] inputGrads)
+    {
+        if (inputGrad.Buffer == g.Buffer)
+        {
+            return false;
+        }
+        int sharing = 0;
+        foreach (var other in inputGrads)
+        {
+            if (other is not null && other.Buffer == inputGrad.Buffer)
+            {
+                sharing++;
+            }
+        }
+        return sharing == 1;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="g"/> into tensor.Grad. The first gradient becomes the Grad when the graph owns it and is
+    /// copied otherwise, since ops may share it (Add passes g on to both inputs).
+    /// </summary>
+    private static void Accumulate(Tensor tensor, Tensor g, bool owned)
     {
         if (tensor.Grad is null)
         {
-            tensor.Grad = g.Clone();
+            tensor.Grad = owned ? g : g.Clone();
         }
         else
         {

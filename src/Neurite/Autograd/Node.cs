@@ -8,11 +8,12 @@ namespace Neurite.Autograd;
 /// </summary>
 public sealed class Node
 {
-    internal Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    internal Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, bool freshGradients)
     {
         Name = name;
         Inputs = inputs;
         BackwardFunction = backward;
+        FreshGradients = freshGradients;
     }
 
     /// <summary>The op's name, e.g. "MatMul".</summary>
@@ -22,6 +23,13 @@ public sealed class Node
     public IReadOnlyList<Tensor> Inputs { get; }
 
     internal Func<Tensor, Tensor?[]> BackwardFunction { get; }
+
+    /// <summary>
+    /// Whether the backward returns, for each input, either a tensor it allocated itself and keeps no reference to,
+    /// or the incoming gradient (or a view of it). True for the library's own ops; a backward given to the public
+    /// <see cref="Graph.Record"/> may return anything, so its results are never taken over without a copy.
+    /// </summary>
+    internal bool FreshGradients { get; }
 
     public override string ToString() => $"{Name}Backward";
 }

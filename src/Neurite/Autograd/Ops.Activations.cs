@@ -10,7 +10,12 @@ public static partial class Ops
     {
         var y = Tensor.Empty(x.Shape);
         TensorPrimitives.Max(x.Data, 0f, y.Data);
-        return Graph.Record(y, nameof(Relu), [x], g => [Mul(g, Greater(x, Tensor.Scalar(0)))]);
+        return Graph.RecordOp(y, nameof(Relu), [x], g =>
+        {
+            var dx = Tensor.Empty(x.Shape);
+            Kernels.Elementwise.ReluBackward(g.Data, x.Data, dx.Data);
+            return [dx];
+        });
     }
 
     /// <summary>σ(x) = 1 / (1 + e⁻ˣ). ∂x = g·y(1 − y).</summary>
@@ -18,7 +23,7 @@ public static partial class Ops
     {
         var y = Tensor.Empty(x.Shape);
         TensorPrimitives.Sigmoid(x.Data, y.Data);
-        return Graph.Record(y, nameof(Sigmoid), [x], g =>
+        return Graph.RecordOp(y, nameof(Sigmoid), [x], g =>
         {
             var slope = Tensor.Empty(y.Shape);
             TensorPrimitives.Subtract(1f, y.Data, slope.Data);
@@ -32,7 +37,7 @@ public static partial class Ops
     {
         var y = Tensor.Empty(x.Shape);
         TensorPrimitives.Tanh(x.Data, y.Data);
-        return Graph.Record(y, nameof(Tanh), [x], g =>
+        return Graph.RecordOp(y, nameof(Tanh), [x], g =>
         {
             var slope = Tensor.Empty(y.Shape);
             TensorPrimitives.Multiply(y.Data, y.Data, slope.Data);
@@ -50,7 +55,7 @@ public static partial class Ops
         int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Softmax));
         var y = Tensor.Empty(x.Shape);
         Kernels.Softmax.Forward(x.Data, Product(x.ShapeArray, 0, a), x.Shape[a], Product(x.ShapeArray, a + 1, x.Rank), y.Data, log: false);
-        return Graph.Record(y, nameof(Softmax), [x], g => [Mul(y, Sub(g, Sum(Mul(g, y), a, keepDims: true)))]);
+        return Graph.RecordOp(y, nameof(Softmax), [x], g => [Mul(y, Sub(g, Sum(Mul(g, y), a, keepDims: true)))]);
     }
 
     /// <summary>
@@ -62,7 +67,7 @@ public static partial class Ops
         int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(LogSoftmax));
         var y = Tensor.Empty(x.Shape);
         Kernels.Softmax.Forward(x.Data, Product(x.ShapeArray, 0, a), x.Shape[a], Product(x.ShapeArray, a + 1, x.Rank), y.Data, log: true);
-        return Graph.Record(y, nameof(LogSoftmax), [x], g => [Sub(g, Mul(Exp(y), Sum(g, a, keepDims: true)))]);
+        return Graph.RecordOp(y, nameof(LogSoftmax), [x], g => [Sub(g, Mul(Exp(y), Sum(g, a, keepDims: true)))]);
     }
 
     /// <summary>
@@ -78,7 +83,7 @@ public static partial class Ops
         {
             destination[i] = f(source[i]);
         }
-        return Graph.Record(y, name, [x], g =>
+        return Graph.RecordOp(y, name, [x], g =>
         {
             var slope = Tensor.Empty(x.Shape);
             var input = x.Data;

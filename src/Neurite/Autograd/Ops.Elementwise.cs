@@ -44,7 +44,7 @@ public static partial class Ops
     public static Tensor Add(Tensor a, Tensor b)
     {
         var y = Binary<AddOperator>(a, b, nameof(Add));
-        return Graph.Record(y, nameof(Add), [a, b], g =>
+        return Graph.RecordOp(y, nameof(Add), [a, b], g =>
         [
             a.RequiresGrad ? SumTo(g, a.Shape) : null,
             b.RequiresGrad ? SumTo(g, b.Shape) : null,
@@ -55,7 +55,7 @@ public static partial class Ops
     public static Tensor Sub(Tensor a, Tensor b)
     {
         var y = Binary<SubtractOperator>(a, b, nameof(Sub));
-        return Graph.Record(y, nameof(Sub), [a, b], g =>
+        return Graph.RecordOp(y, nameof(Sub), [a, b], g =>
         [
             a.RequiresGrad ? SumTo(g, a.Shape) : null,
             b.RequiresGrad ? SumTo(Neg(g), b.Shape) : null,
@@ -66,7 +66,7 @@ public static partial class Ops
     public static Tensor Mul(Tensor a, Tensor b)
     {
         var y = Binary<MultiplyOperator>(a, b, nameof(Mul));
-        return Graph.Record(y, nameof(Mul), [a, b], g =>
+        return Graph.RecordOp(y, nameof(Mul), [a, b], g =>
         [
             a.RequiresGrad ? SumTo(Mul(g, b), a.Shape) : null,
             b.RequiresGrad ? SumTo(Mul(g, a), b.Shape) : null,
@@ -77,7 +77,7 @@ public static partial class Ops
     public static Tensor Div(Tensor a, Tensor b)
     {
         var y = Binary<DivideOperator>(a, b, nameof(Div));
-        return Graph.Record(y, nameof(Div), [a, b], g =>
+        return Graph.RecordOp(y, nameof(Div), [a, b], g =>
         [
             a.RequiresGrad ? SumTo(Div(g, b), a.Shape) : null,
             b.RequiresGrad ? SumTo(Neg(Div(Mul(g, y), b)), b.Shape) : null,
@@ -88,7 +88,7 @@ public static partial class Ops
     public static Tensor Pow(Tensor a, Tensor b)
     {
         var y = Binary<PowOperator>(a, b, nameof(Pow));
-        return Graph.Record(y, nameof(Pow), [a, b], g =>
+        return Graph.RecordOp(y, nameof(Pow), [a, b], g =>
         [
             a.RequiresGrad ? SumTo(Mul(g, Mul(b, Pow(a, Sub(b, Tensor.Scalar(1))))), a.Shape) : null,
             b.RequiresGrad ? SumTo(PowExponentGrad(g, a, b, y), b.Shape) : null,
@@ -108,7 +108,7 @@ public static partial class Ops
     {
         var y = Tensor.Empty(a.Shape);
         TensorPrimitives.Pow(a.Data, p, y.Data);
-        return Graph.Record(y, nameof(Pow), [a], g =>
+        return Graph.RecordOp(y, nameof(Pow), [a], g =>
         [
             p == 0 ? g.ZerosLike() : Mul(g, Mul(Pow(a, p - 1), Tensor.Scalar(p))),
         ]);
@@ -174,7 +174,7 @@ public static partial class Ops
         {
             TensorPrimitives.Min(y.Data, high, y.Data);
         }
-        return Graph.Record(y, nameof(Clamp), [x], g =>
+        return Graph.RecordOp(y, nameof(Clamp), [x], g =>
         {
             var inside = Tensor.Empty(x.Shape);
             var source = x.Data;
@@ -192,14 +192,14 @@ public static partial class Ops
     public static Tensor Maximum(Tensor a, Tensor b)
     {
         var y = Binary<MaximumOperator>(a, b, nameof(Maximum));
-        return Graph.Record(y, nameof(Maximum), [a, b], g => ExtremumGrads(g, a, b, isMax: true));
+        return Graph.RecordOp(y, nameof(Maximum), [a, b], g => ExtremumGrads(g, a, b, isMax: true));
     }
 
     /// <summary>Element-wise min(a, b). The gradient goes to the smaller input, split in half on ties.</summary>
     public static Tensor Minimum(Tensor a, Tensor b)
     {
         var y = Binary<MinimumOperator>(a, b, nameof(Minimum));
-        return Graph.Record(y, nameof(Minimum), [a, b], g => ExtremumGrads(g, a, b, isMax: false));
+        return Graph.RecordOp(y, nameof(Minimum), [a, b], g => ExtremumGrads(g, a, b, isMax: false));
     }
 
     private static Tensor?[] ExtremumGrads(Tensor g, Tensor a, Tensor b, bool isMax)
@@ -235,7 +235,7 @@ public static partial class Ops
                 output[i] = aValues[i];
             }
         }
-        return Graph.Record(y, nameof(Where), [a, b], g =>
+        return Graph.RecordOp(y, nameof(Where), [a, b], g =>
         [
             a.RequiresGrad ? SumTo(Mul(g, chosen), a.Shape) : null,
             b.RequiresGrad ? SumTo(Mul(g, notChosen), b.Shape) : null,
@@ -265,7 +265,7 @@ public static partial class Ops
     {
         var y = Tensor.Empty(x.Shape);
         kernel(x.Data, y.Data);
-        return Graph.Record(y, name, [x], g => [grad(g, y)]);
+        return Graph.RecordOp(y, name, [x], g => [grad(g, y)]);
     }
 
     private delegate void SpanAction(ReadOnlySpan<float> x, Span<float> destination);
@@ -318,6 +318,6 @@ public static partial class Ops
         }
         var y = Tensor.Empty(shape);
         Strided.Copy(x.Data, Shapes.BroadcastStrides(x.Shape, shape), shape, y.Data);
-        return Graph.Record(y, nameof(BroadcastTo), [x], g => [SumTo(g, x.Shape)]);
+        return Graph.RecordOp(y, nameof(BroadcastTo), [x], g => [SumTo(g, x.Shape)]);
     }
 }

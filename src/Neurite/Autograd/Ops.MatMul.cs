@@ -57,7 +57,7 @@ public static partial class Ops
         shape[^1] = n;
         var y = Tensor.Empty(shape);
         Gemm.Multiply(false, false, rows, n, k, 1f, a.Data, k, b.Data, n, 0f, y.Data, n);
-        return Graph.Record(y, nameof(MatMul), [a, b], g =>
+        return Graph.RecordOp(y, nameof(MatMul), [a, b], g =>
         {
             Tensor? da = null, db = null;
             if (a.RequiresGrad)
@@ -91,7 +91,7 @@ public static partial class Ops
                 aFull.Data.Slice(i * m * k, m * k), k, bFull.Data.Slice(i * k * n, k * n), n,
                 0f, y.Data.Slice(i * m * n, m * n), n);
         }
-        return Graph.Record(y, nameof(MatMul), [a, b], g =>
+        return Graph.RecordOp(y, nameof(MatMul), [a, b], g =>
         {
             Tensor? da = null, db = null;
             if (a.RequiresGrad)
@@ -151,7 +151,7 @@ public static partial class Ops
         }
         Gemm.Multiply(false, true, rows, outFeatures, inFeatures, 1f, x.Data, inFeatures, weight.Data, inFeatures,
             bias is null ? 0f : 1f, y.Data, outFeatures);
-        return Graph.Record(y, nameof(Linear), bias is null ? [x, weight] : [x, weight, bias], g =>
+        return Graph.RecordOp(y, nameof(Linear), bias is null ? [x, weight] : [x, weight, bias], g =>
         {
             Tensor? dx = null, dw = null, db = null;
             if (x.RequiresGrad)

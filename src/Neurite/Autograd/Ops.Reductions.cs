@@ -85,7 +85,7 @@ public static partial class Ops
             y = y.View(ReducedShape(x.Shape, normalized, keepDims: false));
         }
         var keptShape = ReducedShape(x.Shape, normalized, keepDims: true);
-        return Graph.Record(y, nameof(Sum), [x], g => [BroadcastTo(Reshape(g, keptShape), x.Shape)]);
+        return Graph.RecordOp(y, nameof(Sum), [x], g => [BroadcastTo(Reshape(g, keptShape), x.Shape)]);
     }
 
     /// <summary>The mean of all elements, as a scalar.</summary>
@@ -145,7 +145,7 @@ public static partial class Ops
         }
         var kept = ReduceKeepDims(x, normalized, isMax ? Reductions.Max : Reductions.Min);
         var y = keepDims ? kept : kept.View(ReducedShape(x.Shape, normalized, keepDims: false));
-        return Graph.Record(y, op, [x], g =>
+        return Graph.RecordOp(y, op, [x], g =>
         {
             // ∂x = g / (number of ties) at the elements equal to the extreme value, 0 elsewhere.
             var attains = Eq(x, kept);

@@ -46,7 +46,7 @@ public static partial class Ops
             return x;
         }
         var y = x.View(target);
-        return Graph.Record(y, nameof(Reshape), [x], g => [Reshape(g, x.Shape)]);
+        return Graph.RecordOp(y, nameof(Reshape), [x], g => [Reshape(g, x.Shape)]);
     }
 
     /// <summary>Flattens axes <paramref name="startAxis"/> … <paramref name="endAxis"/> into one (as torch.flatten).</summary>
@@ -131,7 +131,7 @@ public static partial class Ops
         }
         var y = Tensor.Empty(shape);
         Strided.Copy(x.Data, readStrides, shape, y.Data);
-        return Graph.Record(y, nameof(Permute), [x], g => [Permute(g, inverse)]);
+        return Graph.RecordOp(y, nameof(Permute), [x], g => [Permute(g, inverse)]);
     }
 
     /// <summary>Swaps two axes (by default the last two: a matrix transpose). The result is a copy.</summary>
@@ -175,7 +175,7 @@ public static partial class Ops
         {
             Strided.Copy(x.Data[(from * strides[a])..], readStrides, shape, y.Data);
         }
-        return Graph.Record(y, nameof(Slice), [x], g =>
+        return Graph.RecordOp(y, nameof(Slice), [x], g =>
         {
             var dx = x.ZerosLike();
             SliceScatter(g, dx, a, from, step);
@@ -247,7 +247,7 @@ public static partial class Ops
             offset += t.Shape[a];
         }
         var inputs = tensors.ToArray();
-        return Graph.Record(y, nameof(Concat), inputs, g =>
+        return Graph.RecordOp(y, nameof(Concat), inputs, g =>
         {
             var grads = new Tensor?[inputs.Length];
             for (int i = 0; i < inputs.Length; i++)
@@ -308,7 +308,7 @@ public static partial class Ops
                 x.Data.Slice((o * size + index[j]) * inner, inner).CopyTo(y.Data.Slice((o * index.Length + j) * inner, inner));
             }
         }
-        return Graph.Record(y, nameof(IndexSelect), [x], g =>
+        return Graph.RecordOp(y, nameof(IndexSelect), [x], g =>
         {
             var dx = x.ZerosLike();
             for (int o = 0; o < outer; o++)
@@ -372,7 +372,7 @@ public static partial class Ops
         {
             y.Data[i] = x.Data[sources[i]];
         }
-        return Graph.Record(y, nameof(Gather), [x], g =>
+        return Graph.RecordOp(y, nameof(Gather), [x], g =>
         {
             var dx = x.ZerosLike();
             for (int i = 0; i < sources.Length; i++)

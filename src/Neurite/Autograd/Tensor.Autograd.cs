@@ -64,6 +64,9 @@ public partial class Tensor
         return null;
     });
 
+    /// <summary>Whether a gradient hook is registered.</summary>
+    internal bool HasHooks => _hooks is not null;
+
     internal Tensor RunHooks(Tensor g)
     {
         if (_hooks is null)

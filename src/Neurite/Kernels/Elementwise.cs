@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Neurite.Kernels;
 
@@ -25,6 +27,32 @@ public static class Elementwise
     {
         CheckLengths(x.Length, destination.Length, nameof(AddInPlace));
         TensorPrimitives.Add(destination, x, destination);
+    }
+
+    /// <summary>
+    /// destination[i] = g[i]·[x[i] &gt; 0], ReLU's backward in one pass (a product, not a select, so that g = ±∞ or NaN
+    /// at x ≤ 0 gives NaN as g·0 does).
+    /// </summary>
+    public static void ReluBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> destination)
+    {
+        CheckLengths(x.Length, g.Length, nameof(ReluBackward));
+        CheckLengths(x.Length, destination.Length, nameof(ReluBackward));
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float gr = ref MemoryMarshal.GetReference(g);
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float dr = ref MemoryMarshal.GetReference(destination);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var positive = Vector256.GreaterThan(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero) & Vector256<float>.One;
+                (Vector256.LoadUnsafe(ref gr, (nuint)i) * positive).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            destination[i] = g[i] * (x[i] > 0 ? 1f : 0f);
+        }
     }
 
     /// <summary>destination[i] += alpha·x[i] (BLAS saxpy).</summary>

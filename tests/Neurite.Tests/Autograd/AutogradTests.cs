@@ -142,4 +142,38 @@ public class AutogradTests
         Assert.Equal(4f, a.Grad!.Item());
         Assert.Equal(1f, b.Grad!.Item());
     }
+
+    [Fact]
+    public void A_leaf_takes_over_a_fresh_gradient_but_copies_what_others_may_hold()
+    {
+        // A custom op (public Graph.Record) returns a tensor it keeps: the leaf must get a copy, so accumulating a
+        // second backward into the leaf's Grad leaves the kept tensor as it was.
+        var kept = Tensor.From([2f, 2f]);
+        var x = Tensor.From([1f, 1f], requiresGrad: true);
+        var y = Graph.Record(Tensor.From([1f, 1f]), "Custom", [x], _ => [kept]);
+        y.Sum().Backward();
+        y.Sum().Backward();
+        Assert.Equal([4f, 4f], x.Grad!.ToArray());
+        Assert.Equal([2f, 2f], kept.ToArray());
+
+        // A hook that keeps the gradient it sees: later accumulation must not change it either.
+        var w = Tensor.From([1f, 2f], requiresGrad: true);
+        Tensor? seen = null;
+        var z = w * 3f;
+        z.RegisterHook(g => { seen = g; });
+        z.Sum().Backward();
+        z.Sum().Backward();
+        Assert.Equal([6f, 6f], w.Grad!.ToArray());
+        Assert.Equal([1f, 1f], seen!.ToArray());
+
+        // A library op's fresh gradient (Linear's ∂W) becomes the Grad and accumulates correctly: ∂Σ(x·Wᵀ)/∂W = rows of x summed.
+        var weight = Tensor.From([[1f, 2f]], requiresGrad: true);
+        var input = Tensor.From([[3f, 4f], [5f, 6f]]);
+        var linear = Ops.Linear(input, weight);
+        linear.Sum().Backward();
+        var first = weight.Grad!.ToArray();
+        linear.Sum().Backward();
+        Assert.Equal([8f, 10f], first);
+        Assert.Equal([16f, 20f], weight.Grad!.ToArray());
+    }
 }

@@ -33,6 +33,26 @@ public class KernelTests
     }
 
     [Fact]
+    public void Relu_backward_matches_a_loop_for_every_length_up_to_256()
+    {
+        for (int length = 0; length <= 256; length++)
+        {
+            var g = Random(length, length);
+            var x = Random(length, length + 500);
+            if (length > 3)
+            {
+                (x[0], x[1], g[2], x[2], g[3], x[3]) = (0f, float.NaN, float.NaN, -1f, float.PositiveInfinity, -1f);
+            }
+            var destination = new float[length];
+            Elementwise.ReluBackward(g, x, destination);
+            // g·[x > 0]: 0 at x = 0 and at x = NaN; NaN where g is NaN or ∞ and x ≤ 0 (NaN·0, ∞·0), as g·mask.
+            Assert.Equal(g.Select((v, i) => v * (x[i] > 0 ? 1f : 0f)).ToArray(), destination);
+        }
+        Assert.Throws<ArgumentException>(() => Elementwise.ReluBackward(new float[4], new float[4], new float[3]));
+        Assert.Throws<ArgumentException>(() => Elementwise.ReluBackward(new float[3], new float[4], new float[4]));
+    }
+
+    [Fact]
     public void Kernels_refuse_destinations_that_are_too_short()
     {
         Assert.Throws<ArgumentException>(() => Elementwise.AddInPlace(new float[3], new float[4]));
