@@ -27,17 +27,33 @@ public static class Idx
     /// <summary>Reads an image file as [N, 1, rows, columns] raw pixel values 0 … 255 (not scaled).</summary>
     public static Tensor ReadImages(string path)
     {
-        var (dims, data) = ReadFile(path, 3, "images");
-        var pixels = new float[data.Length];
-        for (int i = 0; i < data.Length; i++)
+        float[] pixels = [];
+        var dims = ReadFile(path, 3, "images", count =>
         {
-            pixels[i] = data[i];
-        }
+            pixels = GC.AllocateUninitializedArray<float>(count);
+            return (bytes, offset) =>
+            {
+                var destination = pixels.AsSpan(offset, bytes.Length);
+                for (int i = 0; i < bytes.Length; i++)
+                {
+                    destination[i] = bytes[i];
+                }
+            };
+        });
         return new Tensor(pixels, [dims[0], 1, dims[1], dims[2]]);
     }
 
     /// <summary>Reads a label file as its N byte values.</summary>
-    public static byte[] ReadLabels(string path) => ReadFile(path, 1, "labels").Data;
+    public static byte[] ReadLabels(string path)
+    {
+        byte[] labels = [];
+        ReadFile(path, 1, "labels", count =>
+        {
+            labels = new byte[count];
+            return (bytes, offset) => bytes.CopyTo(labels.AsSpan(offset));
+        });
+        return labels;
+    }
 
     /// <summary>
     /// Reads a pair of image and label files as a classification dataset. With
@@ -88,52 +104,53 @@ public static class Idx
         return new LoadedData(train, test);
     }
 
-    private static (int[] Dims, byte[] Data) ReadFile(string path, int rank, string kind)
+    /// <summary>Receives the values of an IDX file, a chunk at a time, at their offset from the first value.</summary>
+    private delegate void ValueSink(ReadOnlySpan<byte> values, int offset);
+
+    /// <summary>The most a deflate stream can expand: 1032 to 1 (a run of one byte value).</summary>
+    private const long MaxDeflateRatio = 1032;
+
+    /// <summary>
+    /// Checks the header of an IDX file and streams its values to the sink that <paramref name="open"/> makes for
+    /// their count, decompressing on the way: no copy of the whole file is ever held, so that reading Fashion-MNIST
+    /// peaks at the size of its float pixels rather than several byte copies more. Returns the dimensions.
+    /// </summary>
+    private static int[] ReadFile(string path, int rank, string kind, Func<int, ValueSink> open)
     {
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: no such file.", path);
         }
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        using var file = File.OpenRead(path);
+        Span<byte> start = stackalloc byte[2];
+        bool gzip = file.ReadAtLeast(start, 2, throwOnEndOfStream: false) == 2 && start[0] == 0x1f && start[1] == 0x8b;
+        file.Position = 0;
+        using var stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
+
+        int headerLength = 4 + 4 * rank;
+        var header = new byte[headerLength];
+        int headerRead = Read(stream, header.AsSpan(0, 4), path);
+        if (headerRead < 4)
         {
-            try
-            {
-                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                using var plain = new MemoryStream();
-                gzip.CopyTo(plain);
-                bytes = plain.ToArray();
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{path}: the gzip data is corrupt ({e.Message})", e);
-            }
-            catch (EndOfStreamException)
-            {
-                throw new InvalidDataException($"{path}: the gzip data is truncated.");
-            }
+            throw new InvalidDataException($"{path}: {headerRead} bytes is too short for an IDX header.");
         }
-        if (bytes.Length < 4)
-        {
-            throw new InvalidDataException($"{path}: {bytes.Length} bytes is too short for an IDX header.");
-        }
-        uint magic = BinaryPrimitives.ReadUInt32BigEndian(bytes);
+        uint magic = BinaryPrimitives.ReadUInt32BigEndian(header);
         uint expected = 0x0800u | (uint)rank;
         if (magic != expected)
         {
             throw new InvalidDataException(
                 $"{path}: magic number 0x{magic:X8}, expected 0x{expected:X8} (IDX {kind}: unsigned bytes, {rank} dimension{(rank == 1 ? "" : "s")}).");
         }
-        int headerLength = 4 + 4 * rank;
-        if (bytes.Length < headerLength)
+        headerRead += Read(stream, header.AsSpan(4), path);
+        if (headerRead < headerLength)
         {
-            throw new InvalidDataException($"{path}: the file ends inside the header ({bytes.Length} of {headerLength} bytes).");
+            throw new InvalidDataException($"{path}: the file ends inside the header ({headerRead} of {headerLength} bytes).");
         }
         var dims = new int[rank];
         long count = 1;
         for (int d = 0; d < rank; d++)
         {
-            uint size = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * d));
+            uint size = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4 + 4 * d));
             if (size == 0 || size > int.MaxValue || (d > 0 && size > 65536))
             {
                 throw new InvalidDataException($"{path}: dimension {d} has the impossible size {size}.");
@@ -141,13 +158,53 @@ public static class Idx
             dims[d] = (int)size;
             count *= size;
         }
-        long actual = bytes.Length - headerLength;
-        if (actual != count)
+
+        // A header announcing more values than the file can hold is refused before anything that size is allocated.
+        long mostValues = gzip ? file.Length * MaxDeflateRatio : file.Length - headerLength;
+        var chunk = new byte[1 << 16];
+        long actual = 0;
+        if (count <= Math.Min(mostValues, Array.MaxLength))
         {
-            throw new InvalidDataException(actual < count
-                ? $"{path}: truncated: the header announces {count} values ({Shapes.Format(dims)}) but the file holds {actual}."
-                : $"{path}: the header announces {count} values ({Shapes.Format(dims)}) but the file holds {actual - count} bytes more.");
+            var sink = open((int)count);
+            int read;
+            while (actual < count && (read = Read(stream, chunk.AsSpan(0, (int)Math.Min(chunk.Length, count - actual)), path)) > 0)
+            {
+                sink(chunk.AsSpan(0, read), (int)actual);
+                actual += read;
+            }
         }
-        return (dims, bytes[headerLength..]);
+        long extra = 0;
+        for (int read; (read = Read(stream, chunk, path)) > 0;)
+        {
+            extra += read;
+        }
+        if (actual < count)
+        {
+            throw new InvalidDataException(
+                $"{path}: truncated: the header announces {count} values ({Shapes.Format(dims)}) but the file holds {actual + extra}.");
+        }
+        if (extra > 0)
+        {
+            throw new InvalidDataException(
+                $"{path}: the header announces {count} values ({Shapes.Format(dims)}) but the file holds {extra} bytes more.");
+        }
+        return dims;
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the data ends; returns the bytes read.</summary>
+    private static int Read(Stream stream, Span<byte> buffer, string path)
+    {
+        try
+        {
+            return stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: the gzip data is corrupt ({e.Message})", e);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"{path}: the gzip data is truncated.");
+        }
     }
 }
