@@ -50,11 +50,14 @@ internal static class MlpProfile
         var times = phases.Select(_ => new List<double>()).ToArray();
         long allocated = 0;
         int[] collections = new int[3];
+        double gcShare = 0;
         for (int pass = 0; pass < 2; pass++)
         {
             // Pass 0 warms up (JIT tiers, buffers); pass 1 measures.
             bool measure = pass == 1;
             long bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var pauseBefore = GC.GetTotalPauseDuration();
+            long passStart = Stopwatch.GetTimestamp();
             int[] countsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             int done = 0;
             while (done < steps)
@@ -90,6 +93,7 @@ internal static class MlpProfile
                 }
             }
             allocated = GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
+            gcShare = (GC.GetTotalPauseDuration() - pauseBefore) / Stopwatch.GetElapsedTime(passStart);
             for (int g = 0; g < 3; g++)
             {
                 collections[g] = GC.CollectionCount(g) - countsBefore[g];
@@ -106,7 +110,7 @@ internal static class MlpProfile
             Console.WriteLine($"  {phases[p],-9} {median,8:F1}");
         }
         Console.WriteLine($"  {"sum",-9} {total,8:F1}  ({128 / total * 1e6:F0} samples/s)");
-        Console.WriteLine($"allocated {allocated / (double)steps / 1024:F1} KiB per step; collections gen0 {collections[0]}, gen1 {collections[1]}, gen2 {collections[2]} in {steps} steps");
+        Console.WriteLine($"allocated {allocated / (double)steps / 1024:F1} KiB per step; collections gen0 {collections[0]}, gen1 {collections[1]}, gen2 {collections[2]} in {steps} steps, {100 * gcShare:F1}% of the time in GC pauses");
         Console.WriteLine($"peak RSS {rssLoaded:F0} MB after loading the data, {MlpWorker.PeakRssMegabytes():F0} MB after training");
         return 0;
     }
