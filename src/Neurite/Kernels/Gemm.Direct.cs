@@ -6,6 +6,27 @@ namespace Neurite.Kernels;
 public static partial class Gemm
 {
     /// <summary>
+    /// Above this m·n·k an unpacked product splits its columns of C between threads. A batch-1 layer reads its whole
+    /// weight matrix once, at the speed of one core's L2 (1×256×784: 55 GFLOP/s on one thread); split in two, each
+    /// core streams half of it. Below it, handing over costs more than it saves.
+    /// </summary>
+    private const long DirectParallelThreshold = 100_000;
+
+    /// <summary>Direct, on one thread or, for a large enough product, on slabs of columns of C.</summary>
+    private static unsafe void RunDirect(Problem problem)
+    {
+        const int Tile = 16;
+        int threads = Math.Min(Parallelism.MaxThreads, (problem.N + Tile - 1) / Tile);
+        if (threads < 2 || (long)problem.M * problem.N * problem.K < DirectParallelThreshold
+            || !Workers.TryRun(&DirectSlab, problem, default, byRows: false, Tile, (problem.N + Tile - 1) / Tile, threads))
+        {
+            Direct(problem, ActivePath);
+        }
+    }
+
+    private static void DirectSlab(Problem slab, Blocking unused) => Direct(slab, ActivePath);
+
+    /// <summary>
     /// Unpacked loops for problems too small to repay packing, such as batch-1 inference (1×784·784×256): each
     /// operand is read straight from where it lies, once per row of C.
     /// </summary>

@@ -102,7 +102,7 @@ public static partial class Gemm
             var path = ActivePath;
             if (UseDirect(transA, transB, m, n, k))
             {
-                Direct(problem, path);
+                RunDirect(problem);
                 return;
             }
             switch (path)

@@ -128,6 +128,31 @@ public class GemmTests
         }
     }
 
+    /// <summary>Unpacked products of a few rows big enough to split their columns of C between two threads.</summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Few_row_products_split_between_threads_match_reference(GemmPath path)
+    {
+        int previous = Parallelism.MaxThreads;
+        try
+        {
+            WithPath(path, () =>
+            {
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    Parallelism.MaxThreads = threads;
+                    Check(false, true, 1, 257, 785, alpha: 1f, beta: 0f, padding: 0, seed: 8);
+                    Check(false, false, 3, 261, 400, alpha: 0.5f, beta: 1f, padding: 3, seed: 9);
+                    Check(true, false, 2, 300, 390, alpha: 1f, beta: -1f, padding: 1, seed: 10);
+                }
+            });
+        }
+        finally
+        {
+            Parallelism.MaxThreads = previous;
+        }
+    }
+
     [Fact]
     public void Auto_resolves_to_a_supported_path()
     {
