@@ -82,10 +82,52 @@ public static class Graph
                 $"Backward: gradient shape {Shapes.Format(gradient.Shape)} does not match tensor shape {Shapes.Format(root.Shape)}.");
         }
 
-        var order = TopologicalOrder(root);
-        // Each pending gradient records whether the graph owns it: a tensor no one else references (a fresh result
-        // of a library op, or a sum the graph made), which a leaf can then take as its Grad without a copy.
-        var pending = new Dictionary<Tensor, (Tensor Gradient, bool Owned)>(ReferenceEqualityComparer.Instance) { [root] = (gradient, false) };
+        // The walk's collections are kept for the next Backward on this thread (a small network's step is a few
+        // microseconds, of which building them anew took a good part); a Backward started from a hook gets its own.
+        var scratch = _scratch ?? new WalkScratch();
+        _scratch = null;
+        try
+        {
+            Walk(root, gradient, scratch);
+        }
+        finally
+        {
+            scratch.Clear();
+            _scratch = scratch;
+        }
+    }
+
+    [ThreadStatic] private static WalkScratch? _scratch;
+
+    /// <summary>The collections of one backward walk, reusable once cleared.</summary>
+    private sealed class WalkScratch
+    {
+        public List<Tensor> Order { get; } = [];
+
+        public HashSet<Tensor> Visited { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public Stack<(Tensor Tensor, int NextInput)> Stack { get; } = new();
+
+        /// <summary>
+        /// Each pending gradient records whether the graph owns it: a tensor no one else references (a fresh result
+        /// of a library op, or a sum the graph made), which a leaf can then take as its Grad without a copy.
+        /// </summary>
+        public Dictionary<Tensor, (Tensor Gradient, bool Owned)> Pending { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public void Clear()
+        {
+            Order.Clear();
+            Visited.Clear();
+            Stack.Clear();
+            Pending.Clear();
+        }
+    }
+
+    private static void Walk(Tensor root, Tensor gradient, WalkScratch scratch)
+    {
+        var order = TopologicalOrder(root, scratch);
+        var pending = scratch.Pending;
+        pending[root] = (gradient, false);
         using var noGrad = NoGrad();
         // Reverse topological order: every consumer of a tensor has run before the tensor itself,
         // so its gradient is complete when we reach it.
@@ -163,11 +205,9 @@ public static class Graph
     }
 
     /// <summary>Tensors that lead to <paramref name="root"/>, each after all of its inputs (iterative DFS).</summary>
-    private static List<Tensor> TopologicalOrder(Tensor root)
+    private static List<Tensor> TopologicalOrder(Tensor root, WalkScratch scratch)
     {
-        var order = new List<Tensor>();
-        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<(Tensor Tensor, int NextInput)>();
+        var (order, visited, stack) = (scratch.Order, scratch.Visited, scratch.Stack);
         stack.Push((root, 0));
         visited.Add(root);
         while (stack.Count > 0)
