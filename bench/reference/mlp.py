@@ -147,6 +147,12 @@ def main():
     x, y = load("train")
     tx, ty = load("t10k")
 
+    # Warm-up on throwaway models, one epoch with each optimizer, as the Neurite side does for its JIT.
+    for make in (lambda m: torch.optim.Adam(m.parameters(), lr=1e-3),
+                 lambda m: torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)):
+        model = mlp(2)
+        epoch(model, make(model), x, y, torch.Generator().manual_seed(3))
+
     adam_model = mlp(1)
     train(adam_model, torch.optim.Adam(adam_model.parameters(), lr=1e-3), x, y, tx, ty, args.reps, metrics, "adam")
     sgd_model = mlp(1)
