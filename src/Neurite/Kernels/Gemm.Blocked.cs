@@ -87,19 +87,24 @@ public static partial class Gemm
 
         // Each thread takes a slab of C along the longer side, in whole tiles, and packs its own panels: the
         // operand all threads share (B for row slabs, A for column slabs) is the smaller one and gets packed twice.
-        bool byRows = problem.M >= problem.N;
-        int tile = byRows ? TKernel.Mr : TKernel.Nr;
-        int tiles = ((byRows ? problem.M : problem.N) + tile - 1) / tile;
-        threads = Math.Min(threads, tiles);
-        if (threads == 1)
-        {
-            Blocked<TKernel>(problem, blocking);
-            return;
-        }
-        if (!Workers.TryRun(&Blocked<TKernel>, problem, blocking, byRows, tile, tiles, threads))
+        var job = new SlabJob(problem, blocking, ByRows: problem.M >= problem.N);
+        int tile = job.ByRows ? TKernel.Mr : TKernel.Nr;
+        int extent = job.ByRows ? problem.M : problem.N;
+        threads = Math.Min(threads, (extent + tile - 1) / tile);
+        if (threads == 1 || !Workers.TryRun(&BlockedSlab<TKernel>, &job, extent, tile, threads))
         {
             Blocked<TKernel>(problem, blocking);
         }
+    }
+
+    /// <summary>A multiplication split into slabs of rows or of columns of C.</summary>
+    private readonly record struct SlabJob(Problem Problem, Blocking Blocking, bool ByRows);
+
+    private static unsafe void BlockedSlab<TKernel>(void* state, int start, int end)
+        where TKernel : struct, IGemmKernel
+    {
+        var job = (SlabJob*)state;
+        Blocked<TKernel>(job->ByRows ? job->Problem.Rows(start, end) : job->Problem.Columns(start, end), job->Blocking);
     }
 
     /// <summary>The single-threaded five-loop GotoBLAS algorithm on one problem.</summary>

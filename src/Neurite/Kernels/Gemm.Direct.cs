@@ -18,13 +18,13 @@ public static partial class Gemm
         const int Tile = 16;
         int threads = Math.Min(Parallelism.MaxThreads, (problem.N + Tile - 1) / Tile);
         if (threads < 2 || (long)problem.M * problem.N * problem.K < DirectParallelThreshold
-            || !Workers.TryRun(&DirectSlab, problem, default, byRows: false, Tile, (problem.N + Tile - 1) / Tile, threads))
+            || !Workers.TryRun(&DirectSlab, &problem, problem.N, Tile, threads))
         {
             Direct(problem, ActivePath);
         }
     }
 
-    private static void DirectSlab(Problem slab, Blocking unused) => Direct(slab, ActivePath);
+    private static unsafe void DirectSlab(void* problem, int start, int end) => Direct(((Problem*)problem)->Columns(start, end), ActivePath);
 
     /// <summary>
     /// Unpacked loops for problems too small to repay packing, such as batch-1 inference (1×784·784×256): each

@@ -126,3 +126,44 @@ public class OptimizerStepTests
         Assert.Throws<ArgumentException>(() => OptimizerSteps.Sgd(new float[4], new float[4], new float[5], false, 0.1f, 0.9f, 0f, 0f, false));
     }
 }
+
+/// <summary>Large updates split between threads give the same bits as on one thread.</summary>
+[Collection(GlobalSettingsCollection.Name)]
+public class OptimizerStepThreadingTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Split_updates_equal_single_thread_updates(bool amsgrad)
+    {
+        const int N = 70_001; // above the threshold, and not a multiple of the slab tile
+        var s = new OptimizerSteps.AdamScalars(0.9f, 0.1f, 0.999f, 0.001f, 0.05f, 1e-8f, -0.003f, 0.01f);
+        float[] Values(int seed, float low)
+        {
+            var values = new float[N];
+            new Generator((ulong)seed).FillUniform(values, low, 2f);
+            return values;
+        }
+        var results = new List<float[]>();
+        int previous = Parallelism.MaxThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Parallelism.MaxThreads = threads;
+                var (p, g, m, v, vMax) = (Values(1, -2f), Values(2, -2f), Values(3, -2f), Values(4, 0f), Values(5, 0f));
+                OptimizerSteps.Adam(p, g, m, v, amsgrad ? vMax : [], s);
+                var (q, b) = (Values(1, -2f), Values(6, -2f));
+                OptimizerSteps.Sgd(q, g, b, firstStep: false, 0.05f, 0.9f, 0.1f, 0.01f, nesterov: true);
+                var r = Values(1, -2f);
+                OptimizerSteps.Sgd(r, g, [], firstStep: false, 0.05f, 0f, 0f, 0f, nesterov: false);
+                results.Add([.. p, .. m, .. v, .. vMax, .. q, .. b, .. r]);
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = previous;
+        }
+        Assert.Equal(results[0], results[1]);
+    }
+}
