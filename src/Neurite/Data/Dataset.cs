@@ -175,8 +175,8 @@ public sealed class Dataset
     /// </summary>
     internal void CopySamples(ReadOnlySpan<int> indices, Span<float> features, Span<float> targets)
     {
-        int width = FeatureCount, targetWidth = TargetWidth;
-        ReadOnlySpan<float> sourceFeatures = Features.Data, sourceTargets = Targets.Data;
+        int targetWidth = TargetWidth;
+        ReadOnlySpan<float> sourceTargets = Targets.Data;
         for (int k = 0; k < indices.Length; k++)
         {
             int i = indices[k];
@@ -184,9 +184,9 @@ public sealed class Dataset
             {
                 throw new ArgumentOutOfRangeException(nameof(indices), $"Dataset: sample index {i} is out of range for {Count} samples.");
             }
-            sourceFeatures.Slice(i * width, width).CopyTo(features.Slice(k * width, width));
             sourceTargets.Slice(i * targetWidth, targetWidth).CopyTo(targets.Slice(k * targetWidth, targetWidth));
         }
+        Kernels.RowGather.Gather(Features.Data, FeatureCount, indices, features);
     }
 
     /// <summary>A dataset with the same task, class and feature names over other tensors.</summary>

@@ -52,6 +52,21 @@ public class KernelTests
         Assert.Throws<ArgumentException>(() => Elementwise.ReluBackward(new float[3], new float[4], new float[4]));
     }
 
+    [Theory]
+    [InlineData(5, 3)]
+    [InlineData(200, 784)] // large enough to be split between threads
+    public void Row_gather_matches_a_loop(int count, int width)
+    {
+        var source = Random(1000 * width, count);
+        var rows = new Generator((ulong)width).Permutation(1000)[..count];
+        var destination = new float[count * width];
+        RowGather.Gather(source, width, rows, destination);
+        var expected = rows.SelectMany(r => source.Skip(r * width).Take(width)).ToArray();
+        Assert.Equal(expected, destination);
+        Assert.Throws<ArgumentException>(() => RowGather.Gather(source, width, [1000], destination));
+        Assert.Throws<ArgumentException>(() => RowGather.Gather(source, width, rows, new float[count * width - 1]));
+    }
+
     [Fact]
     public void Kernels_refuse_destinations_that_are_too_short()
     {
