@@ -147,52 +147,26 @@ public static class Graph
             }
             if (tensor.GradFn is null || tensor.RetainsGrad)
             {
-                bool kept = Accumulate(tensor, g, owned);
-                owned &= !kept;
+                Accumulate(tensor, g, owned);
+                owned = false;
             }
             if (tensor.GradFn is not { } node)
             {
-                Release(g, owned);
                 continue;
             }
             var inputGrads = node.BackwardFunction(g);
-            bool passedOn = false;
             for (int k = 0; k < node.Inputs.Count; k++)
             {
                 var input = node.Inputs[k];
                 var inputGrad = inputGrads[k];
-                if (inputGrad is null)
+                if (inputGrad is null || !input.RequiresGrad)
                 {
                     continue;
                 }
-                passedOn |= inputGrad.Buffer == g.Buffer;
-                bool fresh = node.FreshGradients && IsUnshared(inputGrad, g, inputGrads);
-                if (!input.RequiresGrad)
-                {
-                    Release(inputGrad, fresh);
-                }
-                else if (pending.TryGetValue(input, out var sum))
-                {
-                    pending[input] = (Ops.Add(sum.Gradient, inputGrad), true);
-                    Release(sum.Gradient, sum.Owned);
-                    Release(inputGrad, fresh);
-                }
-                else
-                {
-                    pending[input] = (inputGrad, fresh);
-                }
+                pending[input] = pending.TryGetValue(input, out var sum)
+                    ? (Ops.Add(sum.Gradient, inputGrad), true)
+                    : (inputGrad, node.FreshGradients && IsUnshared(inputGrad, g, inputGrads));
             }
-            // NOTE: g may live on in an input's pending gradient (Add and Reshape pass it on); only then is it kept.
-            Release(g, owned && !passedOn);
-        }
-    }
-
-    /// <summary>Recycles the array of a gradient the walk owns and no longer needs.</summary>
-    private static void Release(Tensor gradient, bool owned)
-    {
-        if (owned)
-        {
-            BufferPool.Return(gradient.Buffer);
         }
     }
 
@@ -218,16 +192,16 @@ public static class Graph
     /// Adds <paramref name="g"/> into tensor.Grad. The first gradient becomes the Grad when the graph owns it and is
     /// copied otherwise, since ops may share it (Add passes g on to both inputs).
     /// </summary>
-    /// <returns>Whether tensor.Grad is now <paramref name="g"/> itself.</returns>
-    private static bool Accumulate(Tensor tensor, Tensor g, bool owned)
+    private static void Accumulate(Tensor tensor, Tensor g, bool owned)
     {
         if (tensor.Grad is null)
         {
             tensor.Grad = owned ? g : g.Clone();
-            return owned;
         }
-        Kernels.Elementwise.AddInPlace(tensor.Grad.Data, g.Data);
-        return false;
+        else
+        {
+            Kernels.Elementwise.AddInPlace(tensor.Grad.Data, g.Data);
+        }
     }
 
     /// <summary>Tensors that lead to <paramref name="root"/>, each after all of its inputs (iterative DFS).</summary>

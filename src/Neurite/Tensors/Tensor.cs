@@ -112,12 +112,9 @@ public partial class Tensor : IEnumerable<float>
         return new Tensor(data, shape.ToArray()) { RequiresGrad = requiresGrad };
     }
 
-    /// <summary>
-    /// A tensor of the given shape whose contents are unspecified (for ops that overwrite them); large ones may reuse
-    /// an array the autograd walk recycled (<see cref="BufferPool"/>).
-    /// </summary>
+    /// <summary>A tensor of the given shape whose contents are unspecified (for ops that overwrite them).</summary>
     internal static Tensor Empty(ReadOnlySpan<int> shape) =>
-        new(BufferPool.Rent(Shapes.CheckedCount(shape, nameof(Empty))), shape.ToArray());
+        new(GC.AllocateUninitializedArray<float>(Shapes.CheckedCount(shape, nameof(Empty))), shape.ToArray());
 
     /// <summary>A scalar (rank-0) tensor.</summary>
     public static Tensor Scalar(float value, bool requiresGrad = false) =>
