@@ -176,4 +176,40 @@ public class AutogradTests
         Assert.Equal([8f, 10f], first);
         Assert.Equal([16f, 20f], weight.Grad!.ToArray());
     }
+
+
+    [Fact]
+    public void Gradients_taken_over_by_leaves_survive_later_steps()
+    {
+        // Leaves take over fresh gradients as their Grads. Two steps in a row: the first step's Grads must survive the
+        // second unchanged, and equal the sum of the same gradients computed in chunks of 8 rows.
+        var rng = new Generator(12);
+        var w1 = Tensor.Uniform([300, 300], -0.1f, 0.1f, rng, requiresGrad: true);
+        var w2 = Tensor.Uniform([300, 300], -0.1f, 0.1f, rng, requiresGrad: true);
+        var x1 = Tensor.Uniform([64, 300], -1f, 1f, rng);
+        var x2 = Tensor.Uniform([64, 300], -1f, 1f, rng);
+        Tensor Loss(Tensor x) => Ops.Sum(Ops.Mul(Ops.Linear(Ops.Relu(Ops.Linear(x, w1)), w2), Ops.Linear(x, w2)));
+
+        Loss(x1).Backward();
+        var (g1, g2) = (w1.Grad!, w2.Grad!);
+        var (copy1, copy2) = (g1.ToArray(), g2.ToArray());
+        w1.ZeroGrad();
+        w2.ZeroGrad();
+        Loss(x2).Backward();
+        Loss(x2).Backward();
+        Assert.Equal(copy1, g1.ToArray());
+        Assert.Equal(copy2, g2.ToArray());
+
+        w1.ZeroGrad();
+        w2.ZeroGrad();
+        for (int start = 0; start < 64; start += 8)
+        {
+            Loss(Ops.Slice(x1, 0, start, start + 8)).Backward();
+        }
+        for (int i = 0; i < copy1.Length; i++)
+        {
+            Assert.Equal(copy1[i], (double)w1.Grad!.Data[i], tolerance: 1e-4 * (1 + Math.Abs(copy1[i])));
+            Assert.Equal(copy2[i], (double)w2.Grad!.Data[i], tolerance: 1e-4 * (1 + Math.Abs(copy2[i])));
+        }
+    }
 }
