@@ -194,13 +194,19 @@ public static class Graph
     /// </summary>
     private static void Accumulate(Tensor tensor, Tensor g, bool owned)
     {
-        if (tensor.Grad is null)
+        if (tensor.GradInternal is not { } grad)
         {
-            tensor.Grad = owned ? g : g.Clone();
+            if (!owned)
+            {
+                var copy = tensor.GradientBuffer();
+                g.Data.CopyTo(copy.Data);
+                g = copy;
+            }
+            tensor.GradInternal = g;
         }
         else
         {
-            Kernels.Elementwise.AddInPlace(tensor.Grad.Data, g.Data);
+            Kernels.Elementwise.AddInPlace(grad.Data, g.Data);
         }
     }
 

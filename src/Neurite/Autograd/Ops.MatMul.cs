@@ -162,13 +162,13 @@ public static partial class Ops
             }
             if (weight.RequiresGrad)
             {
-                dw = Tensor.Empty(weight.Shape);
+                dw = weight.GradientBuffer();
                 Gemm.Multiply(true, false, outFeatures, inFeatures, rows, 1f, g.Data, outFeatures, x.Data, inFeatures,
                     0f, dw.Data, inFeatures);
             }
             if (bias is { RequiresGrad: true })
             {
-                db = Tensor.Empty(bias.Shape);
+                db = bias.GradientBuffer();
                 Reductions.Sum(g.Data, 1, rows, outFeatures, db.Data);
             }
             return bias is null ? [dx, dw] : [dx, dw, db];

@@ -25,8 +25,60 @@ public partial class Tensor
         }
     }
 
+    private Tensor? _grad;
+    private Tensor? _spareGrad;
+    private bool _seen;
+
     /// <summary>The accumulated gradient of a leaf (or of a tensor that called <see cref="RetainGrad"/>).</summary>
-    public Tensor? Grad { get; set; }
+    /// <remarks>
+    /// Setting it to null keeps the old gradient's tensor for the next backward to write into, unless code outside
+    /// the library has seen it (read it through this property, or set it): a training loop that only calls
+    /// ZeroGrad, Backward and Step then allocates no new gradient arrays after its first step.
+    /// </remarks>
+    public Tensor? Grad
+    {
+        get
+        {
+            if (_grad is not null)
+            {
+                _grad._seen = true;
+            }
+            return _grad;
+        }
+        set
+        {
+            if (value is not null)
+            {
+                value._seen = true;
+            }
+            GradInternal = value;
+        }
+    }
+
+    /// <summary>The gradient as the library reads and sets it: without marking it as seen outside.</summary>
+    internal Tensor? GradInternal
+    {
+        get => _grad;
+        set
+        {
+            if (value is null && _grad is { _seen: false } old)
+            {
+                _spareGrad = old;
+            }
+            _grad = value;
+        }
+    }
+
+    /// <summary>
+    /// A tensor shaped like this one to write a new gradient into: the unseen gradient that the last clearing of
+    /// <see cref="Grad"/> set aside, or a new one. Its contents are unspecified.
+    /// </summary>
+    internal Tensor GradientBuffer()
+    {
+        var spare = _spareGrad;
+        _spareGrad = null;
+        return spare is not null && Shapes.SameShape(spare.Shape, Shape) ? spare : Empty(Shape);
+    }
 
     /// <summary>The op that produced this tensor, or null for a leaf.</summary>
     public Node? GradFn { get; internal set; }
@@ -93,7 +145,7 @@ public partial class Tensor
     public Tensor Detach() => View(_shape);
 
     /// <summary>Sets the gradient to null (as PyTorch's zero_grad(set_to_none=True)).</summary>
-    public void ZeroGrad() => Grad = null;
+    public void ZeroGrad() => GradInternal = null;
 
     /// <summary>
     /// Back-propagates from this tensor: every leaf that requires grad and led to it accumulates

@@ -10,7 +10,7 @@ public static class GradientFlow
     /// first, after a Backward. A layer without a gradient reports 0.
     /// </summary>
     public static double[] WeightGradientNorms(Module model) =>
-        Linears(model).Select(layer => layer.Weight.Grad is { } g ? Norm(g) : 0.0).ToArray();
+        Linears(model).Select(layer => layer.Weight.GradInternal is { } g ? Norm(g) : 0.0).ToArray();
 
     private static IEnumerable<Linear> Linears(Module module)
     {

@@ -96,7 +96,7 @@ public static class GradientClipping
     }
 
     private static List<float[]> Gradients(IEnumerable<Parameter> parameters) =>
-        [.. parameters.Select(p => p.Grad?.Buffer).OfType<float[]>()];
+        [.. parameters.Select(p => p.GradInternal?.Buffer).OfType<float[]>()];
 
     private static ArgumentException Invalid(string name, double value, string what) =>
         new($"Gradient clipping: {name} must be {what}; got {value.ToString(CultureInfo.InvariantCulture)}.", name);

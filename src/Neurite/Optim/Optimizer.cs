@@ -82,7 +82,7 @@ public abstract class Optimizer
             for (int k = 0; k < parameters.Count; k++)
             {
                 var p = parameters[k];
-                if (p.Grad is { } grad)
+                if (p.GradInternal is { } grad)
                 {
                     if (grad.Count != p.Count)
                     {
@@ -108,11 +108,11 @@ public abstract class Optimizer
         {
             if (setToNone)
             {
-                p.Grad = null;
+                p.GradInternal = null;
             }
             else
             {
-                p.Grad?.Data.Clear();
+                p.GradInternal?.Data.Clear();
             }
         }
     }

@@ -212,4 +212,33 @@ public class AutogradTests
             Assert.Equal(copy2[i], (double)w2.Grad!.Data[i], tolerance: 1e-4 * (1 + Math.Abs(copy2[i])));
         }
     }
+
+    [Fact]
+    public void An_unseen_gradient_is_reused_and_a_seen_one_never_is()
+    {
+        // ∂Σ(x·Wᵀ)/∂W = Σ over rows of x; x scaled by k gives k times that.
+        var weight = new Neurite.NN.Parameter(Tensor.From([[1f, 2f]]));
+        var input = Tensor.From([[3f, 4f], [5f, 6f]]);
+        void Step(float k)
+        {
+            weight.ZeroGrad();
+            Ops.Linear(input * k, weight).Sum().Backward();
+        }
+
+        // Nobody outside reads the gradient between steps: the second step writes into the first one's tensor.
+        Step(1f);
+        var first = weight.GradInternal!;
+        Step(2f);
+        Assert.Same(first, weight.GradInternal);
+        Assert.Equal([16f, 20f], weight.Grad!.ToArray());
+
+        // Once read through Grad, a gradient is the caller's: the next steps leave it alone.
+        var seen = weight.Grad!;
+        Step(3f);
+        Step(4f);
+        Assert.Equal([16f, 20f], seen.ToArray());
+        Assert.Equal([32f, 40f], weight.Grad!.ToArray());
+        Assert.NotSame(seen, weight.Grad);
+    }
 }
+
