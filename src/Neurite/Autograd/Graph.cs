@@ -147,26 +147,52 @@ public static class Graph
             }
             if (tensor.GradFn is null || tensor.RetainsGrad)
             {
-                Accumulate(tensor, g, owned);
-                owned = false;
+                bool kept = Accumulate(tensor, g, owned);
+                owned &= !kept;
             }
             if (tensor.GradFn is not { } node)
             {
+                Release(g, owned);
                 continue;
             }
             var inputGrads = node.BackwardFunction(g);
+            bool passedOn = false;
             for (int k = 0; k < node.Inputs.Count; k++)
             {
                 var input = node.Inputs[k];
                 var inputGrad = inputGrads[k];
-                if (inputGrad is null || !input.RequiresGrad)
+                if (inputGrad is null)
                 {
                     continue;
                 }
-                pending[input] = pending.TryGetValue(input, out var sum)
-                    ? (Ops.Add(sum.Gradient, inputGrad), true)
-                    : (inputGrad, node.FreshGradients && IsUnshared(inputGrad, g, inputGrads));
+                passedOn |= inputGrad.Buffer == g.Buffer;
+                bool fresh = node.FreshGradients && IsUnshared(inputGrad, g, inputGrads);
+                if (!input.RequiresGrad)
+                {
+                    Release(inputGrad, fresh);
+                }
+                else if (pending.TryGetValue(input, out var sum))
+                {
+                    pending[input] = (Ops.Add(sum.Gradient, inputGrad), true);
+                    Release(sum.Gradient, sum.Owned);
+                    Release(inputGrad, fresh);
+                }
+                else
+                {
+                    pending[input] = (inputGrad, fresh);
+                }
             }
+            // NOTE: g may live on in an input's pending gradient (Add and Reshape pass it on); only then is it kept.
+            Release(g, owned && !passedOn);
+        }
+    }
+
+    /// <summary>Recycles the array of a gradient the walk owns and no longer needs.</summary>
+    private static void Release(Tensor gradient, bool owned)
+    {
+        if (owned)
+        {
+            BufferPool.Return(gradient.Buffer);
         }
     }
 
@@ -192,7 +218,8 @@ public static class Graph
     /// Adds <paramref name="g"/> into tensor.Grad. The first gradient becomes the Grad when the graph owns it and is
     /// copied otherwise, since ops may share it (Add passes g on to both inputs).
     /// </summary>
-    private static void Accumulate(Tensor tensor, Tensor g, bool owned)
+    /// <returns>Whether the gradient is now tensor.Grad (so the walk no longer owns it).</returns>
+    private static bool Accumulate(Tensor tensor, Tensor g, bool owned)
     {
         if (tensor.GradInternal is not { } grad)
         {
@@ -203,11 +230,10 @@ public static class Graph
                 g = copy;
             }
             tensor.GradInternal = g;
+            return true;
         }
-        else
-        {
-            Kernels.Elementwise.AddInPlace(grad.Data, g.Data);
-        }
+        Kernels.Elementwise.AddInPlace(grad.Data, g.Data);
+        return false;
     }
 
     /// <summary>Tensors that lead to <paramref name="root"/>, each after all of its inputs (iterative DFS).</summary>

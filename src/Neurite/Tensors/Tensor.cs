@@ -114,7 +114,7 @@ public partial class Tensor : IEnumerable<float>
 
     /// <summary>A tensor of the given shape whose contents are unspecified (for ops that overwrite them).</summary>
     internal static Tensor Empty(ReadOnlySpan<int> shape) =>
-        new(GC.AllocateUninitializedArray<float>(Shapes.CheckedCount(shape, nameof(Empty))), shape.ToArray());
+        new(BufferPool.Rent(Shapes.CheckedCount(shape, nameof(Empty))), shape.ToArray());
 
     /// <summary>A scalar (rank-0) tensor.</summary>
     public static Tensor Scalar(float value, bool requiresGrad = false) =>

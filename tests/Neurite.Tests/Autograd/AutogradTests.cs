@@ -181,8 +181,10 @@ public class AutogradTests
     [Fact]
     public void Gradients_taken_over_by_leaves_survive_later_steps()
     {
-        // Leaves take over fresh gradients as their Grads. Two steps in a row: the first step's Grads must survive the
-        // second unchanged, and equal the sum of the same gradients computed in chunks of 8 rows.
+        // Leaves take over fresh gradients as their Grads, and the [64, 300] gradients of intermediates are large
+        // enough for the walk to recycle their arrays. Two steps in a row: the first step's Grads (read, so the
+        // caller's) must survive the second, whose tensors reuse recycled arrays, unchanged; and equal the sum of the
+        // same gradients computed in chunks of 8 rows, too small to be recycled at all.
         var rng = new Generator(12);
         var w1 = Tensor.Uniform([300, 300], -0.1f, 0.1f, rng, requiresGrad: true);
         var w2 = Tensor.Uniform([300, 300], -0.1f, 0.1f, rng, requiresGrad: true);
