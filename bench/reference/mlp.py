@@ -147,11 +147,13 @@ def main():
     x, y = load("train")
     tx, ty = load("t10k")
 
-    # Warm-up on throwaway models, one epoch with each optimizer, as the Neurite side does for its JIT.
+    # Warm-up on throwaway models, two epochs with each optimizer, as the Neurite side does for its JIT.
     for make in (lambda m: torch.optim.Adam(m.parameters(), lr=1e-3),
                  lambda m: torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)):
         model = mlp(2)
-        epoch(model, make(model), x, y, torch.Generator().manual_seed(3))
+        warmup, generator = make(model), torch.Generator().manual_seed(3)
+        for _ in range(2):
+            epoch(model, warmup, x, y, generator)
 
     adam_model = mlp(1)
     train(adam_model, torch.optim.Adam(adam_model.parameters(), lr=1e-3), x, y, tx, ty, args.reps, metrics, "adam")
