@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Neurite.Playground;
 
 namespace Neurite.Tests.Playground;
 
@@ -210,5 +211,36 @@ public class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixture<Brow
         await PlaygroundServerTests.WaitUntil(() => browser.Server.PlayingCount >= 1, "the tab trains");
         await page.Context.CloseAsync();
         await PlaygroundServerTests.WaitUntil(() => browser.Server.PlayingCount == 0, "closing the tab stops its training");
+    }
+
+    [Fact]
+    public async Task ThePageReconnectsAfterAServerRestartAndKeepsItsSetup()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var first = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = port });
+        var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(first.Url);
+        await BrowserFixture.WaitForSnapshotAsync(page);
+        await page.ClickAsync("#dataset-xor");
+        await page.WaitForFunctionAsync("() => window.playground.config.dataset === 'xor'");
+        string xorData = await page.EvaluateAsync<string>("() => JSON.stringify(window.playground.data.train)");
+        await first.DisposeAsync();
+        await page.WaitForFunctionAsync("() => !window.playground.connected");
+        await page.EvaluateAsync("() => { window.playground.data = null; }");
+        Assert.Equal("reconnecting…", await page.TextContentAsync("#connection"));
+
+        await using var second = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = port });
+        await page.WaitForFunctionAsync("() => window.playground.connected", null, new() { Timeout = 20000 });
+        // The new session got the page's setup: the same XOR points (same seed), not the default circle.
+        await page.WaitForFunctionAsync("() => window.playground.data !== null");
+        Assert.Equal(xorData, await page.EvaluateAsync<string>("() => JSON.stringify(window.playground.data.train)"));
+        await page.ClickAsync("#step");
+        await page.WaitForFunctionAsync("() => window.playground.snapshot.epoch === 1");
+        Assert.Equal(1, second.SessionCount);
+        await context.CloseAsync();
     }
 }
