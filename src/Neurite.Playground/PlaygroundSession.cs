@@ -27,6 +27,7 @@ internal sealed class PlaygroundSession
     private PlaygroundTrainer _trainer;
     private int _resets;
     private bool _playing;
+    private JsonArray _history = [];
 
     public PlaygroundSession(WebSocket socket)
     {
@@ -68,7 +69,7 @@ internal sealed class PlaygroundSession
                     {
                         continue;
                     }
-                    _trainer.RunEpoch();
+                    RunEpoch();
                     if (lastSnapshot.Elapsed >= SnapshotInterval)
                     {
                         await SendSnapshotAsync(cancellation);
@@ -194,7 +195,7 @@ internal sealed class PlaygroundSession
                 break;
             case "step":
                 _playing = false;
-                _trainer.RunEpoch();
+                RunEpoch();
                 await SendAsync(Status(), cancellation);
                 await SendSnapshotAsync(cancellation);
                 break;
@@ -223,6 +224,16 @@ internal sealed class PlaygroundSession
                 throw new PlaygroundValidationException(
                     $"unknown command '{type}'; known: configure, play, pause, step, reset, regenerate, setWeight, trace");
         }
+    }
+
+    /// <summary>Trains an epoch and records its losses and gradient norms for the next snapshot's charts.</summary>
+    private void RunEpoch()
+    {
+        _trainer.RunEpoch();
+        var (train, _) = _trainer.Evaluate(test: false);
+        var (test, _) = _trainer.Evaluate(test: true);
+        _history.Add(new JsonArray(
+            _trainer.Epoch, Finite(train), Finite(test), new JsonArray(_trainer.GradientNorms.Select(g => Finite(g)).ToArray())));
     }
 
     private JsonObject Trace(JsonObject command)
@@ -316,10 +327,13 @@ internal sealed class PlaygroundSession
                 Enumerable.Range(0, l.OutFeatures).Select(r => l.Weight.Data.Slice(r * l.InFeatures, l.InFeatures).ToArray()).ToArray())).ToArray()),
             ["biases"] = new JsonArray(_trainer.Linears.Select(l => (JsonNode?)Floats(l.Bias!.ToArray())).ToArray()),
             ["gradNorms"] = new JsonArray(_trainer.GradientNorms.Select(g => Finite(g)).ToArray()),
+            // [epoch, train loss, test loss, gradient norms] of every epoch since the last snapshot.
+            ["history"] = _history,
             ["grid"] = PlaygroundTrainer.GridSize,
             ["neurons"] = new JsonArray(_trainer.NeuronGrids().Select(layer =>
                 (JsonNode?)new JsonArray(layer.Select(n => (JsonNode?)Convert.ToBase64String(MemoryMarshal.AsBytes(n.AsSpan()))).ToArray())).ToArray()),
         };
+        _history = [];
         await SendAsync(snapshot, cancellation);
     }
 

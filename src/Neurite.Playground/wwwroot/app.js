@@ -244,14 +244,24 @@ function applySnapshot(snapshot) {
   $('test-loss').textContent = fmt(snapshot.testLoss);
   $('train-loss').textContent = fmt(snapshot.trainLoss);
   $('test-accuracy').textContent = snapshot.testAccuracy === null ? '–' : `${(100 * snapshot.testAccuracy).toFixed(1)}%`;
-  const last = state.lossHistory[state.lossHistory.length - 1];
-  if (last && last.epoch >= snapshot.epoch) {
-    // The same epoch again (a pause or an edited weight): replace it.
-    if (last.epoch === snapshot.epoch) state.lossHistory.pop(); else state.lossHistory = [];
-    if (last.epoch > snapshot.epoch) state.gradHistory = [];
+  const last = () => state.lossHistory[state.lossHistory.length - 1];
+  if (snapshot.epoch === 0 || (last() && last().epoch > snapshot.epoch)) {
+    state.lossHistory = [];
+    state.gradHistory = [];
   }
-  state.lossHistory.push({ epoch: snapshot.epoch, train: snapshot.trainLoss, test: snapshot.testLoss });
-  if (snapshot.epoch > 0) state.gradHistory.push(snapshot.gradNorms);
+  for (const [epoch, train, test, norms] of snapshot.history) {
+    state.lossHistory.push({ epoch, train, test });
+    state.gradHistory.push(norms);
+  }
+  if (last() && last().epoch === snapshot.epoch) {
+    // The same epoch again (after a pause or an edited weight): its losses may have changed.
+    Object.assign(last(), { train: snapshot.trainLoss, test: snapshot.testLoss });
+  } else {
+    state.lossHistory.push({ epoch: snapshot.epoch, train: snapshot.trainLoss, test: snapshot.testLoss });
+  }
+  const keep = 5000;
+  if (state.lossHistory.length > keep) state.lossHistory.splice(0, state.lossHistory.length - keep);
+  if (state.gradHistory.length > keep) state.gradHistory.splice(0, state.gradHistory.length - keep);
   drawLossChart($('loss-chart'), state.lossHistory);
   drawGradientChart($('grad-chart'), state.gradHistory);
   network.update(snapshot, $('discretize').checked);

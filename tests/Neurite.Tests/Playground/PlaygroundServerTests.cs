@@ -118,6 +118,14 @@ public class PlaygroundServerTests
         await client.SendAsync("""{"type":"play"}""");
         var later = await client.ReceiveAsync("snapshot", s => (int)s["epoch"]! >= 5);
         Assert.True((double)later["testLoss"]! > 0);
+        // Every epoch since the previous snapshot is in its history, for the charts: consecutive, ending now.
+        var epochs = later["history"]!.AsArray().Select(h => (int)h![0]!).ToArray();
+        Assert.NotEmpty(epochs);
+        Assert.Equal(Enumerable.Range(epochs[0], epochs.Length), epochs);
+        Assert.Equal((int)later["epoch"]!, epochs[^1]);
+        var newest = later["history"]!.AsArray()[^1]!.AsArray();
+        Assert.Equal((double)later["testLoss"]!, (double)newest[2]!);
+        Assert.Equal(3, newest[3]!.AsArray().Count); // a gradient norm per Linear layer
         Assert.Equal(1, server.PlayingCount);
 
         await client.CloseAsync();
