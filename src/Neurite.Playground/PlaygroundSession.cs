@@ -264,6 +264,7 @@ internal sealed class PlaygroundSession
             ["z"] = Nested(t.Z),
             ["a"] = Nested(t.A),
             ["delta"] = Nested(t.Delta),
+            ["weights"] = Weights(),
             ["weightGrad"] = new JsonArray(t.WeightGrad.Select(l => (JsonNode?)Nested(l)).ToArray()),
             ["biasGrad"] = Nested(t.BiasGrad),
             ["loss"] = Finite(t.Loss),
@@ -323,8 +324,7 @@ internal sealed class PlaygroundSession
             ["trainAccuracy"] = Finite(trainAccuracy),
             ["testAccuracy"] = Finite(testAccuracy),
             ["confusion"] = confusion is null ? null : Nested(confusion.Select(r => r.Select(c => (float)c).ToArray()).ToArray()),
-            ["weights"] = new JsonArray(_trainer.Linears.Select(l => (JsonNode?)Nested(
-                Enumerable.Range(0, l.OutFeatures).Select(r => l.Weight.Data.Slice(r * l.InFeatures, l.InFeatures).ToArray()).ToArray())).ToArray()),
+            ["weights"] = Weights(),
             ["biases"] = new JsonArray(_trainer.Linears.Select(l => (JsonNode?)Floats(l.Bias!.ToArray())).ToArray()),
             ["gradNorms"] = new JsonArray(_trainer.GradientNorms.Select(g => Finite(g)).ToArray()),
             // [epoch, train loss, test loss, gradient norms] of every epoch since the last snapshot.
@@ -339,6 +339,11 @@ internal sealed class PlaygroundSession
 
     /// <summary>A number for JSON; null where training diverged (JSON has no NaN or infinity).</summary>
     private static JsonNode? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+
+    /// <summary>W of every Linear layer as [out][in], input side first.</summary>
+    private JsonArray Weights() =>
+        new(_trainer.Linears.Select(l => (JsonNode?)Nested(
+            Enumerable.Range(0, l.OutFeatures).Select(r => l.Weight.Data.Slice(r * l.InFeatures, l.InFeatures).ToArray()).ToArray())).ToArray());
 
     private static JsonArray Floats(float[] values) => new(values.Select(v => (JsonNode?)(float.IsFinite(v) ? v : 0f)).ToArray());
 

@@ -4,6 +4,7 @@
 import { drawGradientChart, drawLossChart, LAYER_COLORS } from './charts.js';
 import { decodeGrid, drawClassGrid, drawGrid, drawPoints } from './heatmap.js';
 import { NetworkView } from './network.js';
+import { Stepper } from './stepper.js';
 
 const EXTENT = 6;
 const DATASETS = {
@@ -23,6 +24,7 @@ export const state = {
   snapshot: null,
   playing: false,
   hovered: null,
+  traced: null,
   lossHistory: [],
   gradHistory: [],
   socket: null,
@@ -235,6 +237,28 @@ editor.addEventListener('submit', (event) => {
 });
 $('weight-value').addEventListener('keydown', (event) => { if (event.key === 'Escape') editor.hidden = true; });
 
+const stepper = new Stepper(network, send, () => state.config);
+document.addEventListener('playground-message', (event) => {
+  if (event.detail.type !== 'trace') return;
+  state.traced = [event.detail.x1, event.detail.x2];
+  drawHeatmap();
+});
+document.addEventListener('playground-config', () => { state.traced = null; });
+
+// A click on the output heat map traces that point, with the label of the nearest training point.
+$('points').addEventListener('click', (event) => {
+  const box = event.target.getBoundingClientRect();
+  const x1 = ((event.clientX - box.left) / box.width) * 2 * EXTENT - EXTENT;
+  const x2 = EXTENT - ((event.clientY - box.top) / box.height) * 2 * EXTENT;
+  let nearest = null;
+  let best = Infinity;
+  for (const p of state.data.train) {
+    const d = (p[0] - x1) ** 2 + (p[1] - x2) ** 2;
+    if (d < best) { best = d; nearest = p; }
+  }
+  stepper.pick(x1, x2, nearest ? nearest[2] : 0);
+});
+
 // ---------- snapshots ----------
 
 function applySnapshot(snapshot) {
@@ -291,6 +315,16 @@ function drawHeatmap() {
   const multiclass = state.config.problem === 'multiclass';
   drawPoints(points, state.data.train, { extent: EXTENT, multiclass, stroke: '#fff' });
   if ($('show-test').checked) drawPoints(points, state.data.test, { extent: EXTENT, multiclass, stroke: '#000' });
+  if (state.traced) {
+    // The point the stepper traces: a ring.
+    const ctx = points.getContext('2d');
+    const scale = points.width / (2 * EXTENT);
+    ctx.beginPath();
+    ctx.arc((state.traced[0] + EXTENT) * scale, (EXTENT - state.traced[1]) * scale, 7, 0, 2 * Math.PI);
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = '#ffb300';
+    ctx.stroke();
+  }
 }
 
 function drawConfusion(confusion) {

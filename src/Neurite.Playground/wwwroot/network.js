@@ -5,7 +5,7 @@ import { cssColor, decodeGrid, drawClassGrid, drawGrid } from './heatmap.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const NODE = 36;
-const ROW = 56;
+const ROW = 62;
 const TOP = 44;
 
 /** Input features, in the server's canonical order, with the labels the page shows. */
