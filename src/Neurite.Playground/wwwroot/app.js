@@ -136,6 +136,7 @@ function applyConfig(config) {
   $('accuracy-row').hidden = config.problem === 'regression';
   $('layer-count').textContent = `${config.hidden.length} hidden layer${config.hidden.length === 1 ? '' : 's'}`;
   if (rebuild) network.render(config);
+  network.syncActivations(config);
   writeUrl();
   document.dispatchEvent(new CustomEvent('playground-config', { detail: config }));
 }
@@ -211,6 +212,11 @@ const network = new NetworkView($('network'), $('tooltip'), {
   },
   removeNeuron(layer) {
     configure({ hidden: state.config.hidden.map((n, l) => (l === layer ? n - 1 : n)) });
+  },
+  setLayerActivation(layer, name) {
+    const activations = state.config.hidden.map((_, l) => state.config.layerActivations[l] ?? '');
+    activations[layer] = name;
+    configure({ layerActivations: activations });
   },
   hoverNeuron(layer, index) {
     state.hovered = layer === null ? null : { layer, index };

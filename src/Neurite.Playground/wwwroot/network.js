@@ -13,6 +13,12 @@ export const FEATURES = [
   ['x1', 'x₁'], ['x2', 'x₂'], ['x1sq', 'x₁²'], ['x2sq', 'x₂²'], ['x1x2', 'x₁x₂'], ['sinx1', 'sin(x₁)'], ['sinx2', 'sin(x₂)'],
 ];
 
+/** Activation names the server knows, with the labels the page shows. */
+export const ACTIVATIONS = [
+  ['step', 'Step'], ['sigmoid', 'Sigmoid'], ['tanh', 'Tanh'], ['relu', 'ReLU'], ['leaky_relu', 'Leaky ReLU'],
+  ['gelu', 'GELU'], ['silu', 'SiLU'], ['linear', 'Linear'],
+];
+
 const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : '–');
 
 export class NetworkView {
@@ -20,7 +26,8 @@ export class NetworkView {
    * @param {HTMLElement} container where the diagram goes
    * @param {HTMLElement} tooltip shown over links and biases
    * @param {object} on callbacks: toggleFeature(name), addNeuron(layer), removeNeuron(layer),
-   *   hoverNeuron(layer, index) with null to leave, editWeight(layer, to, from, value, x, y)
+   *   hoverNeuron(layer, index) with null to leave, editWeight(layer, to, from, value, event),
+ *   setLayerActivation(layer, name) with '' for the common one
    */
   constructor(container, tooltip, on) {
     this.container = container;
@@ -39,7 +46,7 @@ export class NetworkView {
     const columns = config.hidden.length + 2;
     const width = Math.max(420, this.container.parentElement.clientWidth - 10);
     const gap = (width - 140) / (columns - 1);
-    const height = TOP + Math.max(FEATURES.length, ...sizes) * ROW;
+    const height = TOP + Math.max(FEATURES.length, ...sizes) * ROW + 30;
     this.container.replaceChildren();
     this.container.style.height = `${height}px`;
     const svg = document.createElementNS(SVG, 'svg');
@@ -129,9 +136,27 @@ export class NetworkView {
         buttons.append(this.button(`add-neuron-${c - 1}`, '+', () => this.on.addNeuron(c - 1)),
           this.button(`remove-neuron-${c - 1}`, '−', () => this.on.removeNeuron(c - 1)));
         this.container.append(buttons);
+        const select = document.createElement('select');
+        select.id = `layer-activation-${c - 1}`;
+        select.className = 'layer-activation';
+        select.title = `Activation of hidden layer ${c}`;
+        select.style.left = `${x(c) - NODE}px`;
+        select.style.top = `${height - 24}px`;
+        select.add(new Option('(all layers)', ''));
+        for (const [value, text] of ACTIVATIONS) select.add(new Option(text, value));
+        select.addEventListener('change', () => this.on.setLayerActivation(c - 1, select.value));
+        this.container.append(select);
       }
       this.container.append(title);
     }
+  }
+
+  /** Shows each hidden layer's own activation (empty: the one chosen for all layers). */
+  syncActivations(config) {
+    config.hidden.forEach((_, l) => {
+      const select = document.getElementById(`layer-activation-${l}`);
+      if (select) select.value = config.layerActivations[l] ?? '';
+    });
   }
 
   button(id, text, click) {

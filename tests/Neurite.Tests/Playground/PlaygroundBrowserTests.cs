@@ -151,6 +151,15 @@ public class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Contains("hidden=5%2C1%2C2", page.Url);
         await page.ClickAsync("#remove-layer");
         await page.WaitForFunctionAsync("() => window.playground.config.hidden.length === 2");
+
+        // Each hidden layer can have its own activation; the URL keeps it.
+        await page.SelectOptionAsync("#layer-activation-1", "relu");
+        await page.WaitForFunctionAsync("() => window.playground.config.layerActivations[1] === 'relu'");
+        Assert.Contains("layerActivations=%2Crelu", page.Url);
+        var (copy, _) = await browser.NewPageAsync(new Uri(page.Url).Query);
+        Assert.Equal("relu", await copy.InputValueAsync("#layer-activation-1"));
+        Assert.Equal("", await copy.InputValueAsync("#layer-activation-0"));
+        await copy.Context.CloseAsync();
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }

@@ -154,6 +154,37 @@ public class PlaygroundTrainerTests
     }
 
     [Fact]
+    public void TheNetworkIsBuiltFromEngineModulesInTheConfiguredOrder()
+    {
+        var trainer = Trainer(new PlaygroundConfig
+        {
+            Hidden = [3, 2], Activation = "tanh", LayerActivations = ["gelu"], BatchNorm = true, Dropout = 0.2,
+        });
+        Assert.Equal(
+            ["Linear", "BatchNorm1d", "GELU", "Dropout", "Linear", "BatchNorm1d", "Tanh", "Dropout", "Linear", "Tanh"],
+            trainer.Model.Layers.Select(m => m.GetType().Name));
+        var regression = Trainer(new PlaygroundConfig { Problem = "regression", Dataset = "plane", Hidden = [2], Activation = "linear" });
+        Assert.Equal(["Linear", "Linear"], regression.Model.Layers.Select(m => m.GetType().Name));
+        trainer.RunEpoch(); // batch norm and dropout train
+        Assert.True(double.IsFinite(trainer.Evaluate(test: true).Loss));
+    }
+
+    [Fact]
+    public void GradientsVanishInADeepSigmoidNetworkButNotWithReluAndHe()
+    {
+        // The seeds' vanishing-gradient story: ‖∂L/∂W‖ of the first layer against the last.
+        double Ratio(string activation, string init)
+        {
+            var trainer = Trainer(new PlaygroundConfig { Hidden = [8, 8, 8, 8, 8, 8], Activation = activation, Init = init, Dataset = "spiral" });
+            trainer.RunEpoch();
+            return trainer.GradientNorms[0] / trainer.GradientNorms[^1];
+        }
+        double sigmoid = Ratio("sigmoid", "default"), relu = Ratio("relu", "he");
+        Assert.True(sigmoid < 0.01, $"sigmoid: first/last gradient norm {sigmoid}");
+        Assert.True(relu > 0.1, $"ReLU + He: first/last gradient norm {relu}");
+    }
+
+    [Fact]
     public void EditingAWeightIsValidated()
     {
         var trainer = Trainer(new PlaygroundConfig());
