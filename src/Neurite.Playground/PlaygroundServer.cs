@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Net;
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
@@ -116,11 +118,45 @@ public static class PlaygroundServer
                 sessions.TryRemove(session, out _);
             }
         });
+        app.MapGet("/api/perceptron", (HttpRequest request) => Lab(() => PlaygroundLab.Perceptron(
+            Text(request, "gate", "and"), Number(request, "learningRate", 1), (int)Number(request, "epochs", 20))));
+        app.MapGet("/api/approximate", (HttpRequest request) => Lab(() => PlaygroundLab.Approximate(
+            Text(request, "function", "sin"), (int)Number(request, "units", 8), (int)Number(request, "epochs", 1000), (int)Number(request, "seed", 1))));
+        app.MapGet("/api/activations", () => Lab(PlaygroundLab.Activations));
         app.MapGet("/{**path}", (string? path) => StaticFile(string.IsNullOrEmpty(path) ? "index.html" : path));
 
         await app.StartAsync(cancellation);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new PlaygroundHandle(app, bound.TrimEnd('/') + "/", sessions);
+    }
+
+    /// <summary>Runs a lesson; a refused parameter becomes 400 with {"error": message}.</summary>
+    private static IResult Lab(Func<JsonObject> lesson)
+    {
+        try
+        {
+            return Results.Text(lesson().ToJsonString(), "application/json");
+        }
+        catch (PlaygroundValidationException e)
+        {
+            return Results.Text(new JsonObject { ["error"] = e.Message }.ToJsonString(), "application/json", statusCode: StatusCodes.Status400BadRequest);
+        }
+    }
+
+    private static string Text(HttpRequest request, string name, string fallback) =>
+        request.Query.TryGetValue(name, out var value) ? value.ToString() : fallback;
+
+    private static double Number(HttpRequest request, string name, double fallback)
+    {
+        if (!request.Query.TryGetValue(name, out var value))
+        {
+            return fallback;
+        }
+        if (double.TryParse(value.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && double.IsFinite(number))
+        {
+            return Math.Round(number) == number || name == "learningRate" ? number : throw new PlaygroundValidationException($"{name}: must be a whole number; got {value}");
+        }
+        throw new PlaygroundValidationException($"{name}: must be a number; got '{value}'");
     }
 
     private static IResult StaticFile(string path)

@@ -4,6 +4,7 @@
 import { drawGradientChart, drawLossChart, LAYER_COLORS } from './charts.js';
 import { decodeGrid, drawClassGrid, drawGrid, drawPoints } from './heatmap.js';
 import { NetworkView } from './network.js';
+import { startLab } from './lab.js';
 import { Stepper } from './stepper.js';
 
 const EXTENT = 6;
@@ -355,4 +356,5 @@ document.addEventListener('playground-config', (event) => {
     .map((name, l) => `<span style="color:${LAYER_COLORS[l % LAYER_COLORS.length]}">■ ${name}</span>`).join(' ');
 });
 $('grad-chart').after(legend);
+startLab(showError);
 connect(settingsFromUrl());

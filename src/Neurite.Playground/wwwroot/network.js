@@ -142,7 +142,7 @@ export class NetworkView {
         select.title = `Activation of hidden layer ${c}`;
         select.style.left = `${x(c) - NODE}px`;
         select.style.top = `${height - 24}px`;
-        select.add(new Option('(all layers)', ''));
+        select.add(new Option('(same)', ''));
         for (const [value, text] of ACTIVATIONS) select.add(new Option(text, value));
         select.addEventListener('change', () => this.on.setLayerActivation(c - 1, select.value));
         this.container.append(select);
