@@ -21,6 +21,9 @@ public sealed class DataSourcesTests : IDisposable
             Assert.Equal(1000, data.Train.Count);
             Assert.Null(data.Test);
         }
+        // The documented defaults: 1000 samples, seed 0, spirals with 2 arms and noise 0.02.
+        Assert.Equal(Synthetic.Spirals(1000, 0.02f, new Generator(0)).Features.ToArray(), DataSources.Load("spirals").Train.Features.ToArray());
+        Assert.Equal(Synthetic.Moons(1000, 0.1f, new Generator(0)).Features.ToArray(), DataSources.Load("moons").Train.Features.ToArray());
     }
 
     [Fact]
