@@ -150,12 +150,10 @@ public static class DataSources
             }
         }
 
+        // Values from the options are checked as those written in the name are.
         int Int(string key, int fallback, int min)
         {
-            if (!values.TryGetValue(key, out var text))
-            {
-                return fallback;
-            }
+            string text = values.TryGetValue(key, out var written) ? written : fallback.ToString(CultureInfo.InvariantCulture);
             if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min)
             {
                 throw new ArgumentException($"data source \"{source}\": {key} must be an integer >= {min}; got \"{text}\".");
@@ -165,10 +163,7 @@ public static class DataSources
 
         float Float(string key, float fallback)
         {
-            if (!values.TryGetValue(key, out var text))
-            {
-                return fallback;
-            }
+            string text = values.TryGetValue(key, out var written) ? written : fallback.ToString(CultureInfo.InvariantCulture);
             if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value) || value < 0)
             {
                 throw new ArgumentException($"data source \"{source}\": {key} must be a finite number >= 0; got \"{text}\".");

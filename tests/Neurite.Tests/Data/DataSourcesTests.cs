@@ -91,6 +91,15 @@ public sealed class DataSourcesTests : IDisposable
     }
 
     [Fact]
+    public void Option_values_are_checked_as_written_ones()
+    {
+        var e = Assert.Throws<ArgumentException>(() => DataSources.Load("xor", new DataSourceOptions { TestCount = -5 }));
+        Assert.Equal("data source \"xor\": test must be an integer >= 0; got \"-5\".", e.Message);
+        e = Assert.Throws<ArgumentException>(() => DataSources.Load("xor", new DataSourceOptions { Noise = float.NaN }));
+        Assert.Equal("data source \"xor\": noise must be a finite number >= 0; got \"NaN\".", e.Message);
+    }
+
+    [Fact]
     public void A_csv_path_and_an_idx_pair_load_as_training_data()
     {
         string csv = Path.Combine(_directory, "points.csv");
