@@ -55,6 +55,9 @@ public class DataLoaderTests
         Assert.Equal(epoch0, Samples(again));
         Assert.Equal(epoch1, Samples(again.Epoch(1)));
         Assert.Equal(epoch1, loader.Order(1));
+        var resumed = new DataLoader(Numbered(103), batchSize: 10, shuffle: true, seed: 42) { NextEpoch = 1 };
+        Assert.Equal(epoch1, Samples(resumed));
+        Assert.Equal(2, resumed.NextEpoch);
         Assert.NotEqual(epoch0, Samples(new DataLoader(Numbered(103), 10, shuffle: true, seed: 43)));
     }
 
