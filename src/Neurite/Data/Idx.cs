@@ -88,52 +88,57 @@ public static class Idx
         return new LoadedData(train, test);
     }
 
+    /// <summary>
+    /// Reads and validates one IDX file, streaming it (through gzip where compressed): the header
+    /// first, then exactly the announced values into one array — an impossible size is refused
+    /// before anything is allocated.
+    /// </summary>
     private static (int[] Dims, byte[] Data) ReadFile(string path, int rank, string kind)
     {
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: no such file.", path);
         }
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        using var file = File.OpenRead(path);
+        Span<byte> magicBytes = stackalloc byte[2];
+        bool gzip = file.ReadAtLeast(magicBytes, 2, throwOnEndOfStream: false) == 2 && magicBytes[0] == 0x1f && magicBytes[1] == 0x8b;
+        file.Position = 0;
+        using var stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
+        try
         {
-            try
-            {
-                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                using var plain = new MemoryStream();
-                gzip.CopyTo(plain);
-                bytes = plain.ToArray();
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{path}: the gzip data is corrupt ({e.Message})", e);
-            }
-            catch (EndOfStreamException)
-            {
-                throw new InvalidDataException($"{path}: the gzip data is truncated.");
-            }
+            return ReadStream(stream, gzip ? null : file.Length, path, rank, kind);
         }
-        if (bytes.Length < 4)
+        catch (InvalidDataException e) when (gzip && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"{path}: {bytes.Length} bytes is too short for an IDX header.");
+            throw new InvalidDataException($"{path}: the gzip data is corrupt ({e.Message})", e);
         }
-        uint magic = BinaryPrimitives.ReadUInt32BigEndian(bytes);
+    }
+
+    private static (int[] Dims, byte[] Data) ReadStream(Stream stream, long? rawLength, string path, int rank, string kind)
+    {
+        int headerLength = 4 + 4 * rank;
+        var header = new byte[headerLength];
+        int got = stream.ReadAtLeast(header, headerLength, throwOnEndOfStream: false);
+        if (got < 4)
+        {
+            throw new InvalidDataException($"{path}: {got} bytes is too short for an IDX header.");
+        }
+        uint magic = BinaryPrimitives.ReadUInt32BigEndian(header);
         uint expected = 0x0800u | (uint)rank;
         if (magic != expected)
         {
             throw new InvalidDataException(
                 $"{path}: magic number 0x{magic:X8}, expected 0x{expected:X8} (IDX {kind}: unsigned bytes, {rank} dimension{(rank == 1 ? "" : "s")}).");
         }
-        int headerLength = 4 + 4 * rank;
-        if (bytes.Length < headerLength)
+        if (got < headerLength)
         {
-            throw new InvalidDataException($"{path}: the file ends inside the header ({bytes.Length} of {headerLength} bytes).");
+            throw new InvalidDataException($"{path}: the file ends inside the header ({got} of {headerLength} bytes).");
         }
         var dims = new int[rank];
         long count = 1;
         for (int d = 0; d < rank; d++)
         {
-            uint size = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * d));
+            uint size = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4 + 4 * d));
             if (size == 0 || size > int.MaxValue || (d > 0 && size > 65536))
             {
                 throw new InvalidDataException($"{path}: dimension {d} has the impossible size {size}.");
@@ -141,13 +146,34 @@ public static class Idx
             dims[d] = (int)size;
             count *= size;
         }
-        long actual = bytes.Length - headerLength;
-        if (actual != count)
+        if (rawLength is long length && length - headerLength != count)
         {
-            throw new InvalidDataException(actual < count
-                ? $"{path}: truncated: the header announces {count} values ({Shapes.Format(dims)}) but the file holds {actual}."
-                : $"{path}: the header announces {count} values ({Shapes.Format(dims)}) but the file holds {actual - count} bytes more.");
+            throw Mismatch(path, dims, count, length - headerLength);
         }
-        return (dims, bytes[headerLength..]);
+        if (count > Array.MaxLength)
+        {
+            throw new InvalidDataException($"{path}: the header announces {count} values ({Shapes.Format(dims)}), more than can be held in memory.");
+        }
+        var data = GC.AllocateUninitializedArray<byte>((int)count);
+        int read = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        if (read < count)
+        {
+            throw Mismatch(path, dims, count, read);
+        }
+        long extra = 0;
+        var rest = new byte[4096];
+        for (int n; (n = stream.Read(rest)) > 0;)
+        {
+            extra += n;
+        }
+        if (extra > 0)
+        {
+            throw Mismatch(path, dims, count, count + extra);
+        }
+        return (dims, data);
     }
+
+    private static InvalidDataException Mismatch(string path, int[] dims, long count, long actual) => new(actual < count
+        ? $"{path}: truncated: the header announces {count} values ({Shapes.Format(dims)}) but the file holds {actual}."
+        : $"{path}: the header announces {count} values ({Shapes.Format(dims)}) but the file holds {actual - count} bytes more.");
 }
