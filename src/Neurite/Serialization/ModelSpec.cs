@@ -174,6 +174,10 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// Builds the network, its weights initialized from <paramref name="rng"/>, or from a generator
     /// seeded with <see cref="Seed"/> (0 when absent): the same spec and seed give the same weights.
     /// </summary>
+    /// <remarks>
+    /// Dropout layers keep drawing their masks from the same generator while training; pass your
+    /// own to control that randomness (and to save its state with a checkpoint).
+    /// </remarks>
     /// <exception cref="ModelSpecException">A layer cannot take its input.</exception>
     public Sequential Build(Generator? rng = null)
     {
