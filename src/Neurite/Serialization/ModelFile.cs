@@ -62,9 +62,16 @@ public static class ModelFile
         return new LoadedModel(spec, module, file.Metadata);
     }
 
-    internal static ModelSpec ReadSpec(SafeTensorsFile file, string path)
+    /// <summary>The spec of a model file, read from its header alone (no weights are read or built), e.g. for a summary.</summary>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors or has no spec.</exception>
+    /// <exception cref="ModelSpecException">The stored spec is invalid.</exception>
+    public static ModelSpec LoadSpec(string path) => ReadSpec(SafeTensors.LoadMetadata(path), path);
+
+    internal static ModelSpec ReadSpec(SafeTensorsFile file, string path) => ReadSpec(file.Metadata, path);
+
+    private static ModelSpec ReadSpec(IReadOnlyDictionary<string, string> metadata, string path)
     {
-        if (!file.Metadata.TryGetValue(SpecKey, out var json))
+        if (!metadata.TryGetValue(SpecKey, out var json))
         {
             throw new InvalidDataException(
                 $"{path}: no \"{SpecKey}\" in __metadata__, so this is not a Neurite model file; plain weights load into a model built from a spec (--init).");
