@@ -62,10 +62,10 @@ internal static class TrainCommand
         string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath));
 
         var lossSpec = spec.Loss;
-        var prepared = DataPreparation.ForTraining(spec, source, seed, lossSpec is null ? null : ObjectiveFor(lossSpec).Task);
+        var prepared = DataPreparation.ForTraining(spec, source, seed, lossSpec is null ? null : lossSpec.Objective().Task);
         var objective = lossSpec is null
             ? Objective.FromName(prepared.Train.Task == TaskKind.Classification ? "cross_entropy" : "mse")
-            : ObjectiveFor(lossSpec);
+            : lossSpec.Objective();
         var inputShape = DataPreparation.InputShape(spec, prepared.Train);
         DataPreparation.CheckOutputs(spec, prepared.Train, objective);
 
@@ -171,9 +171,6 @@ internal static class TrainCommand
         }
         return 0;
     }
-
-    private static Objective ObjectiveFor(LossSpec loss) =>
-        Objective.FromName(loss.Type, (float)loss.LabelSmoothing, (float)(loss.Type == "smooth_l1" ? loss.Beta : loss.Delta));
 
     private static int Positive(int value, string name) =>
         value > 0 ? value : throw new ArgumentException($"{name}: expected a positive integer, got {value}");

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Neurite.IO;
 using Neurite.Tensors;
 
 namespace Neurite.Serialization;

@@ -108,10 +108,17 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void A_resumed_run_ends_with_the_weights_of_an_uninterrupted_one()
     {
+        // Dropout, shuffling, Adam's moments and a cosine schedule: all of it must carry over.
+        string spec = PathOf("dropout.json");
+        File.WriteAllText(spec, """
+            {"input": [2], "layers": [{"type": "linear", "out": 16}, {"type": "relu"}, {"type": "dropout", "p": 0.3}, {"type": "linear", "out": 2}],
+             "loss": "cross_entropy", "optimizer": {"type": "adam", "lr": 0.01}, "schedule": {"type": "cosine", "t_max": 4},
+             "batch_size": 50, "seed": 3, "data": {"source": "moons:n=400"}}
+            """);
         string straight = PathOf("straight.safetensors"), interrupted = PathOf("interrupted.safetensors"), resumed = PathOf("resumed.safetensors");
-        Assert.Equal(0, Run("train", Spec("spirals.json"), "--epochs", "4", "--out", straight, "--json").Code);
-        Assert.Equal(0, Run("train", Spec("spirals.json"), "--epochs", "2", "--out", interrupted, "--json").Code);
-        var (code, output, error) = Run("train", Spec("spirals.json"), "--epochs", "4", "--resume", PathOf("interrupted.last.ckpt.safetensors"), "--out", resumed, "--json");
+        Assert.Equal(0, Run("train", spec, "--epochs", "4", "--out", straight, "--json").Code);
+        Assert.Equal(0, Run("train", spec, "--epochs", "2", "--out", interrupted, "--json").Code);
+        var (code, output, error) = Run("train", spec, "--epochs", "4", "--resume", PathOf("interrupted.last.ckpt.safetensors"), "--out", resumed, "--json");
         Assert.True(code == 0, error);
         Assert.Equal(4, (int)LastJson(output)["epochs"]!);
         var expected = SafeTensors.Load(straight).Tensors;
@@ -172,5 +179,62 @@ public sealed class CliTests : IDisposable
         var (code, _, error) = Run("fly");
         Assert.Equal(2, code);
         Assert.Contains("Unrecognized command or argument 'fly'", error);
+    }
+
+    [Fact]
+    public async Task Playground_serves_the_page_until_cancelled()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var output = new SynchronizedWriter();
+        var run = Task.Run(() => NeuriteCommandLine.Run(["playground", "--port", "0"], output, TextWriter.Null, cancellation: cancellation.Token));
+        string? url = null;
+        for (int i = 0; i < 200 && url is null; i++)
+        {
+            await Task.Delay(50);
+            var match = System.Text.RegularExpressions.Regex.Match(output.ToString(), @"open (http://127\.0\.0\.1:\d+/)");
+            url = match.Success ? match.Groups[1].Value : null;
+        }
+        Assert.NotNull(url);
+        using var http = new HttpClient();
+        string page = await http.GetStringAsync(url);
+        Assert.Contains("<html", page);
+        cancellation.Cancel();
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>A StringWriter that the command's thread and the test's thread can share.</summary>
+    private sealed class SynchronizedWriter : StringWriter
+    {
+        public override void Write(char value)
+        {
+            lock (this)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (this)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void WriteLine(string? value)
+        {
+            lock (this)
+            {
+                base.WriteLine(value);
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (this)
+            {
+                return base.ToString();
+            }
+        }
     }
 }

@@ -34,7 +34,7 @@ public sealed class ModelFileTests : IDisposable
             var x = Batch(8, 6, (ulong)step);
             var y = Tensor.From(Enumerable.Range(0, 8).Select(i => (float)((i + step) % 4)).ToArray());
             optimizer.ZeroGrad();
-            loss.Compute(model.Call(x), y).Backward();
+            loss.Objective().Loss(model.Call(x), y).Backward();
             optimizer.Step();
         }
     }
@@ -202,7 +202,7 @@ public sealed class ModelFileTests : IDisposable
         var model = spec.Build();
         var optimizer = spec.Optimizer!.Build(model.Parameters());
         model.ZeroGrad();
-        spec.Loss!.Compute(model.Call(Tensor.Ones([4, 3])), Tensor.Zeros([4, 2])).Backward();
+        spec.Loss!.Objective().Loss(model.Call(Tensor.Ones([4, 3])), Tensor.Zeros([4, 2])).Backward();
         optimizer.Step();
         string path = PathOf("layout.safetensors");
         Checkpoint.Save(path, spec, model, optimizer);

@@ -338,10 +338,10 @@ public sealed class ModelSpecTests
 
         var logits = Tensor.From(new float[,] { { 2f, -1f }, { 0.5f, 0.5f } });
         var classes = Tensor.From([0f, 1f]);
-        Assert.Equal(Losses.CrossEntropy(logits, classes, 0.1f).Item(), spec.Loss.Compute(logits, classes).Item());
+        Assert.Equal(Losses.CrossEntropy(logits, classes, 0.1f).Item(), spec.Loss.Objective().Loss(logits, classes).Item());
         var target = Tensor.From(new float[,] { { 1f, 0f }, { 0f, 3f } });
-        Assert.Equal(Losses.Huber(logits, target, 0.5f).Item(), new LossSpec("huber", Delta: 0.5).Compute(logits, target).Item());
-        Assert.Equal(Losses.SmoothL1(logits, target, 2f).Item(), new LossSpec("smooth_l1", Beta: 2).Compute(logits, target).Item());
+        Assert.Equal(Losses.Huber(logits, target, 0.5f).Item(), new LossSpec("huber", Delta: 0.5).Objective().Loss(logits, target).Item());
+        Assert.Equal(Losses.SmoothL1(logits, target, 2f).Item(), new LossSpec("smooth_l1", Beta: 2).Objective().Loss(logits, target).Item());
         Assert.False(new LossSpec("mse").TakesClassIndices);
 
         foreach (var (json, type) in new[]

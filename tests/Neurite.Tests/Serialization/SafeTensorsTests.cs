@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Neurite.IO;
 using Neurite.Serialization;
 using Neurite.Tensors;
 
