@@ -56,7 +56,8 @@ internal static class TrainCommand
         {
             throw new ArgumentException($"--lr: expected a finite non-negative number, got {rate}");
         }
-        string source = request.Data ?? spec.Data?.Source
+        string source = request.Data
+            ?? (spec.Data?.Source is { } fromSpec ? RelativeTo(Path.GetDirectoryName(Path.GetFullPath(request.Spec))!, fromSpec) : null)
             ?? throw new ArgumentException("no data: pass --data SOURCE or set data.source in the spec");
         string modelPath = request.Out ?? Path.ChangeExtension(Path.GetFileName(request.Spec), ".safetensors");
         string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath));
@@ -170,6 +171,17 @@ internal static class TrainCommand
             Tables.TrainingResult(console, fit, evaluation, modelPath, reportPath);
         }
         return 0;
+    }
+
+    /// <summary>A file source written in a spec (a CSV path, idx:IMAGES,LABELS) is relative to the spec's folder; names are left alone.</summary>
+    private static string RelativeTo(string specDirectory, string source)
+    {
+        string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(specDirectory, path);
+        if (source.StartsWith("idx:", StringComparison.Ordinal))
+        {
+            return "idx:" + string.Join(',', source[4..].Split(',').Select(Resolve));
+        }
+        return source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Resolve(source) : source;
     }
 
     private static int Positive(int value, string name) =>
