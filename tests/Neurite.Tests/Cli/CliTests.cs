@@ -171,6 +171,29 @@ public sealed class CliTests : IDisposable
         Assert.Null(evaluation["accuracy"]);
     }
 
+    [Fact]
+    public void Init_starts_from_weights_pytorch_wrote()
+    {
+        // tests/reference/torch_mlp.safetensors: torch's Linear(4, 8), BatchNorm1d(8), ReLU, Linear(8, 6), Tanh, Linear(6, 3).
+        string spec = PathOf("torch-mlp.json");
+        File.WriteAllText(spec, """
+            {"input": [4], "layers": [{"type": "linear", "out": 8}, {"type": "batch_norm"}, {"type": "relu"},
+             {"type": "linear", "out": 6}, {"type": "tanh"}, {"type": "linear", "out": 3}],
+             "loss": "cross_entropy", "optimizer": {"type": "sgd", "lr": 0}, "epochs": 1}
+            """);
+        string init = Path.Combine(AppContext.BaseDirectory, "reference", "torch_mlp.safetensors");
+        string model = PathOf("from-torch.safetensors");
+        var (code, _, error) = Run("train", spec, "--data", "blobs:features=4", "--init", init, "--out", model, "--json");
+        Assert.True(code == 0, error);
+        // With a zero learning rate the weights are still PyTorch's (batch norm's running statistics move).
+        var torch = SafeTensors.Load(init).Tensors;
+        var saved = SafeTensors.Load(model).Tensors;
+        foreach (string name in new[] { "0.weight", "0.bias", "1.weight", "3.weight", "5.bias" })
+        {
+            Assert.Equal(torch[name].ToArray(), saved[name].ToArray());
+        }
+    }
+
     public static TheoryData<string, string> BadInputs => new()
     {
         { "bad-field", "spec.json: layers[0].out: expected a positive integer, got -2" },
