@@ -90,7 +90,7 @@ internal static class TrainCommand
         var loader = new DataLoader(prepared.Train, batchSize, shuffle, seed, spec.Data?.DropLast ?? false, augmentation);
         var (scheduler, interval, plateau) = ScheduleBuilder.Build(spec.Schedule, optimizer, epochs, loader.BatchCount);
 
-        Trainer? trainer = null;
+
         void SaveCheckpoint(Trainer t, string path) => SerializedCheckpoint.Save(path, spec, t.Model, t.Optimizer, TrainingState(t, scheduler, plateau));
         var callbacks = new List<ITrainingCallback>
         {
@@ -102,7 +102,7 @@ internal static class TrainCommand
             callbacks.Insert(0, new EarlyStopping(stopping.Patience, stopping.MinDelta, stopping.RestoreBest));
         }
         var progress = new TrainingProgress(console, quiet: request.Json);
-        trainer = new Trainer(model, objective, optimizer)
+        var trainer = new Trainer(model, objective, optimizer)
         {
             Scheduler = scheduler,
             Interval = interval,
