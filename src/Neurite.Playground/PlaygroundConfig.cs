@@ -26,9 +26,9 @@ public sealed record PlaygroundConfig
     /// <summary>Data sets by problem type.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> DatasetsByProblem = new Dictionary<string, string[]>
     {
-        ["classification"] = ["circle", "xor", "gauss", "spiral"],
-        ["regression"] = ["plane", "multigauss"],
-        ["multiclass"] = ["blobs", "spirals"],
+        ["classification"] = ["circle", "xor", "gauss", "spiral", "custom"],
+        ["regression"] = ["plane", "multigauss", "custom"],
+        ["multiclass"] = ["blobs", "spirals", "custom"],
     };
 
     /// <summary>Input features, as the page names them.</summary>
@@ -48,6 +48,7 @@ public sealed record PlaygroundConfig
 
     public string Problem { get; init; } = "classification";
 
+    /// <summary>A generated data set, or "custom" for the person's own points (which the session holds, not the configuration).</summary>
     public string Dataset { get; init; } = "circle";
 
     /// <summary>Classes of a multi-class data set, 3 to 5.</summary>

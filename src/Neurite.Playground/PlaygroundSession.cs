@@ -28,6 +28,7 @@ internal sealed class PlaygroundSession
     private int _resets;
     private bool _playing;
     private JsonArray _history = [];
+    private DataPoint[] _custom = [];
 
     public PlaygroundSession(WebSocket socket)
     {
@@ -40,7 +41,7 @@ internal sealed class PlaygroundSession
 
     private PlaygroundTrainer NewTrainer(PlaygroundConfig config)
     {
-        var (train, test) = PlaygroundTrainer.MakeData(config);
+        var (train, test) = PlaygroundTrainer.MakeData(config, _custom);
         return new PlaygroundTrainer(config, train, test, (ulong)config.Seed * 7919UL + (ulong)_resets);
     }
 
@@ -180,6 +181,10 @@ internal sealed class PlaygroundSession
                     throw new PlaygroundValidationException("configure: needs a \"config\" object");
                 }
                 var config = _config.Merge(settings);
+                if (config.Dataset == "custom")
+                {
+                    CustomData.Check(_custom, config);
+                }
                 _trainer = NewTrainer(config);
                 _config = config;
                 await SendStateAsync(cancellation);
@@ -210,10 +215,26 @@ internal sealed class PlaygroundSession
                 _trainer = NewTrainer(_config);
                 await SendStateAsync(cancellation);
                 break;
+            case "setPoints":
+                SetCustom(CustomData.FromJson(command["points"], _config));
+                await SendStateAsync(cancellation);
+                break;
+            case "uploadCsv":
+                if (command["text"] is not JsonValue text || !text.TryGetValue(out string? csv))
+                {
+                    throw new PlaygroundValidationException("uploadCsv: needs the file's \"text\"");
+                }
+                SetCustom(CustomData.FromCsv(csv, _config));
+                await SendStateAsync(cancellation);
+                break;
             case "setWeight":
                 _trainer.SetWeight(
                     IntField(command, "layer"), IntField(command, "to"), IntField(command, "from"), (float)NumberField(command, "value"));
                 await SendSnapshotAsync(cancellation);
+                break;
+            case "exportModel":
+                // The JSON spec and weights now; a .safetensors export joins it once serialization lands.
+                await SendAsync(new JsonObject { ["type"] = "model", ["model"] = _trainer.ExportModel() }, cancellation);
                 break;
             case "trace":
                 await SendAsync(Trace(command), cancellation);
@@ -222,8 +243,16 @@ internal sealed class PlaygroundSession
                 throw new PlaygroundValidationException("a command must be a JSON object");
             default:
                 throw new PlaygroundValidationException(
-                    $"unknown command '{type}'; known: configure, play, pause, step, reset, regenerate, setWeight, trace");
+                    $"unknown command '{type}'; known: configure, play, pause, step, reset, regenerate, setPoints, uploadCsv, setWeight, trace, exportModel");
         }
+    }
+
+    /// <summary>Makes <paramref name="points"/> the data, as the "custom" data set, with a fresh network.</summary>
+    private void SetCustom(DataPoint[] points)
+    {
+        _custom = points;
+        _config = _config with { Dataset = "custom" };
+        _trainer = NewTrainer(_config);
     }
 
     /// <summary>Trains an epoch and records its losses and gradient norms for the next snapshot's charts.</summary>

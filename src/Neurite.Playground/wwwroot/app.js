@@ -13,6 +13,7 @@ const DATASETS = {
   regression: [['plane', 'Plane'], ['multigauss', 'Multi-gaussian']],
   multiclass: [['blobs', 'Blobs'], ['spirals', 'Spirals']],
 };
+for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
 const LIST_SETTINGS = ['features', 'hidden', 'layerActivations'];
 const PAGE_SETTINGS = ['showTest', 'discretize'];
 
@@ -26,6 +27,7 @@ export const state = {
   playing: false,
   hovered: null,
   traced: null,
+  custom: [],
   lossHistory: [],
   gradHistory: [],
   socket: null,
@@ -78,6 +80,8 @@ function connect(initial) {
     // After a server restart the new session starts from what this page last had.
     const settings = state.config ?? initial;
     if (Object.keys(settings).length) configure(settings);
+    // Points the person drew or uploaded live in this page; a new session gets them again.
+    if (settings.dataset === 'custom' && state.custom.length) send({ type: 'setPoints', points: state.custom });
     if (state.playing) send({ type: 'play' });
   });
   socket.addEventListener('message', (event) => {
@@ -97,6 +101,7 @@ function receive(message) {
     case 'config': applyConfig(message.config); break;
     case 'data':
       state.data = { train: message.train, test: message.test };
+      if (state.config?.dataset === 'custom') state.custom = [...message.train, ...message.test];
       state.lossHistory = [];
       state.gradHistory = [];
       break;
@@ -134,12 +139,25 @@ function applyConfig(config) {
   for (const element of document.querySelectorAll('[data-setting]')) setControl(element, config[element.dataset.setting]);
   renderDatasets();
   $('classes-control').hidden = config.problem !== 'multiclass';
+  $('custom-controls').hidden = config.dataset !== 'custom';
+  fillDrawLabels(config);
   $('accuracy-row').hidden = config.problem === 'regression';
   $('layer-count').textContent = `${config.hidden.length} hidden layer${config.hidden.length === 1 ? '' : 's'}`;
   if (rebuild) network.render(config);
   network.syncActivations(config);
   writeUrl();
   document.dispatchEvent(new CustomEvent('playground-config', { detail: config }));
+}
+
+function fillDrawLabels(config) {
+  const select = $('draw-label');
+  const labels = config.problem === 'multiclass'
+    ? Array.from({ length: config.classes }, (_, c) => [String(c), `class ${c}`])
+    : config.problem === 'classification' ? [['1', '+1 (blue)'], ['-1', '−1 (orange)']] : [['1', '1'], ['0.5', '0.5'], ['0', '0'], ['-0.5', '−0.5'], ['-1', '−1']];
+  const key = JSON.stringify(labels);
+  if (select.dataset.key === key) return;
+  select.dataset.key = key;
+  select.replaceChildren(...labels.map(([value, text]) => new Option(text, value)));
 }
 
 function renderDatasets() {
@@ -252,18 +270,51 @@ document.addEventListener('playground-message', (event) => {
 });
 document.addEventListener('playground-config', () => { state.traced = null; });
 
-// A click on the output heat map traces that point, with the label of the nearest training point.
+// A click on the output heat map traces that point, with the label of the nearest training point;
+// with your own data it adds a point instead (shift-click removes the nearest one).
 $('points').addEventListener('click', (event) => {
   const box = event.target.getBoundingClientRect();
   const x1 = ((event.clientX - box.left) / box.width) * 2 * EXTENT - EXTENT;
   const x2 = EXTENT - ((event.clientY - box.top) / box.height) * 2 * EXTENT;
-  let nearest = null;
-  let best = Infinity;
-  for (const p of state.data.train) {
-    const d = (p[0] - x1) ** 2 + (p[1] - x2) ** 2;
-    if (d < best) { best = d; nearest = p; }
+  const nearest = (points) => {
+    let best = -1;
+    let distance = Infinity;
+    points.forEach((p, i) => {
+      const d = (p[0] - x1) ** 2 + (p[1] - x2) ** 2;
+      if (d < distance) { distance = d; best = i; }
+    });
+    return best;
+  };
+  if (state.config.dataset === 'custom') {
+    const points = [...state.custom];
+    if (event.shiftKey) {
+      const i = nearest(points);
+      if (i >= 0) points.splice(i, 1);
+    } else {
+      points.push([Number(x1.toFixed(2)), Number(x2.toFixed(2)), Number($('draw-label').value)]);
+    }
+    send({ type: 'setPoints', points });
+    return;
   }
-  stepper.pick(x1, x2, nearest ? nearest[2] : 0);
+  const i = nearest(state.data.train);
+  stepper.pick(x1, x2, i >= 0 ? state.data.train[i][2] : 0);
+});
+$('clear-points').addEventListener('click', () => send({ type: 'setPoints', points: [] }));
+$('csv-file').addEventListener('change', async () => {
+  const file = $('csv-file').files[0];
+  if (file) send({ type: 'uploadCsv', text: await file.text() });
+  $('csv-file').value = '';
+});
+
+// The trained model as JSON: the spec of the network and its weights, from the server.
+$('export').addEventListener('click', () => send({ type: 'exportModel' }));
+document.addEventListener('playground-message', (event) => {
+  if (event.detail.type !== 'model') return;
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([JSON.stringify(event.detail.model, null, 2)], { type: 'application/json' }));
+  link.download = 'neurite-playground-model.json';
+  link.click();
+  URL.revokeObjectURL(link.href);
 });
 
 // ---------- snapshots ----------

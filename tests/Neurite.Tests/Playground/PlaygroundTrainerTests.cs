@@ -185,6 +185,20 @@ public class PlaygroundTrainerTests
     }
 
     [Fact]
+    public void TheExportIsASpecAndTheStateDictWithPyTorchNames()
+    {
+        var trainer = Trainer(new PlaygroundConfig { Hidden = [3], Activation = "relu", Dropout = 0.1, Optimizer = "momentum", Features = ["x1", "x2", "x1x2"] });
+        trainer.RunEpoch();
+        var model = System.Text.Json.Nodes.JsonNode.Parse(trainer.ExportModel().ToJsonString())!;
+        Assert.Equal("""{"input":[3],"layers":[{"type":"linear","out":3},{"type":"relu"},{"type":"dropout","p":0.1},{"type":"linear","out":1},{"type":"tanh"}],"loss":"mse","optimizer":{"type":"sgd","lr":0.03,"momentum":0.9},"batch_size":10,"data":{"type":"playground","dataset":"circle","features":["x1","x2","x1x2"]}}""",
+            model["spec"]!.ToJsonString());
+        Assert.Equal(["0.weight", "0.bias", "3.weight", "3.bias"], model["state_dict"]!.AsObject().Select(p => p.Key));
+        Assert.Equal("[3,3]", model["state_dict"]!["0.weight"]!["shape"]!.ToJsonString());
+        Assert.Equal(trainer.Linears[0].Weight[2, 1], (float)model["state_dict"]!["0.weight"]!["data"]![7]!);
+        Assert.Equal(1, (int)model["epochs_trained"]!);
+    }
+
+    [Fact]
     public void EditingAWeightIsValidated()
     {
         var trainer = Trainer(new PlaygroundConfig());
