@@ -43,6 +43,9 @@ public sealed record PlaygroundConfig
     /// <summary>Weight initializations: PyTorch's Linear default, Xavier (Glorot) uniform, He (Kaiming) uniform, zeros.</summary>
     public static readonly string[] InitNames = ["default", "xavier", "he", "zeros"];
 
+    /// <summary>Learning-rate schedules: constant, halved every 100 epochs, ×0.99 per epoch, cosine to 1 % over 500 epochs.</summary>
+    public static readonly string[] ScheduleNames = ["constant", "step", "exponential", "cosine"];
+
     /// <summary>Regularization penalties added to the loss.</summary>
     public static readonly string[] RegularizationNames = ["none", "l1", "l2"];
 
@@ -83,6 +86,8 @@ public sealed record PlaygroundConfig
 
     public string Init { get; init; } = "default";
 
+    public string Schedule { get; init; } = "constant";
+
     /// <summary>Dropout probability after every hidden activation, 0 to 0.9.</summary>
     public double Dropout { get; init; }
 
@@ -91,6 +96,15 @@ public sealed record PlaygroundConfig
 
     /// <summary>Seeds the data and the initial weights.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>The learning rate of epoch <paramref name="epoch"/> (from 0) under <see cref="Schedule"/>.</summary>
+    public double LearningRateAt(int epoch) => Schedule switch
+    {
+        "step" => LearningRate * Math.Pow(0.5, epoch / 100),
+        "exponential" => LearningRate * Math.Pow(0.99, epoch),
+        "cosine" => LearningRate * (0.01 + (0.99 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, 500) / 500)))),
+        _ => LearningRate,
+    };
 
     /// <summary>The activation hidden layer <paramref name="layer"/> uses.</summary>
     public string ActivationOf(int layer) =>
@@ -126,6 +140,7 @@ public sealed record PlaygroundConfig
                 "regularizationRate" => c with { RegularizationRate = Number(name, value, 0, 10, lowExclusive: false) },
                 "optimizer" => c with { Optimizer = OneOf(name, value, OptimizerNames) },
                 "init" => c with { Init = OneOf(name, value, InitNames) },
+                "schedule" => c with { Schedule = OneOf(name, value, ScheduleNames) },
                 "dropout" => c with { Dropout = Number(name, value, 0, 0.9, lowExclusive: false) },
                 "batchNorm" => c with { BatchNorm = Boolean(name, value) },
                 "seed" => c with { Seed = Integer(name, value, 0, int.MaxValue) },
@@ -158,6 +173,7 @@ public sealed record PlaygroundConfig
         ["regularizationRate"] = RegularizationRate,
         ["optimizer"] = Optimizer,
         ["init"] = Init,
+        ["schedule"] = Schedule,
         ["dropout"] = Dropout,
         ["batchNorm"] = BatchNorm,
         ["seed"] = Seed,

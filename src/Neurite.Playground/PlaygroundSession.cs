@@ -348,6 +348,7 @@ internal sealed class PlaygroundSession
         {
             ["type"] = "snapshot",
             ["epoch"] = _trainer.Epoch,
+            ["learningRate"] = _config.LearningRateAt(_trainer.Epoch),
             ["trainLoss"] = Finite(trainLoss),
             ["testLoss"] = Finite(testLoss),
             ["trainAccuracy"] = Finite(trainAccuracy),

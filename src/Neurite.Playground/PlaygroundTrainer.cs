@@ -250,6 +250,10 @@ public sealed class PlaygroundTrainer
     public void RunEpoch()
     {
         _model.Train();
+        foreach (var group in _optimizer.ParamGroups)
+        {
+            group.Lr = Config.LearningRateAt(Epoch);
+        }
         int width = Config.Features.Count;
         var order = _rng.Permutation(Train.Length);
         for (int start = 0; start < order.Length; start += Config.BatchSize)

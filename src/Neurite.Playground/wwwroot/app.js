@@ -140,6 +140,7 @@ function applyConfig(config) {
   renderDatasets();
   $('classes-control').hidden = config.problem !== 'multiclass';
   $('custom-controls').hidden = config.dataset !== 'custom';
+  $('init-note').hidden = config.init !== 'zeros';
   fillDrawLabels(config);
   $('accuracy-row').hidden = config.problem === 'regression';
   $('layer-count').textContent = `${config.hidden.length} hidden layer${config.hidden.length === 1 ? '' : 's'}`;
@@ -324,6 +325,7 @@ function applySnapshot(snapshot) {
   $('epoch').textContent = snapshot.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6 }).replace(/\u00a0/g, ',');
   const fmt = (v) => (v === null || v === undefined ? '–' : v.toFixed(3));
   $('test-loss').textContent = fmt(snapshot.testLoss);
+  $('current-lr').textContent = `now ${Number(snapshot.learningRate.toPrecision(3))}`;
   $('train-loss').textContent = fmt(snapshot.trainLoss);
   $('test-accuracy').textContent = snapshot.testAccuracy === null ? '–' : `${(100 * snapshot.testAccuracy).toFixed(1)}%`;
   const last = () => state.lossHistory[state.lossHistory.length - 1];

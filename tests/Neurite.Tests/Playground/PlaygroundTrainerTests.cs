@@ -199,6 +199,32 @@ public class PlaygroundTrainerTests
     }
 
     [Fact]
+    public void TheScheduleSetsTheOptimizersLearningRateEachEpoch()
+    {
+        // Plain SGD with one sample per batch: the first step moves a weight by exactly −lr·∂L/∂w,
+        // so two trainers that differ only in the rate of their second epoch move by different amounts.
+        var config = new PlaygroundConfig { LearningRate = 0.1, Schedule = "step" };
+        var trainer = Trainer(config);
+        for (int i = 0; i < 100; i++)
+        {
+            trainer.RunEpoch();
+        }
+        var before = trainer.Linears[0].Weight.ToArray();
+        var constant = Trainer(config with { Schedule = "constant" });
+        for (int i = 0; i < 100; i++)
+        {
+            constant.RunEpoch();
+        }
+        Assert.Equal(before, constant.Linears[0].Weight.ToArray()); // same rate for epochs 0–99
+        trainer.RunEpoch();
+        constant.RunEpoch();
+        var halved = trainer.Linears[0].Weight.ToArray().Zip(before, (a, b) => a - b).ToArray();
+        var full = constant.Linears[0].Weight.ToArray().Zip(before, (a, b) => a - b).ToArray();
+        Assert.NotEqual(full, halved);
+        Assert.True(halved.Sum(MathF.Abs) < full.Sum(MathF.Abs), $"epoch 100 at lr 0.05 moved {halved.Sum(MathF.Abs)}, at 0.1 {full.Sum(MathF.Abs)}");
+    }
+
+    [Fact]
     public void EditingAWeightIsValidated()
     {
         var trainer = Trainer(new PlaygroundConfig());
