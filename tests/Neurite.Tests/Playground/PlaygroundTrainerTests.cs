@@ -158,7 +158,11 @@ public class PlaygroundTrainerTests
     {
         var trainer = Trainer(new PlaygroundConfig
         {
-            Hidden = [3, 2], Activation = "tanh", LayerActivations = ["gelu"], BatchNorm = true, Dropout = 0.2,
+            Hidden = [3, 2],
+            Activation = "tanh",
+            LayerActivations = ["gelu"],
+            BatchNorm = true,
+            Dropout = 0.2,
         });
         Assert.Equal(
             ["Linear", "BatchNorm1d", "GELU", "Dropout", "Linear", "BatchNorm1d", "Tanh", "Dropout", "Linear", "Tanh"],
