@@ -147,7 +147,7 @@ public static class PlaygroundLab
 
     /// <summary>
     /// Every hidden-layer activation f and its derivative f′ on [−5, 5], both from the engine (f′
-    /// by autograd), with the range of f and where it saturates (|f′| below 1 % of its peak).
+    /// by autograd), with the range of f and where it saturates (|f′| below 5 % of its peak).
     /// </summary>
     public static JsonObject Activations()
     {
@@ -169,7 +169,7 @@ public static class PlaygroundLab
                 ["y"] = Floats(y.ToArray()),
                 ["dy"] = Floats(dy),
                 ["range"] = Ranges[name],
-                ["saturated"] = new JsonArray(dy.Select(d => (JsonNode?)(peak == 0 || MathF.Abs(d) < 0.01f * peak)).ToArray()),
+                ["saturated"] = new JsonArray(dy.Select(d => (JsonNode?)(peak == 0 || MathF.Abs(d) < 0.05f * peak)).ToArray()),
             });
         }
         result["activations"] = list;

@@ -141,6 +141,7 @@ function applyConfig(config) {
   $('classes-control').hidden = config.problem !== 'multiclass';
   $('custom-controls').hidden = config.dataset !== 'custom';
   $('init-note').hidden = config.init !== 'zeros';
+  $('legend').hidden = config.problem === 'multiclass';
   fillDrawLabels(config);
   $('accuracy-row').hidden = config.problem === 'regression';
   $('layer-count').textContent = `${config.hidden.length} hidden layer${config.hidden.length === 1 ? '' : 's'}`;
@@ -210,6 +211,14 @@ $('add-layer').addEventListener('click', () => {
   const hidden = state.config.hidden;
   configure({ hidden: [...hidden, hidden.length ? hidden[hidden.length - 1] : 4] });
 });
+let zoom = 1;
+function setZoom(level) {
+  zoom = Math.max(0.5, Math.min(2, level));
+  $('network').style.transform = `scale(${zoom})`;
+  $('zoom-level').textContent = `${Math.round(zoom * 100)}%`;
+}
+$('zoom-in').addEventListener('click', () => setZoom(zoom + 0.25));
+$('zoom-out').addEventListener('click', () => setZoom(zoom - 0.25));
 $('remove-layer').addEventListener('click', () => configure({ hidden: state.config.hidden.slice(0, -1) }));
 for (const id of ['show-test', 'discretize']) {
   $(id).addEventListener('change', () => { writeUrl(); drawHeatmap(); if (state.snapshot) network.update(state.snapshot, $('discretize').checked); });

@@ -44,14 +44,14 @@ function drawActivation() {
   const a = activations.activations.find((x) => x.name === $('explore-activation').value);
   const canvas = $('activation-chart');
   const { ctx, px, line } = frame(canvas, [-5, 5], [-1.5, 3]);
-  // Saturation: where the derivative is below 1 % of its peak, learning through this unit stalls.
+  // Saturation: where the derivative is below 5 % of its peak, learning through this unit stalls.
   ctx.fillStyle = 'rgba(214, 39, 40, 0.12)';
   activations.x.forEach((x, i) => { if (a.saturated[i]) ctx.fillRect(px(x) - 1.3, 0, 2.6, canvas.height); });
   line(activations.x, a.y, '#0877bd', 2.5);
   line(activations.x, a.dy, '#f59322', 2, [5, 4]);
   const saturatedShare = a.saturated.filter(Boolean).length / a.saturated.length;
   $('activation-facts').textContent =
-    `range ${a.range}; saturated (|f′| < 1 % of its peak, shaded) on ${(100 * saturatedShare).toFixed(0)} % of [−5, 5]`;
+    `range ${a.range}; saturated (|f′| < 5 % of its peak, shaded) on ${(100 * saturatedShare).toFixed(0)} % of [−5, 5]`;
 }
 
 // ---------- perceptron ----------
