@@ -79,6 +79,7 @@ public static class PlaygroundServer
 
     /// <summary>Starts the server and returns once it listens.</summary>
     /// <exception cref="ArgumentException">The host is not an IP address or the port is out of range.</exception>
+    /// <exception cref="IOException">The address cannot be bound (the port is taken, say); the message says so in one line.</exception>
     public static async Task<PlaygroundHandle> StartAsync(PlaygroundOptions options, CancellationToken cancellation = default)
     {
         if (!IPAddress.TryParse(options.Host, out var address))
@@ -125,7 +126,15 @@ public static class PlaygroundServer
         app.MapGet("/api/activations", () => Lab(PlaygroundLab.Activations));
         app.MapGet("/{**path}", (string? path) => StaticFile(string.IsNullOrEmpty(path) ? "index.html" : path));
 
-        await app.StartAsync(cancellation);
+        try
+        {
+            await app.StartAsync(cancellation);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync();
+            throw new IOException($"playground: cannot listen on {options.Host}:{options.Port} ({e.Message}); is another program using that port? Try --port", e);
+        }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new PlaygroundHandle(app, bound.TrimEnd('/') + "/", sessions);
     }

@@ -110,13 +110,15 @@ internal sealed class PlaygroundSession
             while (_socket.State == WebSocketState.Open)
             {
                 int length = 0;
+                bool tooBig = false;
                 ValueWebSocketReceiveResult result;
                 do
                 {
                     if (length == buffer.Length)
                     {
-                        await _socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"commands are at most {MaxMessageBytes} bytes", cancellation);
-                        return;
+                        // Read the rest and drop it: the page gets a message, the session goes on.
+                        tooBig = true;
+                        length = 0;
                     }
                     result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellation);
                     length += result.Count;
@@ -127,7 +129,7 @@ internal sealed class PlaygroundSession
                     await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellation);
                     return;
                 }
-                _commands.Writer.TryWrite(Parse(buffer.AsSpan(0, length)));
+                _commands.Writer.TryWrite(tooBig ? new JsonObject { ["type"] = "tooBig" } : Parse(buffer.AsSpan(0, length)));
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
@@ -239,6 +241,8 @@ internal sealed class PlaygroundSession
             case "trace":
                 await SendAsync(Trace(command), cancellation);
                 break;
+            case "tooBig":
+                throw new PlaygroundValidationException($"a command is at most {MaxMessageBytes / 1024} KiB; this one was larger (a CSV file of {CustomData.MaxPoints} points fits)");
             case "invalid":
                 throw new PlaygroundValidationException("a command must be a JSON object");
             default:

@@ -97,6 +97,16 @@ public class PlaygroundServerTests
     }
 
     [Fact]
+    public async Task ATakenPortIsReportedInOneLine()
+    {
+        await using var first = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        int port = new Uri(first.Url).Port;
+        var e = await Assert.ThrowsAsync<IOException>(() => PlaygroundServer.StartAsync(new PlaygroundOptions { Port = port }));
+        Assert.StartsWith($"playground: cannot listen on 127.0.0.1:{port} (", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
     public async Task ASessionSendsItsStateTrainsWhilePlayingAndStopsWhenTheTabCloses()
     {
         await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
@@ -144,6 +154,8 @@ public class PlaygroundServerTests
         Assert.Equal(new JsonArray(4, 2).ToJsonString(), kept["config"]!["hidden"]!.ToJsonString());
         await client.SendAsync("""{"type":"fly"}""");
         Assert.StartsWith("unknown command 'fly'", (string?)(await client.ReceiveAsync("error"))["message"]);
+        await client.SendAsync("{\"type\":\"uploadCsv\",\"text\":\"" + new string('1', 100_000) + "\"}");
+        Assert.Equal("a command is at most 64 KiB; this one was larger (a CSV file of 2000 points fits)", (string?)(await client.ReceiveAsync("error"))["message"]);
         await client.SendAsync("not json");
         Assert.Equal("a command must be a JSON object", (string?)(await client.ReceiveAsync("error"))["message"]);
         await client.SendAsync("""{"type":"setWeight","layer":0,"to":0,"from":0,"value":"big"}""");
