@@ -335,6 +335,9 @@ internal sealed class PlaygroundSession
             ["type"] = "data",
             ["train"] = Points(_trainer.Train),
             ["test"] = Points(_trainer.Test),
+            // Every input feature over the heat-map grid, so that unused features show what they would add.
+            ["featureGrids"] = new JsonObject(PlaygroundConfig.FeatureNames.Select(f => KeyValuePair.Create(f, (JsonNode?)Grid(
+                PlaygroundTrainer.GridPoints().Select(p => PlaygroundTrainer.Feature(f, p.X1, p.X2)).ToArray())))),
         }, cancellation);
         await SendAsync(Status(), cancellation);
         await SendSnapshotAsync(cancellation);
@@ -365,11 +368,14 @@ internal sealed class PlaygroundSession
             ["history"] = _history,
             ["grid"] = PlaygroundTrainer.GridSize,
             ["neurons"] = new JsonArray(_trainer.NeuronGrids().Select(layer =>
-                (JsonNode?)new JsonArray(layer.Select(n => (JsonNode?)Convert.ToBase64String(MemoryMarshal.AsBytes(n.AsSpan()))).ToArray())).ToArray()),
+                (JsonNode?)new JsonArray(layer.Select(n => (JsonNode?)Grid(n)).ToArray())).ToArray()),
         };
         _history = [];
         await SendAsync(snapshot, cancellation);
     }
+
+    /// <summary>A heat map for the page: the float32 values, little-endian, in base64.</summary>
+    private static string Grid(float[] values) => Convert.ToBase64String(MemoryMarshal.AsBytes(values.AsSpan()));
 
     /// <summary>A number for JSON; null where training diverged (JSON has no NaN or infinity).</summary>
     private static JsonNode? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;

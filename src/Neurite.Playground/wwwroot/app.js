@@ -102,6 +102,7 @@ function receive(message) {
     case 'data':
       state.data = { train: message.train, test: message.test };
       if (state.config?.dataset === 'custom') state.custom = [...message.train, ...message.test];
+      network.drawFeatures(message.featureGrids, Math.round(Math.sqrt(decodeGrid(message.featureGrids.x1).length)));
       state.lossHistory = [];
       state.gradHistory = [];
       break;

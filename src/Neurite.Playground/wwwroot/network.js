@@ -1,7 +1,7 @@
 // The network diagram: a column of input features, the hidden layers and the output, each neuron
 // a small heat map; links drawn with width by |w| and colour by sign.
 
-import { cssColor, decodeGrid, drawClassGrid, drawGrid } from './heatmap.js';
+import { cssColor, decodeGrid, drawGrid } from './heatmap.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const NODE = 36;
@@ -201,6 +201,16 @@ export class NetworkView {
   }
 
   hideTooltip() { this.tooltip.hidden = true; }
+
+  /** Draws every input feature's heat map, the unused ones too (grids by feature name, base64). */
+  drawFeatures(grids, size) {
+    for (const [name] of FEATURES) {
+      const canvas = document.querySelector(`#feature-${name} canvas`);
+      if (!canvas || !grids[name]) continue;
+      canvas.width = size; canvas.height = size;
+      drawGrid(canvas, decodeGrid(grids[name]), size);
+    }
+  }
 
   /** Draws a snapshot: every neuron's heat map, link widths and colours, biases. */
   update(snapshot, discretize) {

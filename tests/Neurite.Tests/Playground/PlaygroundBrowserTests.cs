@@ -21,6 +21,12 @@ public class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Equal(4 + 2 + 1, await page.Locator(".node:not(.feature)").CountAsync()); // hidden [4, 2] and the output
         Assert.Equal((2 * 4) + (4 * 2) + 2, await page.Locator("path.link").CountAsync());
         Assert.Equal("000,000", await page.TextContentAsync("#epoch"));
+        // Unused features show their heat maps too: x₁² is large (blue) at the left edge, 0 (grey) in the middle.
+        var pixels = await page.EvalOnSelectorAsync<int[][]>("#feature-x1sq canvas", """
+            c => [Array.from(c.getContext('2d').getImageData(0, 16, 1, 1).data), Array.from(c.getContext('2d').getImageData(16, 16, 1, 1).data)]
+            """);
+        Assert.Equal([8, 119, 189, 255], pixels[0]);
+        Assert.True(pixels[1][0] > 200 && pixels[1][2] > 200, string.Join(",", pixels[1]));
         await page.Context.CloseAsync();
     }
 
