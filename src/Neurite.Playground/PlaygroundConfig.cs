@@ -49,6 +49,7 @@ public sealed record PlaygroundConfig
     /// <summary>Regularization penalties added to the loss.</summary>
     public static readonly string[] RegularizationNames = ["none", "l1", "l2"];
 
+    /// <summary>One of <see cref="Problems"/>.</summary>
     public string Problem { get; init; } = "classification";
 
     /// <summary>A generated data set, or "custom" for the person's own points (which the session holds, not the configuration).</summary>
@@ -63,8 +64,10 @@ public sealed record PlaygroundConfig
     /// <summary>Share of the points used for training, in percent, 10 to 90.</summary>
     public int TrainRatio { get; init; } = 50;
 
+    /// <summary>Samples per optimizer step, 1 to 100.</summary>
     public int BatchSize { get; init; } = 10;
 
+    /// <summary>The input features, a non-empty subset of <see cref="FeatureNames"/> in that order.</summary>
     public IReadOnlyList<string> Features { get; init; } = ["x1", "x2"];
 
     /// <summary>Neurons per hidden layer, input side first.</summary>
@@ -76,16 +79,22 @@ public sealed record PlaygroundConfig
     /// <summary>Per-layer activations; empty entries (or a shorter list) fall back to <see cref="Activation"/>.</summary>
     public IReadOnlyList<string> LayerActivations { get; init; } = [];
 
+    /// <summary>The optimizer's learning rate at epoch 0, in (0, 10].</summary>
     public double LearningRate { get; init; } = 0.03;
 
+    /// <summary>One of <see cref="RegularizationNames"/>: a penalty on the weights (not the biases) added to the loss.</summary>
     public string Regularization { get; init; } = "none";
 
+    /// <summary>λ of the penalty: λ·Σ|w| (L1) or λ·½Σw² (L2), 0 to 10.</summary>
     public double RegularizationRate { get; init; }
 
+    /// <summary>One of <see cref="OptimizerNames"/>.</summary>
     public string Optimizer { get; init; } = "sgd";
 
+    /// <summary>One of <see cref="InitNames"/>.</summary>
     public string Init { get; init; } = "default";
 
+    /// <summary>One of <see cref="ScheduleNames"/>; see <see cref="LearningRateAt"/>.</summary>
     public string Schedule { get; init; } = "constant";
 
     /// <summary>Dropout probability after every hidden activation, 0 to 0.9.</summary>

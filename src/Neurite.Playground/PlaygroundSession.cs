@@ -30,6 +30,7 @@ internal sealed class PlaygroundSession
     private JsonArray _history = [];
     private DataPoint[] _custom = [];
 
+    /// <summary>A session on an accepted socket, with the default configuration until the page sends its own.</summary>
     public PlaygroundSession(WebSocket socket)
     {
         _socket = socket;

@@ -76,10 +76,13 @@ public sealed class PlaygroundTrainer
         return (order.Take(trainCount).Select(i => points[i]).ToArray(), order.Skip(trainCount).Select(i => points[i]).ToArray());
     }
 
+    /// <summary>The configuration this run was built from.</summary>
     public PlaygroundConfig Config { get; }
 
+    /// <summary>The training points.</summary>
     public DataPoint[] Train { get; }
 
+    /// <summary>The held-out test points.</summary>
     public DataPoint[] Test { get; }
 
     /// <summary>Epochs trained so far.</summary>
