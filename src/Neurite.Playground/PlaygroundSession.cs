@@ -171,6 +171,14 @@ internal sealed class PlaygroundSession
             await SendAsync(new JsonObject { ["type"] = "error", ["message"] = e.Message }, cancellation);
             await SendAsync(new JsonObject { ["type"] = "config", ["config"] = _config.ToJson() }, cancellation);
         }
+        catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
+        {
+            // A failure of the server itself: say so on the page rather than drop the connection,
+            // which would only make the page reconnect into the same failure.
+            _playing = false;
+            await SendAsync(new JsonObject { ["type"] = "error", ["message"] = $"the server failed on '{command["type"]}': {e.Message}" }, cancellation);
+            await SendAsync(Status(), cancellation);
+        }
     }
 
     private async Task ExecuteAsync(JsonObject command, CancellationToken cancellation)

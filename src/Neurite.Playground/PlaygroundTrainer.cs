@@ -482,7 +482,8 @@ public sealed class PlaygroundTrainer
             state[name] = new JsonObject
             {
                 ["shape"] = new JsonArray(tensor.Shape.ToArray().Select(d => (JsonNode?)d).ToArray()),
-                ["data"] = new JsonArray(tensor.ToArray().Select(v => (JsonNode?)v).ToArray()),
+                // JSON has no NaN: a diverged value is written as null.
+                ["data"] = new JsonArray(tensor.ToArray().Select(v => float.IsFinite(v) ? (JsonNode?)v : null).ToArray()),
             };
         }
         return new JsonObject

@@ -30,6 +30,22 @@ public class ControlsBrowserTests(BrowserFixture browser) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task RegressionOnTheMultiGaussianLearns()
+    {
+        var (page, errors) = await browser.NewPageAsync("?problem=regression&dataset=multigauss&hidden=8,8&optimizer=adam&learningRate=0.01&showTest=true");
+        Assert.True(await page.IsHiddenAsync("#accuracy-row"));
+        Assert.True(await page.IsHiddenAsync("#confusion-wrap"));
+        Assert.Equal(2, await page.Locator("#datasets button:not(#dataset-custom)").CountAsync());
+        double initial = await page.EvaluateAsync<double>("() => window.playground.snapshot.testLoss");
+        await page.ClickAsync("#play");
+        await page.WaitForFunctionAsync($"() => window.playground.snapshot.testLoss < {initial / 3}", null, new() { Timeout = 60000 });
+        await page.ClickAsync("#play");
+        await BrowserFixture.ScreenshotAsync(page, "regression");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task DiscretizeRegenerateResetAndTheRestOfTheControls()
     {
         var (page, errors) = await browser.NewPageAsync("?dataset=xor");

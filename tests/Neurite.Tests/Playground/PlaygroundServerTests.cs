@@ -167,6 +167,22 @@ public class PlaygroundServerTests
     }
 
     [Fact]
+    public async Task ADivergingNetworkKeepsStreamingAndExporting()
+    {
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        await using var client = await PlaygroundClient.ConnectAsync(server);
+        await client.SendAsync("""{"type":"configure","config":{"problem":"regression","dataset":"plane","learningRate":10,"activation":"relu","hidden":[8,8,8,8,8,8],"features":["x1","x2","x1sq","x2sq","x1x2"]}}""");
+        await client.ReceiveAsync("config", c => (string?)c["config"]!["dataset"] == "plane");
+        await client.SendAsync("""{"type":"play"}""");
+        var diverged = await client.ReceiveAsync("snapshot", s => (int)s["epoch"]! >= 5);
+        Assert.Null(diverged["testLoss"]); // NaN or infinity is sent as null, never as invalid JSON
+        await client.SendAsync("""{"type":"exportModel"}""");
+        var model = await client.ReceiveAsync("model");
+        Assert.Contains(model["model"]!["state_dict"]!["0.weight"]!["data"]!.AsArray(), v => v is null);
+        Assert.Equal(1, server.PlayingCount);
+    }
+
+    [Fact]
     public async Task ManyTabsTrainIndependently()
     {
         await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
