@@ -88,6 +88,19 @@ public class PlaygroundServerTests
     }
 
     [Fact]
+    public async Task WaitingForShutdownEndsWhenTheServerStops()
+    {
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        var waiting = server.WaitForShutdownAsync();
+        await Task.Delay(100);
+        Assert.False(waiting.IsCompleted);
+        await server.StopAsync();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        using var http = new HttpClient();
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(server.Url));
+    }
+
+    [Fact]
     public async Task BadHostsAndPortsAreRefused()
     {
         Assert.Contains("IP address", (await Assert.ThrowsAsync<ArgumentException>(

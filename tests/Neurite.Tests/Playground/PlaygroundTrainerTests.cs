@@ -131,6 +131,23 @@ public class PlaygroundTrainerTests
     }
 
     [Fact]
+    public void AMultiClassTraceEndsInSoftmaxAndItsErrorSignal()
+    {
+        var trainer = Trainer(new PlaygroundConfig { Problem = "multiclass", Dataset = "blobs", Classes = 3, Hidden = [4] });
+        var trace = trainer.TracePoint(1, -2, 2);
+        var z = trace.Z[^1];
+        var exp = z.Select(v => Math.Exp(v)).ToArray();
+        var softmax = exp.Select(e => e / exp.Sum()).ToArray();
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.Equal(softmax[c], trace.A[^1][c], 5);
+            // Cross-entropy with softmax: δ = p − onehot(target).
+            Assert.Equal(softmax[c] - (c == 2 ? 1 : 0), trace.Delta[^1][c], 5);
+        }
+        Assert.Equal(-Math.Log(softmax[2]), trace.Loss, 4);
+    }
+
+    [Fact]
     public void ZeroInitializationKeepsEveryNeuronOfALayerTheSame()
     {
         var trainer = Trainer(new PlaygroundConfig { Init = "zeros", Hidden = [4], Dataset = "xor", LearningRate = 0.1 });
