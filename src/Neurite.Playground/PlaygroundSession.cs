@@ -309,6 +309,7 @@ internal sealed class PlaygroundSession
             ["weights"] = Weights(),
             ["weightGrad"] = new JsonArray(t.WeightGrad.Select(l => (JsonNode?)Nested(l)).ToArray()),
             ["biasGrad"] = Nested(t.BiasGrad),
+            ["normalized"] = t.Normalized is null ? null : Nested(t.Normalized),
             ["loss"] = Finite(t.Loss),
             ["target"] = t.Target,
             ["learningRate"] = _config.LearningRate,

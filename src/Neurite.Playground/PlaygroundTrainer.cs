@@ -15,8 +15,10 @@ namespace Neurite.Playground;
 /// <param name="BiasGrad">∂L/∂b per layer.</param>
 /// <param name="Loss">The loss of this point against <paramref name="Target"/>.</param>
 /// <param name="Target">The label the backward pass used.</param>
+/// <param name="Normalized">With batch norm, the normalized ẑ = γ(z − μ)/√(σ² + ε) + β of every hidden neuron (running statistics), per hidden layer; otherwise null.</param>
 public sealed record PointTrace(
-    float[] Features, float[][] Z, float[][] A, float[][] Delta, float[][][] WeightGrad, float[][] BiasGrad, float Loss, float Target);
+    float[] Features, float[][] Z, float[][] A, float[][] Delta, float[][][] WeightGrad, float[][] BiasGrad, float Loss, float Target,
+    float[][]? Normalized);
 
 /// <summary>
 /// One Playground run on the real engine: the data set split into train and test, a
@@ -413,6 +415,7 @@ public sealed class PlaygroundTrainer
         _model.Eval();
         _optimizer.ZeroGrad();
         var zs = new List<Tensor>();
+        var normalized = new List<float[]>();
         var activations = new List<Tensor>();
         var x = Tensor.From(features, [1, features.Length]);
         for (int i = 0; i < _model.Layers.Count; i++)
@@ -421,6 +424,10 @@ public sealed class PlaygroundTrainer
             if (_preActivations.Contains(i))
             {
                 zs.Add(x.RetainGrad());
+            }
+            if (_model[i] is BatchNorm1d)
+            {
+                normalized.Add(x.ToArray());
             }
             if (_neuronOutputs.Contains(i))
             {
@@ -438,7 +445,8 @@ public sealed class PlaygroundTrainer
             _linears.Select(l => Rows2D(l.Weight.Grad, l.OutFeatures, l.InFeatures)).ToArray(),
             _linears.Select(l => l.Bias!.Grad?.ToArray() ?? new float[l.OutFeatures]).ToArray(),
             loss.Item(),
-            target);
+            target,
+            Config.BatchNorm ? [.. normalized] : null);
         _optimizer.ZeroGrad();
         return trace;
     }

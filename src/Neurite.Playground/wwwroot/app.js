@@ -311,6 +311,10 @@ $('points').addEventListener('click', (event) => {
   stepper.pick(x1, x2, i >= 0 ? state.data.train[i][2] : 0);
 });
 $('clear-points').addEventListener('click', () => send({ type: 'setPoints', points: [] }));
+$('download-points').addEventListener('click', () => {
+  const csv = ['x1,x2,label', ...state.custom.map((p) => p.join(','))].join('\n');
+  download(new Blob([`${csv}\n`], { type: 'text/csv' }), 'neurite-playground-data.csv');
+});
 $('csv-file').addEventListener('change', async () => {
   const file = $('csv-file').files[0];
   if (file) send({ type: 'uploadCsv', text: await file.text() });
@@ -321,12 +325,16 @@ $('csv-file').addEventListener('change', async () => {
 $('export').addEventListener('click', () => send({ type: 'exportModel' }));
 document.addEventListener('playground-message', (event) => {
   if (event.detail.type !== 'model') return;
+  download(new Blob([JSON.stringify(event.detail.model, null, 2)], { type: 'application/json' }), 'neurite-playground-model.json');
+});
+
+function download(blob, name) {
   const link = document.createElement('a');
-  link.href = URL.createObjectURL(new Blob([JSON.stringify(event.detail.model, null, 2)], { type: 'application/json' }));
-  link.download = 'neurite-playground-model.json';
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
   link.click();
   URL.revokeObjectURL(link.href);
-});
+}
 
 // ---------- snapshots ----------
 

@@ -100,21 +100,27 @@ export class Stepper {
     let links = -1;
     let labels = null;
     const inputs = (k) => (k === 0 ? t.features : t.a[k - 1]);
+    // z, then with batch norm the normalized ẑ that the activation sees, then a.
+    const forward = (k) => t.z[k].map((z, j) => (t.normalized?.[k]
+      ? `z=${f3(z)}\nẑ=${f3(t.normalized[k][j])}\na=${f3(t.a[k][j])}`
+      : `z=${f3(z)}\na=${f3(t.a[k][j])}`));
     if (s === 0) {
       caption = `Input: the features of (x₁, x₂) = (${f3(t.x1)}, ${f3(t.x2)}).`;
       active = 0;
     } else if (s <= layers) {
       // Forward through layers 1..s.
-      for (let k = 0; k < s; k++) texts.push(t.z[k].map((z, j) => `z=${f3(z)}\na=${f3(t.a[k][j])}`));
+      for (let k = 0; k < s; k++) texts.push(forward(k));
       const k = s - 1;
       active = s;
       links = k;
       labels = t.weights[k].map((row, j) => row.map((w, i) => `${f3(w * inputs(k)[i])}`));
       caption = s === layers
         ? `Output layer: z = Σ wᵢaᵢ + b${this.outputNote()}. Links carry wᵢaᵢ.`
-        : `Hidden layer ${s}: z = Σ wᵢxᵢ + b, a = ${this.activationOf(k)}(z). Links carry wᵢxᵢ.`;
+        : t.normalized
+          ? `Hidden layer ${s}: z = Σ wᵢxᵢ + b, ẑ = batch norm of z, a = ${this.activationOf(k)}(ẑ). Links carry wᵢxᵢ.`
+          : `Hidden layer ${s}: z = Σ wᵢxᵢ + b, a = ${this.activationOf(k)}(z). Links carry wᵢxᵢ.`;
     } else if (s === layers + 1) {
-      for (let k = 0; k < layers; k++) texts.push(t.z[k].map((z, j) => `z=${f3(z)}\na=${f3(t.a[k][j])}`));
+      for (let k = 0; k < layers; k++) texts.push(forward(k));
       texts[layers] = texts[layers].map((v) => `${v}\nL=${f3(t.loss)}`);
       active = layers;
       caption = `Loss against the label ${t.target}: L = ${f3(t.loss)}.`;

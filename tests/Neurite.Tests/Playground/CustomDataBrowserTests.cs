@@ -36,6 +36,14 @@ public class CustomDataBrowserTests(BrowserFixture browser) : IClassFixture<Brow
         var csv = "x1,x2,label\n" + string.Join("\n", Enumerable.Range(0, 60).Select(i => $"{(i % 2 == 0 ? -3 : 3)},{(i % 9) - 4},{(i % 2 == 0 ? -1 : 1)}"));
         await page.SetInputFilesAsync("#csv-file", new FilePayload { Name = "mine.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv) });
         await page.WaitForFunctionAsync("() => window.playground.custom.length === 60");
+        // The points come back out as CSV that reads in again.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-points"));
+        var lines = (await File.ReadAllLinesAsync((await download.PathAsync())!)).ToList();
+        Assert.Equal("x1,x2,label", lines[0]);
+        Assert.Equal(61, lines.Count);
+        Assert.Equal(
+            csv.Split('\n').Skip(1).Select(l => l.Split(',').Select(double.Parse).ToArray()).OrderBy(p => (p[0], p[1], p[2])).Select(p => string.Join(",", p)),
+            lines.Skip(1).Select(l => l.Split(',').Select(double.Parse).ToArray()).OrderBy(p => (p[0], p[1], p[2])).Select(p => string.Join(",", p)));
         await page.ClickAsync("#play");
         await page.WaitForFunctionAsync("() => window.playground.snapshot.testAccuracy === 1", null, new() { Timeout = 30000 });
         await page.ClickAsync("#play");

@@ -128,6 +128,23 @@ public class PlaygroundTrainerTests
             Assert.Equal(deltaOut * a[j], trace.WeightGrad[1][0][j], 5);
         }
         Assert.Equal(w0, trainer.Linears[0].Weight.ToArray()); // tracing changes no weight
+        Assert.Null(trace.Normalized);
+    }
+
+    [Fact]
+    public void WithBatchNormTheTraceShowsTheNormalizedValueTheActivationSees()
+    {
+        var trainer = Trainer(new PlaygroundConfig { Hidden = [3], Activation = "tanh", BatchNorm = true });
+        trainer.RunEpoch();
+        var trace = trainer.TracePoint(2, 1, -1);
+        var bn = (Neurite.NN.BatchNorm1d)trainer.Model[1];
+        for (int j = 0; j < 3; j++)
+        {
+            // Evaluation mode: ẑ = γ(z − running mean)/√(running var + ε) + β, and a = tanh(ẑ).
+            float expected = (bn.Weight![j] * (trace.Z[0][j] - bn.RunningMean[j]) / MathF.Sqrt(bn.RunningVar[j] + bn.Eps)) + bn.Bias![j];
+            Assert.Equal(expected, trace.Normalized![0][j], 4);
+            Assert.Equal(MathF.Tanh(expected), trace.A[0][j], 4);
+        }
     }
 
     [Fact]
