@@ -30,6 +30,31 @@ public class ControlsBrowserTests(BrowserFixture browser) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task ThePresetsAreLinksThatSetUpTheirLesson()
+    {
+        var (page, errors) = await browser.NewPageAsync();
+        foreach (string preset in new[] { "relu-he", "zeros", "linear", "spirals", "features", "vanishing" })
+        {
+            string href = await page.GetAttributeAsync($"#preset-{preset}", "href") ?? "";
+            await page.ClickAsync($"#preset-{preset}");
+            // Consecutive presets differ in their hidden layers, so this waits for the new page's setup.
+            string hidden = System.Web.HttpUtility.ParseQueryString(href)["hidden"]!;
+            await page.WaitForFunctionAsync($"() => window.playground?.config?.hidden.join(',') === '{hidden}' && window.playground.snapshot !== null");
+        }
+        Assert.Equal("sigmoid", await page.InputValueAsync("#activation"));
+        // The last one: in six sigmoid layers the first layer's gradient is a small fraction of the last one's.
+        await page.ClickAsync("#step");
+        await page.ClickAsync("#step");
+        await page.WaitForFunctionAsync("() => window.playground.gradHistory.length >= 2");
+        var norms = await page.EvaluateAsync<double[]>("() => window.playground.gradHistory.at(-1)");
+        Assert.Equal(7, norms.Length);
+        Assert.True(norms[0] < norms[^1] / 100, string.Join(", ", norms));
+        await BrowserFixture.ScreenshotAsync(page, "vanishing-gradients");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task RegressionOnTheMultiGaussianLearns()
     {
         var (page, errors) = await browser.NewPageAsync("?problem=regression&dataset=multigauss&hidden=8,8&optimizer=adam&learningRate=0.01&showTest=true");
