@@ -37,6 +37,25 @@ public static class PlaygroundLab
 
     private static readonly float[][] GateInputs = [[0, 0], [0, 1], [1, 0], [1, 1]];
 
+    /// <summary>A thumbnail of a generated data set: up to 160 of its points without noise, for the page's data set buttons.</summary>
+    public static JsonObject Preview(string dataset, int classes)
+    {
+        var names = PlaygroundConfig.DatasetsByProblem.Values.SelectMany(d => d).Where(d => d != "custom").ToArray();
+        if (!names.Contains(dataset))
+        {
+            throw new PlaygroundValidationException($"dataset: '{dataset}' is not one of {string.Join(", ", names)}");
+        }
+        CheckRange("classes", classes, 3, 5);
+        var points = Datasets.Generate(dataset, 0, classes, new Generator(1));
+        int stride = Math.Max(1, points.Length / 160);
+        return new JsonObject
+        {
+            ["dataset"] = dataset,
+            ["points"] = new JsonArray(points.Where((_, i) => i % stride == 0)
+                .Select(p => (JsonNode?)new JsonArray(p.X1, p.X2, p.Label)).ToArray()),
+        };
+    }
+
     /// <summary>
     /// Rosenblatt's rule (<see cref="Perceptron"/>) on a gate: w and b after every epoch, so the
     /// page can move the line w₁x₁ + w₂x₂ + b = 0; XOR never converges.

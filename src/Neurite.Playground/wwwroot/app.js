@@ -2,7 +2,7 @@
 // and draws the snapshots the server streams over the WebSocket. All training happens on the server.
 
 import { drawGradientChart, drawLossChart, LAYER_COLORS } from './charts.js';
-import { decodeGrid, drawClassGrid, drawGrid, drawPoints } from './heatmap.js';
+import { decodeGrid, drawClassGrid, drawGrid, drawPoints, labelColor } from './heatmap.js';
 import { NetworkView } from './network.js';
 import { startLab } from './lab.js';
 import { Stepper } from './stepper.js';
@@ -163,6 +163,23 @@ function fillDrawLabels(config) {
   select.replaceChildren(...labels.map(([value, text]) => new Option(text, value)));
 }
 
+const previews = new Map();
+
+/** Draws a data set's thumbnail from the server's generator (fetched once per data set and class count). */
+async function drawPreview(canvas, dataset, classes) {
+  const key = `${dataset}/${classes}`;
+  if (!previews.has(key)) previews.set(key, fetch(`api/preview?dataset=${dataset}&classes=${classes}`).then((r) => r.json()));
+  const { points } = await previews.get(key);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#f4f4f4';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const multiclass = DATASETS.multiclass.some(([d]) => d === dataset);
+  for (const [x1, x2, label] of points) {
+    ctx.fillStyle = labelColor(label, multiclass);
+    ctx.fillRect(((x1 + EXTENT) / (2 * EXTENT)) * canvas.width - 1, ((EXTENT - x2) / (2 * EXTENT)) * canvas.height - 1, 2, 2);
+  }
+}
+
 function renderDatasets() {
   const box = $('datasets');
   box.replaceChildren();
@@ -171,8 +188,17 @@ function renderDatasets() {
     button.type = 'button';
     button.id = `dataset-${name}`;
     button.dataset.dataset = name;
-    button.textContent = label;
+    button.title = label;
     button.className = name === state.config.dataset ? 'selected' : '';
+    if (name === 'custom') {
+      button.textContent = label;
+    } else {
+      const canvas = document.createElement('canvas');
+      canvas.width = 44;
+      canvas.height = 44;
+      button.append(canvas);
+      drawPreview(canvas, name, state.config.classes);
+    }
     button.addEventListener('click', () => configure({ dataset: name }));
     box.append(button);
   }

@@ -21,6 +21,14 @@ public class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Equal(4 + 2 + 1, await page.Locator(".node:not(.feature)").CountAsync()); // hidden [4, 2] and the output
         Assert.Equal((2 * 4) + (4 * 2) + 2, await page.Locator("path.link").CountAsync());
         Assert.Equal("000,000", await page.TextContentAsync("#epoch"));
+        // The data set buttons show thumbnails drawn from the server's generators: the circle's blue
+        // centre and orange ring.
+        await page.WaitForFunctionAsync("""
+            () => { const d = document.querySelector('#dataset-circle canvas').getContext('2d').getImageData(0, 0, 44, 44).data;
+                    let blue = 0, orange = 0;
+                    for (let i = 0; i < d.length; i += 4) { if (d[i] === 8 && d[i + 2] === 189) blue++; if (d[i] === 245 && d[i + 2] === 34) orange++; }
+                    return blue > 20 && orange > 20; }
+            """);
         // Unused features show their heat maps too: x₁² is large (blue) at the left edge, 0 (grey) in the middle.
         var pixels = await page.EvalOnSelectorAsync<int[][]>("#feature-x1sq canvas", """
             c => [Array.from(c.getContext('2d').getImageData(0, 16, 1, 1).data), Array.from(c.getContext('2d').getImageData(16, 16, 1, 1).data)]
