@@ -20,7 +20,7 @@ const PAGE_SETTINGS = ['showTest', 'discretize'];
 const $ = (id) => document.getElementById(id);
 
 /** State shared with the other modules of the page (and with tests, through window.playground). */
-export const state = {
+const state = {
   config: null,
   data: { train: [], test: [] },
   snapshot: null,
@@ -63,12 +63,12 @@ function writeUrl() {
 // ---------- socket ----------
 
 /** Sends a command to this tab's session on the server. */
-export function send(message) {
+function send(message) {
   if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(message));
 }
 
 /** Asks the server for a change of settings; the controls follow once the server accepts it. */
-export function configure(settings) { send({ type: 'configure', config: settings }); }
+function configure(settings) { send({ type: 'configure', config: settings }); }
 
 function connect(initial) {
   const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);

@@ -9,12 +9,12 @@ const ROW = 62;
 const TOP = 44;
 
 /** Input features, in the server's canonical order, with the labels the page shows. */
-export const FEATURES = [
+const FEATURES = [
   ['x1', 'x₁'], ['x2', 'x₂'], ['x1sq', 'x₁²'], ['x2sq', 'x₂²'], ['x1x2', 'x₁x₂'], ['sinx1', 'sin(x₁)'], ['sinx2', 'sin(x₂)'],
 ];
 
 /** Activation names the server knows, with the labels the page shows. */
-export const ACTIVATIONS = [
+const ACTIVATIONS = [
   ['step', 'Step'], ['sigmoid', 'Sigmoid'], ['tanh', 'Tanh'], ['relu', 'ReLU'], ['leaky_relu', 'Leaky ReLU'],
   ['gelu', 'GELU'], ['silu', 'SiLU'], ['linear', 'Linear'],
 ];
