@@ -106,6 +106,13 @@ public static class PlaygroundServer
                 await context.Response.WriteAsync("the Playground's session endpoint takes a WebSocket");
                 return;
             }
+            // Browsers let any web site open a WebSocket to 127.0.0.1; only this server's own page may.
+            string? origin = context.Request.Headers.Origin;
+            if (origin is not null && (!Uri.TryCreate(origin, UriKind.Absolute, out var from) || from.Authority != context.Request.Host.Value))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
             var session = new PlaygroundSession(socket);

@@ -260,9 +260,11 @@ public class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixture<Brow
 
         await using var second = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = port });
         await page.WaitForFunctionAsync("() => window.playground.connected", null, new() { Timeout = 20000 });
-        // The new session got the page's setup: the same XOR points (same seed), not the default circle.
-        await page.WaitForFunctionAsync("() => window.playground.data !== null");
-        Assert.Equal(xorData, await page.EvaluateAsync<string>("() => JSON.stringify(window.playground.data.train)"));
+        // The new session starts with its defaults, then gets the page's setup: the same XOR points
+        // (same seed), not the default circle.
+        await page.WaitForFunctionAsync(
+            "xor => window.playground.data !== null && JSON.stringify(window.playground.data.train) === xor", xorData, new() { Timeout = 10000 });
+        Assert.Equal("xor", await page.EvaluateAsync<string>("() => window.playground.config.dataset"));
         await page.ClickAsync("#step");
         await page.WaitForFunctionAsync("() => window.playground.snapshot.epoch === 1");
         Assert.Equal(1, second.SessionCount);

@@ -101,6 +101,20 @@ public class PlaygroundServerTests
     }
 
     [Fact]
+    public async Task OnlyThePlaygroundsOwnPageMayOpenASession()
+    {
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        var uri = new Uri(server.Url.Replace("http://", "ws://") + "ws");
+        using var foreign = new ClientWebSocket();
+        foreign.Options.SetRequestHeader("Origin", "http://evil.example");
+        await Assert.ThrowsAsync<WebSocketException>(() => foreign.ConnectAsync(uri, CancellationToken.None));
+        using var own = new ClientWebSocket();
+        own.Options.SetRequestHeader("Origin", server.Url.TrimEnd('/'));
+        await own.ConnectAsync(uri, CancellationToken.None);
+        Assert.Equal(WebSocketState.Open, own.State);
+    }
+
+    [Fact]
     public async Task BadHostsAndPortsAreRefused()
     {
         Assert.Contains("IP address", (await Assert.ThrowsAsync<ArgumentException>(
