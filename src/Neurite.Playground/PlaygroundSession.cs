@@ -71,7 +71,15 @@ internal sealed class PlaygroundSession
                     {
                         continue;
                     }
-                    RunEpoch();
+                    try
+                    {
+                        RunEpoch();
+                    }
+                    catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
+                    {
+                        await ReportFailureAsync("training", e, cancellation);
+                        continue;
+                    }
                     if (lastSnapshot.Elapsed >= SnapshotInterval)
                     {
                         await SendSnapshotAsync(cancellation);
@@ -173,12 +181,19 @@ internal sealed class PlaygroundSession
         }
         catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
         {
-            // A failure of the server itself: say so on the page rather than drop the connection,
-            // which would only make the page reconnect into the same failure.
-            _playing = false;
-            await SendAsync(new JsonObject { ["type"] = "error", ["message"] = $"the server failed on '{command["type"]}': {e.Message}" }, cancellation);
-            await SendAsync(Status(), cancellation);
+            await ReportFailureAsync($"'{command["type"]}'", e, cancellation);
         }
+    }
+
+    /// <summary>
+    /// A failure of the server itself: pause and say so on the page rather than drop the
+    /// connection, which would only make the page reconnect into the same failure.
+    /// </summary>
+    private async Task ReportFailureAsync(string what, Exception e, CancellationToken cancellation)
+    {
+        _playing = false;
+        await SendAsync(new JsonObject { ["type"] = "error", ["message"] = $"the server failed on {what}: {e.Message}" }, cancellation);
+        await SendAsync(Status(), cancellation);
     }
 
     private async Task ExecuteAsync(JsonObject command, CancellationToken cancellation)
