@@ -27,6 +27,7 @@ const state = {
   playing: false,
   hovered: null,
   traced: null,
+  lastTrace: null,
   custom: [],
   lossHistory: [],
   gradHistory: [],
@@ -303,6 +304,7 @@ const stepper = new Stepper(network, send, () => state.config);
 document.addEventListener('playground-message', (event) => {
   if (event.detail.type !== 'trace') return;
   state.traced = [event.detail.x1, event.detail.x2];
+  state.lastTrace = event.detail;
   drawHeatmap();
 });
 document.addEventListener('playground-config', () => { state.traced = null; });

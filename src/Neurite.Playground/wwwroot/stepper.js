@@ -48,8 +48,8 @@ export class Stepper {
     this.send({ type: 'trace', x1: number('trace-x1'), x2: number('trace-x2'), target: number('trace-target') });
   }
 
-  /** Number of steps: the inputs, each layer forward, the loss, each layer backward, the update. */
-  get count() { return this.trace ? 2 * this.trace.z.length + 3 : 0; }
+  /** Number of steps: the inputs, each layer forward, the loss, each layer backward, each layer's update. */
+  get count() { return this.trace ? 3 * this.trace.z.length + 2 : 0; }
 
   start(trace) {
     this.trace = trace;
@@ -135,10 +135,13 @@ export class Stepper {
       labels = t.weightGrad[k].map((row) => row.map((g) => `${f3(g)}`));
       caption = `Backward, layer ${k + 1}: δ = ∂L/∂z of each neuron; links carry ∂L/∂w = δ · (input of the link).`;
     } else {
+      // The update, one layer at a time from the input side: the new weight on each link.
+      const k = s - (2 * layers + 2);
       for (let c = 0; c < layers; c++) texts.push(t.z[c].map(() => ''));
-      links = 0;
-      labels = t.weights[0].map((row, j) => row.map((w, i) => `${f3(w - t.learningRate * t.weightGrad[0][j][i])}`));
-      caption = `Update (plain gradient step, η = ${t.learningRate}): w ← w − η ∂L/∂w; first layer shown.`;
+      active = k + 1;
+      links = k;
+      labels = t.weights[k].map((row, j) => row.map((w, i) => `${f3(w - t.learningRate * t.weightGrad[k][j][i])}`));
+      caption = `Update of layer ${k + 1} (a plain gradient step, η = ${t.learningRate}): links carry the new w ← w − η ∂L/∂w.`;
     }
     this.network.showValues(texts, active);
     this.network.showLinkLabels(links, labels);
