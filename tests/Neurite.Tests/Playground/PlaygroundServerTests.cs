@@ -221,10 +221,14 @@ public class PlaygroundServerTests
         await WaitUntil(() => server.SessionCount == 3, "three sessions");
         await clients[0].SendAsync("""{"type":"play"}""");
         await clients[1].SendAsync("""{"type":"configure","config":{"dataset":"xor"}}""");
+        await clients[1].ReceiveAsync("config", c => (string?)c["config"]!["dataset"] == "xor");
         await clients[1].SendAsync("""{"type":"play"}""");
         await clients[0].ReceiveAsync("snapshot", s => (int)s["epoch"]! >= 3);
         await clients[1].ReceiveAsync("snapshot", s => (int)s["epoch"]! >= 3);
         Assert.Equal(2, server.PlayingCount); // the third tab was never played
+        // …and its network is its own: one step takes it from epoch 0 to 1.
+        await clients[2].SendAsync("""{"type":"step"}""");
+        Assert.Equal(1, (int)(await clients[2].ReceiveAsync("snapshot", s => (int)s["epoch"]! > 0))["epoch"]!);
         await clients[0].CloseAsync();
         await WaitUntil(() => server.SessionCount == 2 && server.PlayingCount == 1, "only the closed tab stops");
         foreach (var client in clients)
