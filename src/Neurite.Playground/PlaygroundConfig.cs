@@ -26,9 +26,9 @@ public sealed record PlaygroundConfig
     /// <summary>Data sets by problem type.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> DatasetsByProblem = new Dictionary<string, string[]>
     {
-        ["classification"] = ["circle", "xor", "gauss", "spiral"],
-        ["regression"] = ["plane", "multigauss"],
-        ["multiclass"] = ["blobs", "spirals"],
+        ["classification"] = ["circle", "xor", "gauss", "spiral", "custom"],
+        ["regression"] = ["plane", "multigauss", "custom"],
+        ["multiclass"] = ["blobs", "spirals", "custom"],
     };
 
     /// <summary>Input features, as the page names them.</summary>
@@ -43,11 +43,16 @@ public sealed record PlaygroundConfig
     /// <summary>Weight initializations: PyTorch's Linear default, Xavier (Glorot) uniform, He (Kaiming) uniform, zeros.</summary>
     public static readonly string[] InitNames = ["default", "xavier", "he", "zeros"];
 
+    /// <summary>Learning-rate schedules: constant, halved every 100 epochs, ×0.99 per epoch, cosine to 1 % over 500 epochs.</summary>
+    public static readonly string[] ScheduleNames = ["constant", "step", "exponential", "cosine"];
+
     /// <summary>Regularization penalties added to the loss.</summary>
     public static readonly string[] RegularizationNames = ["none", "l1", "l2"];
 
+    /// <summary>One of <see cref="Problems"/>.</summary>
     public string Problem { get; init; } = "classification";
 
+    /// <summary>A generated data set, or "custom" for the person's own points (which the session holds, not the configuration).</summary>
     public string Dataset { get; init; } = "circle";
 
     /// <summary>Classes of a multi-class data set, 3 to 5.</summary>
@@ -59,8 +64,10 @@ public sealed record PlaygroundConfig
     /// <summary>Share of the points used for training, in percent, 10 to 90.</summary>
     public int TrainRatio { get; init; } = 50;
 
+    /// <summary>Samples per optimizer step, 1 to 100.</summary>
     public int BatchSize { get; init; } = 10;
 
+    /// <summary>The input features, a non-empty subset of <see cref="FeatureNames"/> in that order.</summary>
     public IReadOnlyList<string> Features { get; init; } = ["x1", "x2"];
 
     /// <summary>Neurons per hidden layer, input side first.</summary>
@@ -72,15 +79,23 @@ public sealed record PlaygroundConfig
     /// <summary>Per-layer activations; empty entries (or a shorter list) fall back to <see cref="Activation"/>.</summary>
     public IReadOnlyList<string> LayerActivations { get; init; } = [];
 
+    /// <summary>The optimizer's learning rate at epoch 0, in (0, 10].</summary>
     public double LearningRate { get; init; } = 0.03;
 
+    /// <summary>One of <see cref="RegularizationNames"/>: a penalty on the weights (not the biases) added to the loss.</summary>
     public string Regularization { get; init; } = "none";
 
+    /// <summary>λ of the penalty: λ·Σ|w| (L1) or λ·½Σw² (L2), 0 to 10.</summary>
     public double RegularizationRate { get; init; }
 
+    /// <summary>One of <see cref="OptimizerNames"/>.</summary>
     public string Optimizer { get; init; } = "sgd";
 
+    /// <summary>One of <see cref="InitNames"/>.</summary>
     public string Init { get; init; } = "default";
+
+    /// <summary>One of <see cref="ScheduleNames"/>; see <see cref="LearningRateAt"/>.</summary>
+    public string Schedule { get; init; } = "constant";
 
     /// <summary>Dropout probability after every hidden activation, 0 to 0.9.</summary>
     public double Dropout { get; init; }
@@ -90,6 +105,15 @@ public sealed record PlaygroundConfig
 
     /// <summary>Seeds the data and the initial weights.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>The learning rate of epoch <paramref name="epoch"/> (from 0) under <see cref="Schedule"/>.</summary>
+    public double LearningRateAt(int epoch) => Schedule switch
+    {
+        "step" => LearningRate * Math.Pow(0.5, epoch / 100),
+        "exponential" => LearningRate * Math.Pow(0.99, epoch),
+        "cosine" => LearningRate * (0.01 + (0.99 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, 500) / 500)))),
+        _ => LearningRate,
+    };
 
     /// <summary>The activation hidden layer <paramref name="layer"/> uses.</summary>
     public string ActivationOf(int layer) =>
@@ -125,6 +149,7 @@ public sealed record PlaygroundConfig
                 "regularizationRate" => c with { RegularizationRate = Number(name, value, 0, 10, lowExclusive: false) },
                 "optimizer" => c with { Optimizer = OneOf(name, value, OptimizerNames) },
                 "init" => c with { Init = OneOf(name, value, InitNames) },
+                "schedule" => c with { Schedule = OneOf(name, value, ScheduleNames) },
                 "dropout" => c with { Dropout = Number(name, value, 0, 0.9, lowExclusive: false) },
                 "batchNorm" => c with { BatchNorm = Boolean(name, value) },
                 "seed" => c with { Seed = Integer(name, value, 0, int.MaxValue) },
@@ -157,6 +182,7 @@ public sealed record PlaygroundConfig
         ["regularizationRate"] = RegularizationRate,
         ["optimizer"] = Optimizer,
         ["init"] = Init,
+        ["schedule"] = Schedule,
         ["dropout"] = Dropout,
         ["batchNorm"] = BatchNorm,
         ["seed"] = Seed,

@@ -37,6 +37,25 @@ public static class PlaygroundLab
 
     private static readonly float[][] GateInputs = [[0, 0], [0, 1], [1, 0], [1, 1]];
 
+    /// <summary>A thumbnail of a generated data set: up to 160 of its points without noise, for the page's data set buttons.</summary>
+    public static JsonObject Preview(string dataset, int classes)
+    {
+        var names = PlaygroundConfig.DatasetsByProblem.Values.SelectMany(d => d).Where(d => d != "custom").ToArray();
+        if (!names.Contains(dataset))
+        {
+            throw new PlaygroundValidationException($"dataset: '{dataset}' is not one of {string.Join(", ", names)}");
+        }
+        CheckRange("classes", classes, 3, 5);
+        var points = Datasets.Generate(dataset, 0, classes, new Generator(1));
+        int stride = Math.Max(1, points.Length / 160);
+        return new JsonObject
+        {
+            ["dataset"] = dataset,
+            ["points"] = new JsonArray(points.Where((_, i) => i % stride == 0)
+                .Select(p => (JsonNode?)new JsonArray(p.X1, p.X2, p.Label)).ToArray()),
+        };
+    }
+
     /// <summary>
     /// Rosenblatt's rule (<see cref="Perceptron"/>) on a gate: w and b after every epoch, so the
     /// page can move the line w₁x₁ + w₂x₂ + b = 0; XOR never converges.
@@ -147,7 +166,7 @@ public static class PlaygroundLab
 
     /// <summary>
     /// Every hidden-layer activation f and its derivative f′ on [−5, 5], both from the engine (f′
-    /// by autograd), with the range of f and where it saturates (|f′| below 1 % of its peak).
+    /// by autograd), with the range of f and where it saturates (|f′| below 5 % of its peak).
     /// </summary>
     public static JsonObject Activations()
     {
@@ -169,7 +188,7 @@ public static class PlaygroundLab
                 ["y"] = Floats(y.ToArray()),
                 ["dy"] = Floats(dy),
                 ["range"] = Ranges[name],
-                ["saturated"] = new JsonArray(dy.Select(d => (JsonNode?)(peak == 0 || MathF.Abs(d) < 0.01f * peak)).ToArray()),
+                ["saturated"] = new JsonArray(dy.Select(d => (JsonNode?)(peak == 0 || MathF.Abs(d) < 0.05f * peak)).ToArray()),
             });
         }
         result["activations"] = list;

@@ -79,6 +79,7 @@ public static class PlaygroundServer
 
     /// <summary>Starts the server and returns once it listens.</summary>
     /// <exception cref="ArgumentException">The host is not an IP address or the port is out of range.</exception>
+    /// <exception cref="IOException">The address cannot be bound (the port is taken, say); the message says so in one line.</exception>
     public static async Task<PlaygroundHandle> StartAsync(PlaygroundOptions options, CancellationToken cancellation = default)
     {
         if (!IPAddress.TryParse(options.Host, out var address))
@@ -105,6 +106,13 @@ public static class PlaygroundServer
                 await context.Response.WriteAsync("the Playground's session endpoint takes a WebSocket");
                 return;
             }
+            // Browsers let any web site open a WebSocket to 127.0.0.1; only this server's own page may.
+            string? origin = context.Request.Headers.Origin;
+            if (origin is not null && (!Uri.TryCreate(origin, UriKind.Absolute, out var from) || from.Authority != context.Request.Host.Value))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
             var session = new PlaygroundSession(socket);
@@ -123,9 +131,19 @@ public static class PlaygroundServer
         app.MapGet("/api/approximate", (HttpRequest request) => Lab(() => PlaygroundLab.Approximate(
             Text(request, "function", "sin"), (int)Number(request, "units", 8), (int)Number(request, "epochs", 1000), (int)Number(request, "seed", 1))));
         app.MapGet("/api/activations", () => Lab(PlaygroundLab.Activations));
+        app.MapGet("/api/preview", (HttpRequest request) => Lab(() => PlaygroundLab.Preview(
+            Text(request, "dataset", "circle"), (int)Number(request, "classes", 3))));
         app.MapGet("/{**path}", (string? path) => StaticFile(string.IsNullOrEmpty(path) ? "index.html" : path));
 
-        await app.StartAsync(cancellation);
+        try
+        {
+            await app.StartAsync(cancellation);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync();
+            throw new IOException($"playground: cannot listen on {options.Host}:{options.Port} ({e.Message}); is another program using that port? Try --port", e);
+        }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new PlaygroundHandle(app, bound.TrimEnd('/') + "/", sessions);
     }

@@ -28,7 +28,9 @@ internal sealed class PlaygroundSession
     private int _resets;
     private bool _playing;
     private JsonArray _history = [];
+    private DataPoint[] _custom = [];
 
+    /// <summary>A session on an accepted socket, with the default configuration until the page sends its own.</summary>
     public PlaygroundSession(WebSocket socket)
     {
         _socket = socket;
@@ -40,7 +42,7 @@ internal sealed class PlaygroundSession
 
     private PlaygroundTrainer NewTrainer(PlaygroundConfig config)
     {
-        var (train, test) = PlaygroundTrainer.MakeData(config);
+        var (train, test) = PlaygroundTrainer.MakeData(config, _custom);
         return new PlaygroundTrainer(config, train, test, (ulong)config.Seed * 7919UL + (ulong)_resets);
     }
 
@@ -69,7 +71,15 @@ internal sealed class PlaygroundSession
                     {
                         continue;
                     }
-                    RunEpoch();
+                    try
+                    {
+                        RunEpoch();
+                    }
+                    catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
+                    {
+                        await ReportFailureAsync("training", e, cancellation);
+                        continue;
+                    }
                     if (lastSnapshot.Elapsed >= SnapshotInterval)
                     {
                         await SendSnapshotAsync(cancellation);
@@ -109,13 +119,15 @@ internal sealed class PlaygroundSession
             while (_socket.State == WebSocketState.Open)
             {
                 int length = 0;
+                bool tooBig = false;
                 ValueWebSocketReceiveResult result;
                 do
                 {
                     if (length == buffer.Length)
                     {
-                        await _socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"commands are at most {MaxMessageBytes} bytes", cancellation);
-                        return;
+                        // Read the rest and drop it: the page gets a message, the session goes on.
+                        tooBig = true;
+                        length = 0;
                     }
                     result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellation);
                     length += result.Count;
@@ -126,7 +138,7 @@ internal sealed class PlaygroundSession
                     await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellation);
                     return;
                 }
-                _commands.Writer.TryWrite(Parse(buffer.AsSpan(0, length)));
+                _commands.Writer.TryWrite(tooBig ? new JsonObject { ["type"] = "tooBig" } : Parse(buffer.AsSpan(0, length)));
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
@@ -167,6 +179,21 @@ internal sealed class PlaygroundSession
             await SendAsync(new JsonObject { ["type"] = "error", ["message"] = e.Message }, cancellation);
             await SendAsync(new JsonObject { ["type"] = "config", ["config"] = _config.ToJson() }, cancellation);
         }
+        catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
+        {
+            await ReportFailureAsync($"'{command["type"]}'", e, cancellation);
+        }
+    }
+
+    /// <summary>
+    /// A failure of the server itself: pause and say so on the page rather than drop the
+    /// connection, which would only make the page reconnect into the same failure.
+    /// </summary>
+    private async Task ReportFailureAsync(string what, Exception e, CancellationToken cancellation)
+    {
+        _playing = false;
+        await SendAsync(new JsonObject { ["type"] = "error", ["message"] = $"the server failed on {what}: {e.Message}" }, cancellation);
+        await SendAsync(Status(), cancellation);
     }
 
     private async Task ExecuteAsync(JsonObject command, CancellationToken cancellation)
@@ -180,6 +207,10 @@ internal sealed class PlaygroundSession
                     throw new PlaygroundValidationException("configure: needs a \"config\" object");
                 }
                 var config = _config.Merge(settings);
+                if (config.Dataset == "custom")
+                {
+                    CustomData.Check(_custom, config);
+                }
                 _trainer = NewTrainer(config);
                 _config = config;
                 await SendStateAsync(cancellation);
@@ -210,20 +241,46 @@ internal sealed class PlaygroundSession
                 _trainer = NewTrainer(_config);
                 await SendStateAsync(cancellation);
                 break;
+            case "setPoints":
+                SetCustom(CustomData.FromJson(command["points"], _config));
+                await SendStateAsync(cancellation);
+                break;
+            case "uploadCsv":
+                if (command["text"] is not JsonValue text || !text.TryGetValue(out string? csv))
+                {
+                    throw new PlaygroundValidationException("uploadCsv: needs the file's \"text\"");
+                }
+                SetCustom(CustomData.FromCsv(csv, _config));
+                await SendStateAsync(cancellation);
+                break;
             case "setWeight":
                 _trainer.SetWeight(
                     IntField(command, "layer"), IntField(command, "to"), IntField(command, "from"), (float)NumberField(command, "value"));
                 await SendSnapshotAsync(cancellation);
                 break;
+            case "exportModel":
+                // The JSON spec and weights now; a .safetensors export joins it once serialization lands.
+                await SendAsync(new JsonObject { ["type"] = "model", ["model"] = _trainer.ExportModel() }, cancellation);
+                break;
             case "trace":
                 await SendAsync(Trace(command), cancellation);
                 break;
+            case "tooBig":
+                throw new PlaygroundValidationException($"a command is at most {MaxMessageBytes / 1024} KiB; this one was larger (a CSV file of {CustomData.MaxPoints} points fits)");
             case "invalid":
                 throw new PlaygroundValidationException("a command must be a JSON object");
             default:
                 throw new PlaygroundValidationException(
-                    $"unknown command '{type}'; known: configure, play, pause, step, reset, regenerate, setWeight, trace");
+                    $"unknown command '{type}'; known: configure, play, pause, step, reset, regenerate, setPoints, uploadCsv, setWeight, trace, exportModel");
         }
+    }
+
+    /// <summary>Makes <paramref name="points"/> the data, as the "custom" data set, with a fresh network.</summary>
+    private void SetCustom(DataPoint[] points)
+    {
+        _custom = points;
+        _config = _config with { Dataset = "custom" };
+        _trainer = NewTrainer(_config);
     }
 
     /// <summary>Trains an epoch and records its losses and gradient norms for the next snapshot's charts.</summary>
@@ -267,6 +324,7 @@ internal sealed class PlaygroundSession
             ["weights"] = Weights(),
             ["weightGrad"] = new JsonArray(t.WeightGrad.Select(l => (JsonNode?)Nested(l)).ToArray()),
             ["biasGrad"] = Nested(t.BiasGrad),
+            ["normalized"] = t.Normalized is null ? null : Nested(t.Normalized),
             ["loss"] = Finite(t.Loss),
             ["target"] = t.Target,
             ["learningRate"] = _config.LearningRate,
@@ -302,6 +360,9 @@ internal sealed class PlaygroundSession
             ["type"] = "data",
             ["train"] = Points(_trainer.Train),
             ["test"] = Points(_trainer.Test),
+            // Every input feature over the heat-map grid, so that unused features show what they would add.
+            ["featureGrids"] = new JsonObject(PlaygroundConfig.FeatureNames.Select(f => KeyValuePair.Create(f, (JsonNode?)Grid(
+                PlaygroundTrainer.GridPoints().Select(p => PlaygroundTrainer.Feature(f, p.X1, p.X2)).ToArray())))),
         }, cancellation);
         await SendAsync(Status(), cancellation);
         await SendSnapshotAsync(cancellation);
@@ -319,6 +380,7 @@ internal sealed class PlaygroundSession
         {
             ["type"] = "snapshot",
             ["epoch"] = _trainer.Epoch,
+            ["learningRate"] = _config.LearningRateAt(_trainer.Epoch),
             ["trainLoss"] = Finite(trainLoss),
             ["testLoss"] = Finite(testLoss),
             ["trainAccuracy"] = Finite(trainAccuracy),
@@ -331,11 +393,14 @@ internal sealed class PlaygroundSession
             ["history"] = _history,
             ["grid"] = PlaygroundTrainer.GridSize,
             ["neurons"] = new JsonArray(_trainer.NeuronGrids().Select(layer =>
-                (JsonNode?)new JsonArray(layer.Select(n => (JsonNode?)Convert.ToBase64String(MemoryMarshal.AsBytes(n.AsSpan()))).ToArray())).ToArray()),
+                (JsonNode?)new JsonArray(layer.Select(n => (JsonNode?)Grid(n)).ToArray())).ToArray()),
         };
         _history = [];
         await SendAsync(snapshot, cancellation);
     }
+
+    /// <summary>A heat map for the page: the float32 values, little-endian, in base64.</summary>
+    private static string Grid(float[] values) => Convert.ToBase64String(MemoryMarshal.AsBytes(values.AsSpan()));
 
     /// <summary>A number for JSON; null where training diverged (JSON has no NaN or infinity).</summary>
     private static JsonNode? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Neurite.Autograd;
 using Neurite.NN;
 using Neurite.Optim;
@@ -14,8 +15,10 @@ namespace Neurite.Playground;
 /// <param name="BiasGrad">∂L/∂b per layer.</param>
 /// <param name="Loss">The loss of this point against <paramref name="Target"/>.</param>
 /// <param name="Target">The label the backward pass used.</param>
+/// <param name="Normalized">With batch norm, the normalized ẑ = γ(z − μ)/√(σ² + ε) + β of every hidden neuron (running statistics), per hidden layer; otherwise null.</param>
 public sealed record PointTrace(
-    float[] Features, float[][] Z, float[][] A, float[][] Delta, float[][][] WeightGrad, float[][] BiasGrad, float Loss, float Target);
+    float[] Features, float[][] Z, float[][] A, float[][] Delta, float[][][] WeightGrad, float[][] BiasGrad, float Loss, float Target,
+    float[][]? Normalized);
 
 /// <summary>
 /// One Playground run on the real engine: the data set split into train and test, a
@@ -60,20 +63,28 @@ public sealed class PlaygroundTrainer
         Epoch = 0;
     }
 
-    /// <summary>Splits a freshly generated data set of <paramref name="config"/> into train and test (seeded by its seed).</summary>
-    public static (DataPoint[] Train, DataPoint[] Test) MakeData(PlaygroundConfig config)
+    /// <summary>
+    /// Splits a freshly generated data set of <paramref name="config"/>, or <paramref name="custom"/>
+    /// points for the "custom" data set, into train and test (seeded by the configuration's seed).
+    /// </summary>
+    public static (DataPoint[] Train, DataPoint[] Test) MakeData(PlaygroundConfig config, IReadOnlyList<DataPoint>? custom = null)
     {
         var rng = new Generator((ulong)config.Seed);
-        var points = Datasets.Generate(config.Dataset, config.Noise / 100f, config.Classes, rng);
+        var points = config.Dataset == "custom"
+            ? [.. custom ?? []]
+            : Datasets.Generate(config.Dataset, config.Noise / 100f, config.Classes, rng);
         var order = rng.Permutation(points.Length);
         int trainCount = points.Length * config.TrainRatio / 100;
         return (order.Take(trainCount).Select(i => points[i]).ToArray(), order.Skip(trainCount).Select(i => points[i]).ToArray());
     }
 
+    /// <summary>The configuration this run was built from.</summary>
     public PlaygroundConfig Config { get; }
 
+    /// <summary>The training points.</summary>
     public DataPoint[] Train { get; }
 
+    /// <summary>The held-out test points.</summary>
     public DataPoint[] Test { get; }
 
     /// <summary>Epochs trained so far.</summary>
@@ -244,6 +255,10 @@ public sealed class PlaygroundTrainer
     public void RunEpoch()
     {
         _model.Train();
+        foreach (var group in _optimizer.ParamGroups)
+        {
+            group.Lr = Config.LearningRateAt(Epoch);
+        }
         int width = Config.Features.Count;
         var order = _rng.Permutation(Train.Length);
         for (int start = 0; start < order.Length; start += Config.BatchSize)
@@ -325,6 +340,10 @@ public sealed class PlaygroundTrainer
         }
         int k = Config.Problem == "multiclass" ? Config.Classes : 2;
         var matrix = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
+        if (Test.Length == 0)
+        {
+            return matrix;
+        }
         var output = Predict(_testFeatures, Test.Length);
         for (int i = 0; i < Test.Length; i++)
         {
@@ -396,6 +415,7 @@ public sealed class PlaygroundTrainer
         _model.Eval();
         _optimizer.ZeroGrad();
         var zs = new List<Tensor>();
+        var normalized = new List<float[]>();
         var activations = new List<Tensor>();
         var x = Tensor.From(features, [1, features.Length]);
         for (int i = 0; i < _model.Layers.Count; i++)
@@ -404,6 +424,10 @@ public sealed class PlaygroundTrainer
             if (_preActivations.Contains(i))
             {
                 zs.Add(x.RetainGrad());
+            }
+            if (_model[i] is BatchNorm1d)
+            {
+                normalized.Add(x.ToArray());
             }
             if (_neuronOutputs.Contains(i))
             {
@@ -421,13 +445,76 @@ public sealed class PlaygroundTrainer
             _linears.Select(l => Rows2D(l.Weight.Grad, l.OutFeatures, l.InFeatures)).ToArray(),
             _linears.Select(l => l.Bias!.Grad?.ToArray() ?? new float[l.OutFeatures]).ToArray(),
             loss.Item(),
-            target);
+            target,
+            Config.BatchNorm ? [.. normalized] : null);
         _optimizer.ZeroGrad();
         return trace;
     }
 
     private static float[][] Rows2D(Tensor? t, int rows, int cols) =>
         Enumerable.Range(0, rows).Select(r => t is null ? new float[cols] : t.Data.Slice(r * cols, cols).ToArray()).ToArray();
+
+    /// <summary>
+    /// The trained model as JSON: a Neurite model spec (DESIGN.md: input, layers in lower snake
+    /// case, loss, optimizer, batch size, data) and the state dict with PyTorch's names
+    /// ("0.weight", …), each tensor as its shape and row-major values.
+    /// </summary>
+    public JsonObject ExportModel()
+    {
+        var layers = new JsonArray();
+        foreach (var module in _model.Layers)
+        {
+            layers.Add(module switch
+            {
+                Linear l => new JsonObject { ["type"] = "linear", ["out"] = l.OutFeatures },
+                BatchNorm1d => new JsonObject { ["type"] = "batch_norm" },
+                Dropout d => new JsonObject { ["type"] = "dropout", ["p"] = d.P },
+                LeakyReLU r => new JsonObject { ["type"] = "leaky_relu", ["negative_slope"] = r.NegativeSlope },
+                ReLU => new JsonObject { ["type"] = "relu" },
+                GELU => new JsonObject { ["type"] = "gelu" },
+                SiLU => new JsonObject { ["type"] = "silu" },
+                Sigmoid => new JsonObject { ["type"] = "sigmoid" },
+                Tanh => new JsonObject { ["type"] = "tanh" },
+                Step => new JsonObject { ["type"] = "step" },
+                _ => throw new InvalidOperationException($"no spec name for {module.GetType().Name}"),
+            });
+        }
+        var optimizer = new JsonObject { ["type"] = Config.Optimizer == "adam" ? "adam" : "sgd", ["lr"] = Config.LearningRate };
+        if (Config.Optimizer == "momentum")
+        {
+            optimizer["momentum"] = 0.9;
+        }
+        var state = new JsonObject();
+        foreach (var (name, tensor) in _model.StateDict())
+        {
+            state[name] = new JsonObject
+            {
+                ["shape"] = new JsonArray(tensor.Shape.ToArray().Select(d => (JsonNode?)d).ToArray()),
+                // JSON has no NaN: a diverged value is written as null.
+                ["data"] = new JsonArray(tensor.ToArray().Select(v => float.IsFinite(v) ? (JsonNode?)v : null).ToArray()),
+            };
+        }
+        return new JsonObject
+        {
+            ["spec"] = new JsonObject
+            {
+                ["input"] = new JsonArray(Config.Features.Count),
+                ["layers"] = layers,
+                ["loss"] = Config.Problem == "multiclass" ? "cross_entropy" : "mse",
+                ["optimizer"] = optimizer,
+                ["batch_size"] = Config.BatchSize,
+                ["data"] = new JsonObject
+                {
+                    ["type"] = "playground",
+                    ["dataset"] = Config.Dataset,
+                    ["features"] = new JsonArray(Config.Features.Select(f => (JsonNode?)f).ToArray()),
+                },
+            },
+            ["epochs_trained"] = Epoch,
+            ["playground"] = Config.ToJson(),
+            ["state_dict"] = state,
+        };
+    }
 
     /// <summary>Sets W[<paramref name="to"/>, <paramref name="from"/>] of Linear layer <paramref name="layer"/> (or its bias when <paramref name="from"/> is −1).</summary>
     /// <exception cref="PlaygroundValidationException">No such weight, or a value that is not finite.</exception>

@@ -2,7 +2,7 @@
 // and draws the snapshots the server streams over the WebSocket. All training happens on the server.
 
 import { drawGradientChart, drawLossChart, LAYER_COLORS } from './charts.js';
-import { decodeGrid, drawClassGrid, drawGrid, drawPoints } from './heatmap.js';
+import { decodeGrid, drawClassGrid, drawGrid, drawPoints, labelColor } from './heatmap.js';
 import { NetworkView } from './network.js';
 import { startLab } from './lab.js';
 import { Stepper } from './stepper.js';
@@ -13,19 +13,22 @@ const DATASETS = {
   regression: [['plane', 'Plane'], ['multigauss', 'Multi-gaussian']],
   multiclass: [['blobs', 'Blobs'], ['spirals', 'Spirals']],
 };
+for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
 const LIST_SETTINGS = ['features', 'hidden', 'layerActivations'];
 const PAGE_SETTINGS = ['showTest', 'discretize'];
 
 const $ = (id) => document.getElementById(id);
 
 /** State shared with the other modules of the page (and with tests, through window.playground). */
-export const state = {
+const state = {
   config: null,
   data: { train: [], test: [] },
   snapshot: null,
   playing: false,
   hovered: null,
   traced: null,
+  lastTrace: null,
+  custom: [],
   lossHistory: [],
   gradHistory: [],
   socket: null,
@@ -61,12 +64,12 @@ function writeUrl() {
 // ---------- socket ----------
 
 /** Sends a command to this tab's session on the server. */
-export function send(message) {
+function send(message) {
   if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(message));
 }
 
 /** Asks the server for a change of settings; the controls follow once the server accepts it. */
-export function configure(settings) { send({ type: 'configure', config: settings }); }
+function configure(settings) { send({ type: 'configure', config: settings }); }
 
 function connect(initial) {
   const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
@@ -78,6 +81,8 @@ function connect(initial) {
     // After a server restart the new session starts from what this page last had.
     const settings = state.config ?? initial;
     if (Object.keys(settings).length) configure(settings);
+    // Points the person drew or uploaded live in this page; a new session gets them again.
+    if (settings.dataset === 'custom' && state.custom.length) send({ type: 'setPoints', points: state.custom });
     if (state.playing) send({ type: 'play' });
   });
   socket.addEventListener('message', (event) => {
@@ -97,6 +102,8 @@ function receive(message) {
     case 'config': applyConfig(message.config); break;
     case 'data':
       state.data = { train: message.train, test: message.test };
+      if (state.config?.dataset === 'custom') state.custom = [...message.train, ...message.test];
+      network.drawFeatures(message.featureGrids, Math.round(Math.sqrt(decodeGrid(message.featureGrids.x1).length)));
       state.lossHistory = [];
       state.gradHistory = [];
       break;
@@ -134,12 +141,44 @@ function applyConfig(config) {
   for (const element of document.querySelectorAll('[data-setting]')) setControl(element, config[element.dataset.setting]);
   renderDatasets();
   $('classes-control').hidden = config.problem !== 'multiclass';
+  $('custom-controls').hidden = config.dataset !== 'custom';
+  $('init-note').hidden = config.init !== 'zeros';
+  $('legend').hidden = config.problem === 'multiclass';
+  fillDrawLabels(config);
   $('accuracy-row').hidden = config.problem === 'regression';
   $('layer-count').textContent = `${config.hidden.length} hidden layer${config.hidden.length === 1 ? '' : 's'}`;
   if (rebuild) network.render(config);
   network.syncActivations(config);
   writeUrl();
   document.dispatchEvent(new CustomEvent('playground-config', { detail: config }));
+}
+
+function fillDrawLabels(config) {
+  const select = $('draw-label');
+  const labels = config.problem === 'multiclass'
+    ? Array.from({ length: config.classes }, (_, c) => [String(c), `class ${c}`])
+    : config.problem === 'classification' ? [['1', '+1 (blue)'], ['-1', '−1 (orange)']] : [['1', '1'], ['0.5', '0.5'], ['0', '0'], ['-0.5', '−0.5'], ['-1', '−1']];
+  const key = JSON.stringify(labels);
+  if (select.dataset.key === key) return;
+  select.dataset.key = key;
+  select.replaceChildren(...labels.map(([value, text]) => new Option(text, value)));
+}
+
+const previews = new Map();
+
+/** Draws a data set's thumbnail from the server's generator (fetched once per data set and class count). */
+async function drawPreview(canvas, dataset, classes) {
+  const key = `${dataset}/${classes}`;
+  if (!previews.has(key)) previews.set(key, fetch(`api/preview?dataset=${dataset}&classes=${classes}`).then((r) => r.json()));
+  const { points } = await previews.get(key);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#f4f4f4';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const multiclass = DATASETS.multiclass.some(([d]) => d === dataset);
+  for (const [x1, x2, label] of points) {
+    ctx.fillStyle = labelColor(label, multiclass);
+    ctx.fillRect(((x1 + EXTENT) / (2 * EXTENT)) * canvas.width - 1, ((EXTENT - x2) / (2 * EXTENT)) * canvas.height - 1, 2, 2);
+  }
 }
 
 function renderDatasets() {
@@ -150,8 +189,17 @@ function renderDatasets() {
     button.type = 'button';
     button.id = `dataset-${name}`;
     button.dataset.dataset = name;
-    button.textContent = label;
+    button.title = label;
     button.className = name === state.config.dataset ? 'selected' : '';
+    if (name === 'custom') {
+      button.textContent = label;
+    } else {
+      const canvas = document.createElement('canvas');
+      canvas.width = 44;
+      canvas.height = 44;
+      button.append(canvas);
+      drawPreview(canvas, name, state.config.classes);
+    }
     button.addEventListener('click', () => configure({ dataset: name }));
     box.append(button);
   }
@@ -191,6 +239,14 @@ $('add-layer').addEventListener('click', () => {
   const hidden = state.config.hidden;
   configure({ hidden: [...hidden, hidden.length ? hidden[hidden.length - 1] : 4] });
 });
+let zoom = 1;
+function setZoom(level) {
+  zoom = Math.max(0.5, Math.min(2, level));
+  $('network').style.transform = `scale(${zoom})`;
+  $('zoom-level').textContent = `${Math.round(zoom * 100)}%`;
+}
+$('zoom-in').addEventListener('click', () => setZoom(zoom + 0.25));
+$('zoom-out').addEventListener('click', () => setZoom(zoom - 0.25));
 $('remove-layer').addEventListener('click', () => configure({ hidden: state.config.hidden.slice(0, -1) }));
 for (const id of ['show-test', 'discretize']) {
   $(id).addEventListener('change', () => { writeUrl(); drawHeatmap(); if (state.snapshot) network.update(state.snapshot, $('discretize').checked); });
@@ -248,23 +304,65 @@ const stepper = new Stepper(network, send, () => state.config);
 document.addEventListener('playground-message', (event) => {
   if (event.detail.type !== 'trace') return;
   state.traced = [event.detail.x1, event.detail.x2];
+  state.lastTrace = event.detail;
   drawHeatmap();
 });
 document.addEventListener('playground-config', () => { state.traced = null; });
 
-// A click on the output heat map traces that point, with the label of the nearest training point.
+// A click on the output heat map traces that point, with the label of the nearest training point;
+// with your own data it adds a point instead (shift-click removes the nearest one).
 $('points').addEventListener('click', (event) => {
   const box = event.target.getBoundingClientRect();
   const x1 = ((event.clientX - box.left) / box.width) * 2 * EXTENT - EXTENT;
   const x2 = EXTENT - ((event.clientY - box.top) / box.height) * 2 * EXTENT;
-  let nearest = null;
-  let best = Infinity;
-  for (const p of state.data.train) {
-    const d = (p[0] - x1) ** 2 + (p[1] - x2) ** 2;
-    if (d < best) { best = d; nearest = p; }
+  const nearest = (points) => {
+    let best = -1;
+    let distance = Infinity;
+    points.forEach((p, i) => {
+      const d = (p[0] - x1) ** 2 + (p[1] - x2) ** 2;
+      if (d < distance) { distance = d; best = i; }
+    });
+    return best;
+  };
+  if (state.config.dataset === 'custom') {
+    const points = [...state.custom];
+    if (event.shiftKey) {
+      const i = nearest(points);
+      if (i >= 0) points.splice(i, 1);
+    } else {
+      points.push([Number(x1.toFixed(2)), Number(x2.toFixed(2)), Number($('draw-label').value)]);
+    }
+    send({ type: 'setPoints', points });
+    return;
   }
-  stepper.pick(x1, x2, nearest ? nearest[2] : 0);
+  const i = nearest(state.data.train);
+  stepper.pick(x1, x2, i >= 0 ? state.data.train[i][2] : 0);
 });
+$('clear-points').addEventListener('click', () => send({ type: 'setPoints', points: [] }));
+$('download-points').addEventListener('click', () => {
+  const csv = ['x1,x2,label', ...state.custom.map((p) => p.join(','))].join('\n');
+  download(new Blob([`${csv}\n`], { type: 'text/csv' }), 'neurite-playground-data.csv');
+});
+$('csv-file').addEventListener('change', async () => {
+  const file = $('csv-file').files[0];
+  if (file) send({ type: 'uploadCsv', text: await file.text() });
+  $('csv-file').value = '';
+});
+
+// The trained model as JSON: the spec of the network and its weights, from the server.
+$('export').addEventListener('click', () => send({ type: 'exportModel' }));
+document.addEventListener('playground-message', (event) => {
+  if (event.detail.type !== 'model') return;
+  download(new Blob([JSON.stringify(event.detail.model, null, 2)], { type: 'application/json' }), 'neurite-playground-model.json');
+});
+
+function download(blob, name) {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
 
 // ---------- snapshots ----------
 
@@ -273,6 +371,7 @@ function applySnapshot(snapshot) {
   $('epoch').textContent = snapshot.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6 }).replace(/\u00a0/g, ',');
   const fmt = (v) => (v === null || v === undefined ? '–' : v.toFixed(3));
   $('test-loss').textContent = fmt(snapshot.testLoss);
+  $('current-lr').textContent = `now ${Number(snapshot.learningRate.toPrecision(3))}`;
   $('train-loss').textContent = fmt(snapshot.trainLoss);
   $('test-accuracy').textContent = snapshot.testAccuracy === null ? '–' : `${(100 * snapshot.testAccuracy).toFixed(1)}%`;
   const last = () => state.lossHistory[state.lossHistory.length - 1];

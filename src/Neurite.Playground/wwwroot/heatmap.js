@@ -6,10 +6,10 @@ const MID = [232, 234, 235];
 const POS = [8, 119, 189];
 
 /** Class colours for multi-class data, index = class. */
-export const CLASS_COLORS = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189], [214, 39, 40]];
+const CLASS_COLORS = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189], [214, 39, 40]];
 
 /** RGB for a value, clamped to [−1, 1]. */
-export function valueColor(v) {
+function valueColor(v) {
   const t = Math.max(-1, Math.min(1, Number.isFinite(v) ? v : 0));
   const [from, to, s] = t < 0 ? [MID, NEG, -t] : [MID, POS, t];
   return from.map((c, i) => Math.round(c + (to[i] - c) * s));

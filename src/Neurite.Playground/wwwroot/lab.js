@@ -39,19 +39,28 @@ function frame(canvas, xRange, yRange) {
 
 let activations = null;
 
+function saturationFacts(a) {
+  const share = a.saturated.filter(Boolean).length / a.saturated.length;
+  return `${a.name}: range ${a.range}; saturated (|f′| < 5 % of its peak, shaded) on ${(100 * share).toFixed(0)} % of [−5, 5]`;
+}
+
 function drawActivation() {
   if (!activations) return;
-  const a = activations.activations.find((x) => x.name === $('explore-activation').value);
+  const find = (name) => activations.activations.find((x) => x.name === name);
+  const a = find($('explore-activation').value);
+  const other = find($('compare-activation').value);
   const canvas = $('activation-chart');
   const { ctx, px, line } = frame(canvas, [-5, 5], [-1.5, 3]);
-  // Saturation: where the derivative is below 1 % of its peak, learning through this unit stalls.
+  // Saturation: where the derivative is below 5 % of its peak, learning through this unit stalls.
   ctx.fillStyle = 'rgba(214, 39, 40, 0.12)';
   activations.x.forEach((x, i) => { if (a.saturated[i]) ctx.fillRect(px(x) - 1.3, 0, 2.6, canvas.height); });
+  if (other) {
+    line(activations.x, other.y, '#2ca02c', 2);
+    line(activations.x, other.dy, '#9467bd', 1.5, [5, 4]);
+  }
   line(activations.x, a.y, '#0877bd', 2.5);
   line(activations.x, a.dy, '#f59322', 2, [5, 4]);
-  const saturatedShare = a.saturated.filter(Boolean).length / a.saturated.length;
-  $('activation-facts').textContent =
-    `range ${a.range}; saturated (|f′| < 1 % of its peak, shaded) on ${(100 * saturatedShare).toFixed(0)} % of [−5, 5]`;
+  $('activation-facts').textContent = other ? `${saturationFacts(a)}. Compared: ${saturationFacts(other)} (green f, purple f′).` : saturationFacts(a);
 }
 
 // ---------- perceptron ----------
@@ -141,6 +150,7 @@ function runApproximation(showError) {
 export function startLab(showError) {
   fetchLesson('api/activations', showError).then((lesson) => { activations = lesson; drawActivation(); });
   $('explore-activation').addEventListener('change', drawActivation);
+  $('compare-activation').addEventListener('change', drawActivation);
   $('perceptron-run').addEventListener('click', () => runPerceptron(showError));
   $('approx-run').addEventListener('click', () => runApproximation(showError));
   $('approx-frame').addEventListener('input', drawApproximation);

@@ -1,7 +1,7 @@
 // The network diagram: a column of input features, the hidden layers and the output, each neuron
 // a small heat map; links drawn with width by |w| and colour by sign.
 
-import { cssColor, decodeGrid, drawClassGrid, drawGrid } from './heatmap.js';
+import { cssColor, decodeGrid, drawGrid } from './heatmap.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const NODE = 36;
@@ -9,12 +9,12 @@ const ROW = 62;
 const TOP = 44;
 
 /** Input features, in the server's canonical order, with the labels the page shows. */
-export const FEATURES = [
+const FEATURES = [
   ['x1', 'x₁'], ['x2', 'x₂'], ['x1sq', 'x₁²'], ['x2sq', 'x₂²'], ['x1x2', 'x₁x₂'], ['sinx1', 'sin(x₁)'], ['sinx2', 'sin(x₂)'],
 ];
 
 /** Activation names the server knows, with the labels the page shows. */
-export const ACTIVATIONS = [
+const ACTIVATIONS = [
   ['step', 'Step'], ['sigmoid', 'Sigmoid'], ['tanh', 'Tanh'], ['relu', 'ReLU'], ['leaky_relu', 'Leaky ReLU'],
   ['gelu', 'GELU'], ['silu', 'SiLU'], ['linear', 'Linear'],
 ];
@@ -201,6 +201,16 @@ export class NetworkView {
   }
 
   hideTooltip() { this.tooltip.hidden = true; }
+
+  /** Draws every input feature's heat map, the unused ones too (grids by feature name, base64). */
+  drawFeatures(grids, size) {
+    for (const [name] of FEATURES) {
+      const canvas = document.querySelector(`#feature-${name} canvas`);
+      if (!canvas || !grids[name]) continue;
+      canvas.width = size; canvas.height = size;
+      drawGrid(canvas, decodeGrid(grids[name]), size);
+    }
+  }
 
   /** Draws a snapshot: every neuron's heat map, link widths and colours, biases. */
   update(snapshot, discretize) {

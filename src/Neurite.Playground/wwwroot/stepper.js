@@ -48,8 +48,8 @@ export class Stepper {
     this.send({ type: 'trace', x1: number('trace-x1'), x2: number('trace-x2'), target: number('trace-target') });
   }
 
-  /** Number of steps: the inputs, each layer forward, the loss, each layer backward, the update. */
-  get count() { return this.trace ? 2 * this.trace.z.length + 3 : 0; }
+  /** Number of steps: the inputs, each layer forward, the loss, each layer backward, each layer's update. */
+  get count() { return this.trace ? 3 * this.trace.z.length + 2 : 0; }
 
   start(trace) {
     this.trace = trace;
@@ -100,21 +100,27 @@ export class Stepper {
     let links = -1;
     let labels = null;
     const inputs = (k) => (k === 0 ? t.features : t.a[k - 1]);
+    // z, then with batch norm the normalized ẑ that the activation sees, then a.
+    const forward = (k) => t.z[k].map((z, j) => (t.normalized?.[k]
+      ? `z=${f3(z)}\nẑ=${f3(t.normalized[k][j])}\na=${f3(t.a[k][j])}`
+      : `z=${f3(z)}\na=${f3(t.a[k][j])}`));
     if (s === 0) {
       caption = `Input: the features of (x₁, x₂) = (${f3(t.x1)}, ${f3(t.x2)}).`;
       active = 0;
     } else if (s <= layers) {
       // Forward through layers 1..s.
-      for (let k = 0; k < s; k++) texts.push(t.z[k].map((z, j) => `z=${f3(z)}\na=${f3(t.a[k][j])}`));
+      for (let k = 0; k < s; k++) texts.push(forward(k));
       const k = s - 1;
       active = s;
       links = k;
       labels = t.weights[k].map((row, j) => row.map((w, i) => `${f3(w * inputs(k)[i])}`));
       caption = s === layers
         ? `Output layer: z = Σ wᵢaᵢ + b${this.outputNote()}. Links carry wᵢaᵢ.`
-        : `Hidden layer ${s}: z = Σ wᵢxᵢ + b, a = ${this.activationOf(k)}(z). Links carry wᵢxᵢ.`;
+        : t.normalized
+          ? `Hidden layer ${s}: z = Σ wᵢxᵢ + b, ẑ = batch norm of z, a = ${this.activationOf(k)}(ẑ). Links carry wᵢxᵢ.`
+          : `Hidden layer ${s}: z = Σ wᵢxᵢ + b, a = ${this.activationOf(k)}(z). Links carry wᵢxᵢ.`;
     } else if (s === layers + 1) {
-      for (let k = 0; k < layers; k++) texts.push(t.z[k].map((z, j) => `z=${f3(z)}\na=${f3(t.a[k][j])}`));
+      for (let k = 0; k < layers; k++) texts.push(forward(k));
       texts[layers] = texts[layers].map((v) => `${v}\nL=${f3(t.loss)}`);
       active = layers;
       caption = `Loss against the label ${t.target}: L = ${f3(t.loss)}.`;
@@ -129,10 +135,13 @@ export class Stepper {
       labels = t.weightGrad[k].map((row) => row.map((g) => `${f3(g)}`));
       caption = `Backward, layer ${k + 1}: δ = ∂L/∂z of each neuron; links carry ∂L/∂w = δ · (input of the link).`;
     } else {
+      // The update, one layer at a time from the input side: the new weight on each link.
+      const k = s - (2 * layers + 2);
       for (let c = 0; c < layers; c++) texts.push(t.z[c].map(() => ''));
-      links = 0;
-      labels = t.weights[0].map((row, j) => row.map((w, i) => `${f3(w - t.learningRate * t.weightGrad[0][j][i])}`));
-      caption = `Update (plain gradient step, η = ${t.learningRate}): w ← w − η ∂L/∂w; first layer shown.`;
+      active = k + 1;
+      links = k;
+      labels = t.weights[k].map((row, j) => row.map((w, i) => `${f3(w - t.learningRate * t.weightGrad[k][j][i])}`));
+      caption = `Update of layer ${k + 1} (a plain gradient step, η = ${t.learningRate}): links carry the new w ← w − η ∂L/∂w.`;
     }
     this.network.showValues(texts, active);
     this.network.showLinkLabels(links, labels);

@@ -10,9 +10,13 @@ public class LabBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         // Activation explorer: the facts follow the chosen activation.
         await page.WaitForFunctionAsync("() => document.getElementById('activation-facts').textContent.includes('(0, 1)')"); // sigmoid first
         await page.SelectOptionAsync("#explore-activation", "relu");
-        Assert.StartsWith("range [0, ∞); saturated", await page.TextContentAsync("#activation-facts"));
+        Assert.StartsWith("relu: range [0, ∞); saturated", await page.TextContentAsync("#activation-facts"));
         await page.SelectOptionAsync("#explore-activation", "tanh");
-        Assert.StartsWith("range (−1, 1)", await page.TextContentAsync("#activation-facts"));
+        Assert.StartsWith("tanh: range (−1, 1)", await page.TextContentAsync("#activation-facts"));
+        string alone = await page.EvaluateAsync<string>("() => document.getElementById('activation-chart').toDataURL()");
+        await page.SelectOptionAsync("#compare-activation", "sigmoid");
+        Assert.Contains("Compared: sigmoid: range (0, 1)", await page.TextContentAsync("#activation-facts"));
+        Assert.NotEqual(alone, await page.EvaluateAsync<string>("() => document.getElementById('activation-chart').toDataURL()"));
 
         // Perceptron: AND converges, XOR keeps making mistakes.
         await page.FillAsync("#perceptron-epochs", "6");

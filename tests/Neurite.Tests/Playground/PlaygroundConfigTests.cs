@@ -30,7 +30,25 @@ public class PlaygroundConfigTests
         Assert.True(JsonNode.DeepEquals(expected, config.ToJson()));
     }
 
+    [Fact]
+    public void LearningRateSchedulesArePureFunctionsOfTheEpoch()
+    {
+        var step = Merge("""{"learningRate":0.1,"schedule":"step"}""");
+        Assert.Equal(0.1, step.LearningRateAt(99));
+        Assert.Equal(0.05, step.LearningRateAt(100));   // halved every 100 epochs
+        Assert.Equal(0.025, step.LearningRateAt(250));
+        var exponential = step with { Schedule = "exponential" };
+        Assert.Equal(0.1 * 0.99 * 0.99, exponential.LearningRateAt(2), 12);
+        var cosine = step with { Schedule = "cosine" };
+        Assert.Equal(0.1, cosine.LearningRateAt(0), 12);
+        Assert.Equal(0.1 * (0.01 + (0.99 * 0.5)), cosine.LearningRateAt(250), 12); // half way: cos(π/2) = 0
+        Assert.Equal(0.001, cosine.LearningRateAt(500), 12);                       // floor: 1 % of the rate
+        Assert.Equal(0.001, cosine.LearningRateAt(5000), 12);
+        Assert.Equal(0.1, (step with { Schedule = "constant" }).LearningRateAt(1000));
+    }
+
     [Theory]
+    [InlineData("""{"schedule":"warmup"}""", "schedule: \"warmup\" is not one of constant, step, exponential, cosine")]
     [InlineData("""{"learningRate":-1}""", "learningRate: must be a finite number > 0 and <= 10; got -1")]
     [InlineData("""{"learningRate":0}""", "learningRate: must be a finite number > 0 and <= 10; got 0")]
     [InlineData("""{"learningRate":"NaN"}""", "learningRate: must be a finite number > 0 and <= 10; got \"NaN\"")]
@@ -44,7 +62,7 @@ public class PlaygroundConfigTests
     [InlineData("""{"features":[]}""", "features: pick at least one input feature")]
     [InlineData("""{"features":["x3"]}""", "features: \"x3\" is not one of x1, x2, x1sq, x2sq, x1x2, sinx1, sinx2")]
     [InlineData("""{"epochs":3}""", "unknown setting 'epochs'")]
-    [InlineData("""{"dataset":"plane"}""", "dataset: 'plane' is not a classification data set; choose one of circle, xor, gauss, spiral")]
+    [InlineData("""{"dataset":"plane"}""", "dataset: 'plane' is not a classification data set; choose one of circle, xor, gauss, spiral, custom")]
     [InlineData("""{"dropout":0.95}""", "dropout: must be a finite number from 0 to 0.9; got 0.95")]
     [InlineData("""{"batchNorm":"yes"}""", "batchNorm: must be true or false; got \"yes\"")]
     public void EveryFieldIsCheckedWithAMessageThatNamesIt(string json, string message) =>

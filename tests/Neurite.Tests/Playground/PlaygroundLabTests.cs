@@ -70,7 +70,18 @@ public class PlaygroundLabTests
         Assert.All(Get("step")["saturated"]!.AsArray(), s => Assert.True((bool)s!)); // no gradient at all
     }
 
+    [Fact]
+    public void APreviewIsASampleOfTheDataSetWithoutNoise()
+    {
+        var preview = Sent(PlaygroundLab.Preview("spirals", 4));
+        var points = preview["points"]!.AsArray();
+        Assert.InRange(points.Count, 100, 170);
+        Assert.Equal([0.0, 1, 2, 3], points.Select(p => (double)p![2]!).Distinct().Order());
+    }
+
     [Theory]
+    [InlineData("api/preview?dataset=custom", "dataset: 'custom' is not one of circle, xor, gauss, spiral, plane, multigauss, blobs, spirals")]
+    [InlineData("api/preview?dataset=blobs&classes=9", "classes: must be from 3 to 5; got 9")]
     [InlineData("api/perceptron?gate=xnor", "gate: 'xnor' is not one of and, or, nand, xor")]
     [InlineData("api/perceptron?epochs=1000", "epochs: must be from 1 to 200; got 1000")]
     [InlineData("api/perceptron?learningRate=abc", "learningRate: must be a number; got 'abc'")]

@@ -88,12 +88,49 @@ public class PlaygroundServerTests
     }
 
     [Fact]
+    public async Task WaitingForShutdownEndsWhenTheServerStops()
+    {
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        var waiting = server.WaitForShutdownAsync();
+        await Task.Delay(100);
+        Assert.False(waiting.IsCompleted);
+        await server.StopAsync();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        using var http = new HttpClient();
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(server.Url));
+    }
+
+    [Fact]
+    public async Task OnlyThePlaygroundsOwnPageMayOpenASession()
+    {
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        var uri = new Uri(server.Url.Replace("http://", "ws://") + "ws");
+        using var foreign = new ClientWebSocket();
+        foreign.Options.SetRequestHeader("Origin", "http://evil.example");
+        await Assert.ThrowsAsync<WebSocketException>(() => foreign.ConnectAsync(uri, CancellationToken.None));
+        using var own = new ClientWebSocket();
+        own.Options.SetRequestHeader("Origin", server.Url.TrimEnd('/'));
+        await own.ConnectAsync(uri, CancellationToken.None);
+        Assert.Equal(WebSocketState.Open, own.State);
+    }
+
+    [Fact]
     public async Task BadHostsAndPortsAreRefused()
     {
         Assert.Contains("IP address", (await Assert.ThrowsAsync<ArgumentException>(
             () => PlaygroundServer.StartAsync(new PlaygroundOptions { Host = "localhost:80" }))).Message);
         Assert.Contains("port", (await Assert.ThrowsAsync<ArgumentException>(
             () => PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 70000 }))).Message);
+    }
+
+    [Fact]
+    public async Task ATakenPortIsReportedInOneLine()
+    {
+        await using var first = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        int port = new Uri(first.Url).Port;
+        var e = await Assert.ThrowsAsync<IOException>(() => PlaygroundServer.StartAsync(new PlaygroundOptions { Port = port }));
+        Assert.StartsWith($"playground: cannot listen on 127.0.0.1:{port} (", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
@@ -144,6 +181,8 @@ public class PlaygroundServerTests
         Assert.Equal(new JsonArray(4, 2).ToJsonString(), kept["config"]!["hidden"]!.ToJsonString());
         await client.SendAsync("""{"type":"fly"}""");
         Assert.StartsWith("unknown command 'fly'", (string?)(await client.ReceiveAsync("error"))["message"]);
+        await client.SendAsync("{\"type\":\"uploadCsv\",\"text\":\"" + new string('1', 100_000) + "\"}");
+        Assert.Equal("a command is at most 64 KiB; this one was larger (a CSV file of 2000 points fits)", (string?)(await client.ReceiveAsync("error"))["message"]);
         await client.SendAsync("not json");
         Assert.Equal("a command must be a JSON object", (string?)(await client.ReceiveAsync("error"))["message"]);
         await client.SendAsync("""{"type":"setWeight","layer":0,"to":0,"from":0,"value":"big"}""");
@@ -152,6 +191,22 @@ public class PlaygroundServerTests
         var edited = await client.ReceiveAsync("snapshot");
         Assert.Equal(0.625, (double)edited["weights"]![0]![1]![0]!);
         Assert.Equal(WebSocketState.Open, client.State);
+    }
+
+    [Fact]
+    public async Task ADivergingNetworkKeepsStreamingAndExporting()
+    {
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        await using var client = await PlaygroundClient.ConnectAsync(server);
+        await client.SendAsync("""{"type":"configure","config":{"problem":"regression","dataset":"plane","learningRate":10,"activation":"relu","hidden":[8,8,8,8,8,8],"features":["x1","x2","x1sq","x2sq","x1x2"]}}""");
+        await client.ReceiveAsync("config", c => (string?)c["config"]!["dataset"] == "plane");
+        await client.SendAsync("""{"type":"play"}""");
+        var diverged = await client.ReceiveAsync("snapshot", s => (int)s["epoch"]! >= 5);
+        Assert.Null(diverged["testLoss"]); // NaN or infinity is sent as null, never as invalid JSON
+        await client.SendAsync("""{"type":"exportModel"}""");
+        var model = await client.ReceiveAsync("model");
+        Assert.Contains(model["model"]!["state_dict"]!["0.weight"]!["data"]!.AsArray(), v => v is null);
+        Assert.Equal(1, server.PlayingCount);
     }
 
     [Fact]
@@ -166,10 +221,14 @@ public class PlaygroundServerTests
         await WaitUntil(() => server.SessionCount == 3, "three sessions");
         await clients[0].SendAsync("""{"type":"play"}""");
         await clients[1].SendAsync("""{"type":"configure","config":{"dataset":"xor"}}""");
+        await clients[1].ReceiveAsync("config", c => (string?)c["config"]!["dataset"] == "xor");
         await clients[1].SendAsync("""{"type":"play"}""");
         await clients[0].ReceiveAsync("snapshot", s => (int)s["epoch"]! >= 3);
         await clients[1].ReceiveAsync("snapshot", s => (int)s["epoch"]! >= 3);
         Assert.Equal(2, server.PlayingCount); // the third tab was never played
+        // …and its network is its own: one step takes it from epoch 0 to 1.
+        await clients[2].SendAsync("""{"type":"step"}""");
+        Assert.Equal(1, (int)(await clients[2].ReceiveAsync("snapshot", s => (int)s["epoch"]! > 0))["epoch"]!);
         await clients[0].CloseAsync();
         await WaitUntil(() => server.SessionCount == 2 && server.PlayingCount == 1, "only the closed tab stops");
         foreach (var client in clients)

@@ -128,6 +128,40 @@ public class PlaygroundTrainerTests
             Assert.Equal(deltaOut * a[j], trace.WeightGrad[1][0][j], 5);
         }
         Assert.Equal(w0, trainer.Linears[0].Weight.ToArray()); // tracing changes no weight
+        Assert.Null(trace.Normalized);
+    }
+
+    [Fact]
+    public void WithBatchNormTheTraceShowsTheNormalizedValueTheActivationSees()
+    {
+        var trainer = Trainer(new PlaygroundConfig { Hidden = [3], Activation = "tanh", BatchNorm = true });
+        trainer.RunEpoch();
+        var trace = trainer.TracePoint(2, 1, -1);
+        var bn = (Neurite.NN.BatchNorm1d)trainer.Model[1];
+        for (int j = 0; j < 3; j++)
+        {
+            // Evaluation mode: ẑ = γ(z − running mean)/√(running var + ε) + β, and a = tanh(ẑ).
+            float expected = (bn.Weight![j] * (trace.Z[0][j] - bn.RunningMean[j]) / MathF.Sqrt(bn.RunningVar[j] + bn.Eps)) + bn.Bias![j];
+            Assert.Equal(expected, trace.Normalized![0][j], 4);
+            Assert.Equal(MathF.Tanh(expected), trace.A[0][j], 4);
+        }
+    }
+
+    [Fact]
+    public void AMultiClassTraceEndsInSoftmaxAndItsErrorSignal()
+    {
+        var trainer = Trainer(new PlaygroundConfig { Problem = "multiclass", Dataset = "blobs", Classes = 3, Hidden = [4] });
+        var trace = trainer.TracePoint(1, -2, 2);
+        var z = trace.Z[^1];
+        var exp = z.Select(v => Math.Exp(v)).ToArray();
+        var softmax = exp.Select(e => e / exp.Sum()).ToArray();
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.Equal(softmax[c], trace.A[^1][c], 5);
+            // Cross-entropy with softmax: δ = p − onehot(target).
+            Assert.Equal(softmax[c] - (c == 2 ? 1 : 0), trace.Delta[^1][c], 5);
+        }
+        Assert.Equal(-Math.Log(softmax[2]), trace.Loss, 4);
     }
 
     [Fact]
@@ -186,6 +220,46 @@ public class PlaygroundTrainerTests
         double sigmoid = Ratio("sigmoid", "default"), relu = Ratio("relu", "he");
         Assert.True(sigmoid < 0.01, $"sigmoid: first/last gradient norm {sigmoid}");
         Assert.True(relu > 0.1, $"ReLU + He: first/last gradient norm {relu}");
+    }
+
+    [Fact]
+    public void TheExportIsASpecAndTheStateDictWithPyTorchNames()
+    {
+        var trainer = Trainer(new PlaygroundConfig { Hidden = [3], Activation = "relu", Dropout = 0.1, Optimizer = "momentum", Features = ["x1", "x2", "x1x2"] });
+        trainer.RunEpoch();
+        var model = System.Text.Json.Nodes.JsonNode.Parse(trainer.ExportModel().ToJsonString())!;
+        Assert.Equal("""{"input":[3],"layers":[{"type":"linear","out":3},{"type":"relu"},{"type":"dropout","p":0.1},{"type":"linear","out":1},{"type":"tanh"}],"loss":"mse","optimizer":{"type":"sgd","lr":0.03,"momentum":0.9},"batch_size":10,"data":{"type":"playground","dataset":"circle","features":["x1","x2","x1x2"]}}""",
+            model["spec"]!.ToJsonString());
+        Assert.Equal(["0.weight", "0.bias", "3.weight", "3.bias"], model["state_dict"]!.AsObject().Select(p => p.Key));
+        Assert.Equal("[3,3]", model["state_dict"]!["0.weight"]!["shape"]!.ToJsonString());
+        Assert.Equal(trainer.Linears[0].Weight[2, 1], (float)model["state_dict"]!["0.weight"]!["data"]![7]!);
+        Assert.Equal(1, (int)model["epochs_trained"]!);
+    }
+
+    [Fact]
+    public void TheScheduleSetsTheOptimizersLearningRateEachEpoch()
+    {
+        // Plain SGD with one sample per batch: the first step moves a weight by exactly −lr·∂L/∂w,
+        // so two trainers that differ only in the rate of their second epoch move by different amounts.
+        var config = new PlaygroundConfig { LearningRate = 0.1, Schedule = "step" };
+        var trainer = Trainer(config);
+        for (int i = 0; i < 100; i++)
+        {
+            trainer.RunEpoch();
+        }
+        var before = trainer.Linears[0].Weight.ToArray();
+        var constant = Trainer(config with { Schedule = "constant" });
+        for (int i = 0; i < 100; i++)
+        {
+            constant.RunEpoch();
+        }
+        Assert.Equal(before, constant.Linears[0].Weight.ToArray()); // same rate for epochs 0–99
+        trainer.RunEpoch();
+        constant.RunEpoch();
+        var halved = trainer.Linears[0].Weight.ToArray().Zip(before, (a, b) => a - b).ToArray();
+        var full = constant.Linears[0].Weight.ToArray().Zip(before, (a, b) => a - b).ToArray();
+        Assert.NotEqual(full, halved);
+        Assert.True(halved.Sum(MathF.Abs) < full.Sum(MathF.Abs), $"epoch 100 at lr 0.05 moved {halved.Sum(MathF.Abs)}, at 0.1 {full.Sum(MathF.Abs)}");
     }
 
     [Fact]

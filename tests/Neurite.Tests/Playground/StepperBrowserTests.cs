@@ -28,7 +28,7 @@ public partial class StepperBrowserTests(BrowserFixture browser) : IClassFixture
         await page.FillAsync("#trace-target", "1");
         await page.ClickAsync("#trace-start");
         await page.WaitForSelectorAsync("#stepper-controls:not([hidden])");
-        Assert.Equal("1 / 9", await page.TextContentAsync("#step-index")); // input, 3 layers, loss, 3 layers back, update
+        Assert.Equal("1 / 11", await page.TextContentAsync("#step-index")); // input, 3 layers, loss, 3 layers back, 3 updates
 
         // The same network by hand, from the weights the page received.
         var weights = await page.EvaluateAsync<double[][][]>("() => window.playground.snapshot.weights");
@@ -46,7 +46,7 @@ public partial class StepperBrowserTests(BrowserFixture browser) : IClassFixture
         for (int l = 0; l < weights.Length; l++)
         {
             await page.ClickAsync("#step-forward");
-            Assert.Equal($"{l + 2} / 9", await page.TextContentAsync("#step-index"));
+            Assert.Equal($"{l + 2} / 11", await page.TextContentAsync("#step-index"));
             for (int j = 0; j < zs[l].Length; j++)
             {
                 var shown = await ShownAsync(page, $"neuron-{l + 1}-{j}");
@@ -78,10 +78,22 @@ public partial class StepperBrowserTests(BrowserFixture browser) : IClassFixture
         Near(delta, (await ShownAsync(page, "neuron-2-1"))["δ"], "δ one layer back");
         await BrowserFixture.ScreenshotAsync(page, "backward-pass");
 
+        // The updates: w − η·∂L/∂w on every link, layer by layer (η = 0.03, the default).
+        var trace = await page.EvaluateAsync<double[][][]>("() => window.playground.lastTrace.weightGrad");
+        await page.ClickAsync("#step-forward"); // δ of the first hidden layer
+        for (int l = 0; l < weights.Length; l++)
+        {
+            await page.ClickAsync("#step-forward");
+            Assert.Equal($"{9 + l} / 11", await page.TextContentAsync("#step-index"));
+            Near(weights[l][0][1] - (0.03 * trace[l][0][1]), double.Parse(await page.TextContentAsync($"#link-label-{l}-0-1") ?? "", CultureInfo.InvariantCulture), $"update of layer {l + 1}");
+        }
+        await page.ClickAsync("#step-forward"); // the last step stays
+        Assert.Equal("11 / 11", await page.TextContentAsync("#step-index"));
+
         await page.ClickAsync("#step-back");
-        Assert.Equal("6 / 9", await page.TextContentAsync("#step-index"));
+        Assert.Equal("10 / 11", await page.TextContentAsync("#step-index"));
         await page.ClickAsync("#step-first");
-        Assert.Equal("1 / 9", await page.TextContentAsync("#step-index"));
+        Assert.Equal("1 / 11", await page.TextContentAsync("#step-index"));
         Near(Math.Sin(1.5), (await ShownAsync(page, "feature-sinx1"))["x"], "input feature");
 
         // Playing the steps advances them; 0.25× is four times slower than 1×.
@@ -89,7 +101,7 @@ public partial class StepperBrowserTests(BrowserFixture browser) : IClassFixture
         Assert.Contains("selected", await page.GetAttributeAsync("#speed-025", "class"));
         await page.ClickAsync("#speed-1");
         await page.ClickAsync("#step-play");
-        await page.WaitForFunctionAsync("() => document.getElementById('step-index').textContent === '2 / 9'", null, new() { Timeout = 5000 });
+        await page.WaitForFunctionAsync("() => document.getElementById('step-index').textContent === '2 / 11'", null, new() { Timeout = 5000 });
         await page.ClickAsync("#step-play");
         Assert.Empty(errors);
         await page.Context.CloseAsync();
