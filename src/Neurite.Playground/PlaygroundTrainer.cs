@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Neurite.Autograd;
 using Neurite.NN;
 using Neurite.Optim;
+using Neurite.Serialization;
 using Neurite.Tensors;
 
 namespace Neurite.Playground;
@@ -455,9 +457,11 @@ public sealed class PlaygroundTrainer
         Enumerable.Range(0, rows).Select(r => t is null ? new float[cols] : t.Data.Slice(r * cols, cols).ToArray()).ToArray();
 
     /// <summary>
-    /// The trained model as JSON: a Neurite model spec (DESIGN.md: input, layers in lower snake
-    /// case, loss, optimizer, batch size, data) and the state dict with PyTorch's names
-    /// ("0.weight", …), each tensor as its shape and row-major values.
+    /// The trained model: a Neurite model spec (DESIGN.md: input, layers in lower snake case, loss,
+    /// optimizer, batch size), the state dict with PyTorch's names ("0.weight", …) as shapes and
+    /// row-major values, and the same model as a Neurite <c>.safetensors</c> model file (base64)
+    /// that <c>neurite predict</c> reads: its inputs are the CSV columns named after the features
+    /// (x1, x2, x1sq, …), and a multi-class model names its classes 0 … k − 1.
     /// </summary>
     public JsonObject ExportModel()
     {
@@ -469,7 +473,7 @@ public sealed class PlaygroundTrainer
                 Linear l => new JsonObject { ["type"] = "linear", ["out"] = l.OutFeatures },
                 BatchNorm1d => new JsonObject { ["type"] = "batch_norm" },
                 Dropout d => new JsonObject { ["type"] = "dropout", ["p"] = d.P },
-                LeakyReLU r => new JsonObject { ["type"] = "leaky_relu", ["negative_slope"] = r.NegativeSlope },
+                LeakyReLU r => new JsonObject { ["type"] = "leaky_relu", ["alpha"] = r.NegativeSlope },
                 ReLU => new JsonObject { ["type"] = "relu" },
                 GELU => new JsonObject { ["type"] = "gelu" },
                 SiLU => new JsonObject { ["type"] = "silu" },
@@ -494,25 +498,30 @@ public sealed class PlaygroundTrainer
                 ["data"] = new JsonArray(tensor.ToArray().Select(v => float.IsFinite(v) ? (JsonNode?)v : null).ToArray()),
             };
         }
+        var spec = new JsonObject
+        {
+            ["input"] = new JsonArray(Config.Features.Count),
+            ["layers"] = layers,
+            ["loss"] = Config.Problem == "multiclass" ? "cross_entropy" : "mse",
+            ["optimizer"] = optimizer,
+            ["batch_size"] = Config.BatchSize,
+        };
+        var metadata = new Dictionary<string, string>
+        {
+            ["neurite.features"] = new JsonArray([.. Config.Features.Select(f => (JsonNode?)f)]).ToJsonString(),
+        };
+        if (Config.Problem == "multiclass")
+        {
+            metadata["neurite.classes"] = new JsonArray([.. Enumerable.Range(0, Config.Classes).Select(c => (JsonNode?)c.ToString(CultureInfo.InvariantCulture))]).ToJsonString();
+        }
+        byte[] file = ModelFile.Serialize(_model, ModelSpec.Parse(spec.ToJsonString(), "playground model"), metadata);
         return new JsonObject
         {
-            ["spec"] = new JsonObject
-            {
-                ["input"] = new JsonArray(Config.Features.Count),
-                ["layers"] = layers,
-                ["loss"] = Config.Problem == "multiclass" ? "cross_entropy" : "mse",
-                ["optimizer"] = optimizer,
-                ["batch_size"] = Config.BatchSize,
-                ["data"] = new JsonObject
-                {
-                    ["type"] = "playground",
-                    ["dataset"] = Config.Dataset,
-                    ["features"] = new JsonArray(Config.Features.Select(f => (JsonNode?)f).ToArray()),
-                },
-            },
+            ["spec"] = spec,
             ["epochs_trained"] = Epoch,
             ["playground"] = Config.ToJson(),
             ["state_dict"] = state,
+            ["safetensors"] = Convert.ToBase64String(file),
         };
     }
 

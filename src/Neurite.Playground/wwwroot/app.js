@@ -349,11 +349,15 @@ $('csv-file').addEventListener('change', async () => {
   $('csv-file').value = '';
 });
 
-// The trained model as JSON: the spec of the network and its weights, from the server.
+// The trained model, from the server: a Neurite .safetensors model file (for `neurite predict`)
+// and the JSON spec with the weights.
 $('export').addEventListener('click', () => send({ type: 'exportModel' }));
 document.addEventListener('playground-message', (event) => {
   if (event.detail.type !== 'model') return;
-  download(new Blob([JSON.stringify(event.detail.model, null, 2)], { type: 'application/json' }), 'neurite-playground-model.json');
+  const { safetensors, ...model } = event.detail.model;
+  const bytes = Uint8Array.from(atob(safetensors), (c) => c.charCodeAt(0));
+  download(new Blob([bytes], { type: 'application/octet-stream' }), 'neurite-playground-model.safetensors');
+  download(new Blob([JSON.stringify(model, null, 2)], { type: 'application/json' }), 'neurite-playground-model.json');
 });
 
 function download(blob, name) {

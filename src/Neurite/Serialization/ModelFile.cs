@@ -37,6 +37,14 @@ public static class ModelFile
         SafeTensors.Save(path, module.StateDict(), Metadata(spec, extraMetadata));
     }
 
+    /// <summary>The bytes <see cref="Save"/> writes, for a caller that sends the model elsewhere (the Playground's download).</summary>
+    public static byte[] Serialize(Module module, ModelSpec spec, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(spec);
+        return SafeTensors.Serialize(module.StateDict(), Metadata(spec, extraMetadata));
+    }
+
     internal static Dictionary<string, string> Metadata(ModelSpec spec, IReadOnlyDictionary<string, string>? extraMetadata)
     {
         var metadata = new Dictionary<string, string> { [FormatKey] = "pt", [SpecKey] = spec.ToJson(indented: false) };

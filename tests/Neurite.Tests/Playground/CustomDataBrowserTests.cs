@@ -58,16 +58,32 @@ public class CustomDataBrowserTests(BrowserFixture browser) : IClassFixture<Brow
     }
 
     [Fact]
-    public async Task TheTrainedModelIsExportedAsJson()
+    public async Task TheTrainedModelIsExportedAsAModelFileAndAsJson()
     {
         var (page, errors) = await browser.NewPageAsync("?hidden=3&activation=relu");
         await page.ClickAsync("#step");
         await page.WaitForFunctionAsync("() => window.playground.snapshot.epoch === 1");
-        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export"));
-        Assert.Equal("neurite-playground-model.json", download.SuggestedFilename);
-        var model = JsonNode.Parse(await File.ReadAllTextAsync((await download.PathAsync())!))!;
+        var downloads = new List<Microsoft.Playwright.IDownload>();
+        page.Download += (_, download) =>
+        {
+            lock (downloads)
+            {
+                downloads.Add(download);
+            }
+        };
+        await page.ClickAsync("#export");
+        for (int i = 0; i < 100 && downloads.Count < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(["neurite-playground-model.safetensors", "neurite-playground-model.json"], downloads.Select(d => d.SuggestedFilename));
+        // The model file is one that neurite predict reads: a spec and weights that fit it.
+        var file = Neurite.Serialization.ModelFile.Load((await downloads[0].PathAsync())!);
+        Assert.Equal(3, ((Neurite.NN.Linear)file.Module[0]).OutFeatures);
+        var model = JsonNode.Parse(await File.ReadAllTextAsync((await downloads[1].PathAsync())!))!;
         Assert.Equal("linear", (string?)model["spec"]!["layers"]![0]!["type"]);
         Assert.Equal(1, (int)model["epochs_trained"]!);
+        Assert.Null(model["safetensors"]);
         var weights = await page.EvaluateAsync<double[][][]>("() => window.playground.snapshot.weights");
         Assert.Equal(weights[0][1][0], (double)model["state_dict"]!["0.weight"]!["data"]![2]!, 6);
         Assert.Empty(errors);

@@ -1,4 +1,5 @@
 using Neurite.Playground;
+using Neurite.Tensors;
 
 namespace Neurite.Tests.Playground;
 
@@ -228,7 +229,7 @@ public class PlaygroundTrainerTests
         var trainer = Trainer(new PlaygroundConfig { Hidden = [3], Activation = "relu", Dropout = 0.1, Optimizer = "momentum", Features = ["x1", "x2", "x1x2"] });
         trainer.RunEpoch();
         var model = System.Text.Json.Nodes.JsonNode.Parse(trainer.ExportModel().ToJsonString())!;
-        Assert.Equal("""{"input":[3],"layers":[{"type":"linear","out":3},{"type":"relu"},{"type":"dropout","p":0.1},{"type":"linear","out":1},{"type":"tanh"}],"loss":"mse","optimizer":{"type":"sgd","lr":0.03,"momentum":0.9},"batch_size":10,"data":{"type":"playground","dataset":"circle","features":["x1","x2","x1x2"]}}""",
+        Assert.Equal("""{"input":[3],"layers":[{"type":"linear","out":3},{"type":"relu"},{"type":"dropout","p":0.1},{"type":"linear","out":1},{"type":"tanh"}],"loss":"mse","optimizer":{"type":"sgd","lr":0.03,"momentum":0.9},"batch_size":10}""",
             model["spec"]!.ToJsonString());
         Assert.Equal(["0.weight", "0.bias", "3.weight", "3.bias"], model["state_dict"]!.AsObject().Select(p => p.Key));
         Assert.Equal("[3,3]", model["state_dict"]!["0.weight"]!["shape"]!.ToJsonString());
@@ -275,5 +276,33 @@ public class PlaygroundTrainerTests
         Assert.Equal("setWeight: layer must be from 0 to 2; got 3",
             Assert.Throws<PlaygroundValidationException>(() => trainer.SetWeight(3, 0, 0, 1)).Message);
         Assert.Contains("finite", Assert.Throws<PlaygroundValidationException>(() => trainer.SetWeight(0, 0, 0, float.NaN)).Message);
+    }
+
+    [Fact]
+    public void TheExportedModelFileGivesNeuritePredictTheNetworksOutputs()
+    {
+        var trainer = Trainer(new PlaygroundConfig { Problem = "multiclass", Dataset = "blobs", Hidden = [4], Activation = "leaky_relu", Features = ["x1", "x2", "x1x2"] });
+        trainer.RunEpoch();
+        var export = trainer.ExportModel();
+        string directory = Directory.CreateTempSubdirectory().FullName;
+        try
+        {
+            string model = Path.Combine(directory, "playground.safetensors"), input = Path.Combine(directory, "points.csv");
+            File.WriteAllBytes(model, Convert.FromBase64String((string)export["safetensors"]!));
+            File.WriteAllLines(input, ["x2,x1,x1x2", "0.5,-1,-0.5", "-2,3,-6"]);
+            var output = new StringWriter();
+            var error = new StringWriter();
+            Assert.True(Neurite.Cli.NeuriteCommandLine.Run(["predict", model, "--input", input, "--json"], output, error) == 0, error.ToString());
+            var result = System.Text.Json.Nodes.JsonNode.Parse(output.ToString().TrimEnd().Split('\n')[^1])!;
+            trainer.Model.Eval();
+            var expected = trainer.Model.Call(Tensor.From([[-1f, 0.5f, -0.5f], [3f, -2f, -6f]])).ToArray();
+            var actual = result["outputs"]!.AsArray().SelectMany(row => row!.AsArray().Select(v => (float)v!)).ToArray();
+            Assert.Equal(expected, actual);
+            Assert.Equal(2, result["classes"]!.AsArray().Count);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }
