@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Neurite.Optim;
 
 namespace Neurite.Playground;
 
@@ -109,9 +110,10 @@ public sealed record PlaygroundConfig
     /// <summary>The learning rate of epoch <paramref name="epoch"/> (from 0) under <see cref="Schedule"/>.</summary>
     public double LearningRateAt(int epoch) => Schedule switch
     {
-        "step" => LearningRate * Math.Pow(0.5, epoch / 100),
-        "exponential" => LearningRate * Math.Pow(0.99, epoch),
-        "cosine" => LearningRate * (0.01 + (0.99 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, 500) / 500)))),
+        "step" => new StepLR(100, 0.5).At(epoch, LearningRate),
+        "exponential" => new ExponentialLR(0.99).At(epoch, LearningRate),
+        // Down to 1 % over 500 epochs, then held there.
+        "cosine" => new CosineAnnealingLR(500, 0.01 * LearningRate).At(Math.Min(epoch, 500), LearningRate),
         _ => LearningRate,
     };
 
