@@ -25,7 +25,7 @@ internal sealed record SavedModel(LoadedModel Loaded, IPreprocessor? Preprocesso
         var loss = loaded.Spec.Loss;
         var objective = loss is null
             ? Objective.FromName(classes is null ? "mse" : "cross_entropy")
-            : Objective.FromName(loss.Type, (float)loss.LabelSmoothing, (float)(loss.Type == "smooth_l1" ? loss.Beta : loss.Delta));
+            : loss.Objective();
         return new SavedModel(loaded, preprocessor, classes, objective);
     }
 

@@ -56,16 +56,17 @@ internal static class TrainCommand
         {
             throw new ArgumentException($"--lr: expected a finite non-negative number, got {rate}");
         }
-        string source = request.Data ?? spec.Data?.Source
+        string source = request.Data
+            ?? (spec.Data?.Source is { } fromSpec ? RelativeTo(Path.GetDirectoryName(Path.GetFullPath(request.Spec))!, fromSpec) : null)
             ?? throw new ArgumentException("no data: pass --data SOURCE or set data.source in the spec");
         string modelPath = request.Out ?? Path.ChangeExtension(Path.GetFileName(request.Spec), ".safetensors");
         string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath));
 
         var lossSpec = spec.Loss;
-        var prepared = DataPreparation.ForTraining(spec, source, seed, lossSpec is null ? null : ObjectiveFor(lossSpec).Task);
+        var prepared = DataPreparation.ForTraining(spec, source, seed, lossSpec is null ? null : lossSpec.Objective().Task);
         var objective = lossSpec is null
             ? Objective.FromName(prepared.Train.Task == TaskKind.Classification ? "cross_entropy" : "mse")
-            : ObjectiveFor(lossSpec);
+            : lossSpec.Objective();
         var inputShape = DataPreparation.InputShape(spec, prepared.Train);
         DataPreparation.CheckOutputs(spec, prepared.Train, objective);
 
@@ -89,7 +90,7 @@ internal static class TrainCommand
         var loader = new DataLoader(prepared.Train, batchSize, shuffle, seed, spec.Data?.DropLast ?? false, augmentation);
         var (scheduler, interval, plateau) = ScheduleBuilder.Build(spec.Schedule, optimizer, epochs, loader.BatchCount);
 
-        Trainer? trainer = null;
+
         void SaveCheckpoint(Trainer t, string path) => SerializedCheckpoint.Save(path, spec, t.Model, t.Optimizer, TrainingState(t, scheduler, plateau));
         var callbacks = new List<ITrainingCallback>
         {
@@ -101,7 +102,7 @@ internal static class TrainCommand
             callbacks.Insert(0, new EarlyStopping(stopping.Patience, stopping.MinDelta, stopping.RestoreBest));
         }
         var progress = new TrainingProgress(console, quiet: request.Json);
-        trainer = new Trainer(model, objective, optimizer)
+        var trainer = new Trainer(model, objective, optimizer)
         {
             Scheduler = scheduler,
             Interval = interval,
@@ -172,8 +173,16 @@ internal static class TrainCommand
         return 0;
     }
 
-    private static Objective ObjectiveFor(LossSpec loss) =>
-        Objective.FromName(loss.Type, (float)loss.LabelSmoothing, (float)(loss.Type == "smooth_l1" ? loss.Beta : loss.Delta));
+    /// <summary>A file source written in a spec (a CSV path, idx:IMAGES,LABELS) is relative to the spec's folder; names are left alone.</summary>
+    private static string RelativeTo(string specDirectory, string source)
+    {
+        string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(specDirectory, path);
+        if (source.StartsWith("idx:", StringComparison.Ordinal))
+        {
+            return "idx:" + string.Join(',', source[4..].Split(',').Select(Resolve));
+        }
+        return source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Resolve(source) : source;
+    }
 
     private static int Positive(int value, string name) =>
         value > 0 ? value : throw new ArgumentException($"{name}: expected a positive integer, got {value}");

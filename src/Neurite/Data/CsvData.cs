@@ -33,7 +33,8 @@ public sealed record CsvOptions
 /// culture (1.5, -2e-3).</para>
 /// <para>Labels. Numeric labels that are all non-negative integers are class indices as they stand:
 /// the class count is the largest label + 1 and the class names are "0", "1", … — so a file that
-/// lacks some class still maps as the training file did. Other numeric labels make a regression
+/// lacks some class still maps as the training file did. A largest label of <see cref="Dataset.MaxClasses"/>
+/// or more is an error that suggests regression (integer prices or counts are not classes). Other numeric labels make a regression
 /// target [N, 1]. Labels that are not all numbers are class names, mapped to indices in ordinal
 /// sort order (or onto <see cref="CsvOptions.ClassNames"/> when given). <see cref="CsvOptions.Task"/>
 /// overrides the inference: regression needs numeric labels; forced classification of numbers
@@ -79,7 +80,7 @@ public static class CsvData
         for (int r = 0; r < n && allNumeric; r++)
         {
             allNumeric = TryParseNumber(labels[r], out numbers[r]);
-            allIndices &= allNumeric && numbers[r] >= 0 && numbers[r] == MathF.Floor(numbers[r]) && numbers[r] < 1 << 24;
+            allIndices &= allNumeric && numbers[r] >= 0 && numbers[r] == MathF.Floor(numbers[r]);
         }
 
         var task = options.Task ?? (allNumeric && !allIndices ? TaskKind.Regression : TaskKind.Classification);
@@ -121,7 +122,13 @@ public static class CsvData
         }
         else if (allIndices)
         {
-            int classes = n == 0 ? 0 : (int)numbers.Max() + 1;
+            int largest = Array.IndexOf(numbers, numbers.Max());
+            if (numbers[largest] >= Dataset.MaxClasses)
+            {
+                throw new InvalidDataException(
+                    $"{path} line {table.Rows[largest].Line}, column \"{options.Target}\": the label {labels[largest]} would make {numbers[largest] + 1} classes (at most {Dataset.MaxClasses}); read the target as regression to predict it as a number.");
+            }
+            int classes = (int)numbers[largest] + 1;
             classNames = Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
         }
         else

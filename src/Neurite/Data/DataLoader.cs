@@ -103,7 +103,14 @@ public sealed class DataLoader : IEnumerable<Batch>
         }
     }
 
-    /// <summary>Runs the next epoch: 0 on the first enumeration, then 1, 2, ….</summary>
+    /// <summary>The epoch the next enumeration runs; set it to resume training at a given epoch.</summary>
+    public int NextEpoch
+    {
+        get => _nextEpoch;
+        set => _nextEpoch = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(NextEpoch), $"DataLoader: the epoch must be >= 0; got {value}.");
+    }
+
+    /// <summary>Runs epoch <see cref="NextEpoch"/> and advances it: 0 on the first enumeration, then 1, 2, ….</summary>
     public IEnumerator<Batch> GetEnumerator() => Epoch(_nextEpoch++).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

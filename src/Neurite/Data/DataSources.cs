@@ -62,7 +62,7 @@ public static class DataSources
         ["xor"] = new(0.05f, [], (p, rng) => n => Synthetic.Xor(n, p.Noise, rng)),
         ["circles"] = new(0.05f, ["factor"], (p, rng) => n => Synthetic.Circles(n, p.Noise, rng, p.Factor)),
         ["gaussians"] = new(0.5f, [], (p, rng) => n => Synthetic.Gaussians(n, p.Noise, rng)),
-        ["spirals"] = new(0.05f, ["classes"], (p, rng) => n => Synthetic.Spirals(n, p.Noise, rng, p.Classes)),
+        ["spirals"] = new(0.02f, ["classes"], (p, rng) => n => Synthetic.Spirals(n, p.Noise, rng, p.Classes)),
         ["moons"] = new(0.1f, [], (p, rng) => n => Synthetic.Moons(n, p.Noise, rng)),
         ["blobs"] = new(0.1f, ["classes", "features"], (p, rng) =>
         {
@@ -80,7 +80,7 @@ public static class DataSources
 
     /// <summary>
     /// The synthetic source names with their default noise: xor 0.05, circles 0.05, gaussians 0.5,
-    /// spirals 0.05, moons 0.1, blobs 0.1, sin 0.05, abs 0.05, step 0.05, plane 0.05, multi-gaussian 0.
+    /// spirals 0.02, moons 0.1, blobs 0.1, sin 0.05, abs 0.05, step 0.05, plane 0.05, multi-gaussian 0.
     /// </summary>
     public static IReadOnlyList<string> SyntheticNames { get; } = [.. Generators.Keys];
 
@@ -150,12 +150,10 @@ public static class DataSources
             }
         }
 
+        // Values from the options are checked as those written in the name are.
         int Int(string key, int fallback, int min)
         {
-            if (!values.TryGetValue(key, out var text))
-            {
-                return fallback;
-            }
+            string text = values.TryGetValue(key, out var written) ? written : fallback.ToString(CultureInfo.InvariantCulture);
             if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min)
             {
                 throw new ArgumentException($"data source \"{source}\": {key} must be an integer >= {min}; got \"{text}\".");
@@ -165,10 +163,7 @@ public static class DataSources
 
         float Float(string key, float fallback)
         {
-            if (!values.TryGetValue(key, out var text))
-            {
-                return fallback;
-            }
+            string text = values.TryGetValue(key, out var written) ? written : fallback.ToString(CultureInfo.InvariantCulture);
             if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value) || value < 0)
             {
                 throw new ArgumentException($"data source \"{source}\": {key} must be a finite number >= 0; got \"{text}\".");

@@ -36,6 +36,9 @@ public enum TaskKind
 /// </remarks>
 public sealed class Dataset
 {
+    /// <summary>The most classes a dataset may have.</summary>
+    public const int MaxClasses = 65536;
+
     private readonly int[] _sampleShape;
 
     /// <summary>
@@ -66,10 +69,14 @@ public sealed class Dataset
             for (int i = 0; i < t.Length; i++)
             {
                 float c = t[i];
-                if (!(c >= 0) || c != MathF.Floor(c) || (classNames is not null && c >= classNames.Count) || c > int.MaxValue / 2)
+                if (!(c >= 0) || c != MathF.Floor(c) || c >= MaxClasses)
                 {
                     throw new ArgumentException(
-                        $"Dataset: target {i} is {c}, not a class index in 0 … {(classNames is null ? "N" : classNames.Count - 1)}.");
+                        $"Dataset: target {i} is {c}, not a class index (an integer in 0 … {MaxClasses - 1}).");
+                }
+                if (classNames is not null && c >= classNames.Count)
+                {
+                    throw new ArgumentException($"Dataset: target {i} is {c}, but there are {classNames.Count} class names.");
                 }
                 largest = Math.Max(largest, (int)c);
             }

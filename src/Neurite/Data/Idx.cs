@@ -160,6 +160,11 @@ public static class Idx
         }
 
         // A header announcing more values than the file can hold is refused before anything that size is allocated.
+        if (gzip && count > Array.MaxLength)
+        {
+            throw new InvalidDataException(
+                $"{path}: the header announces {count} values ({Shapes.Format(dims)}), more than can be held in memory.");
+        }
         long mostValues = gzip ? file.Length * MaxDeflateRatio : file.Length - headerLength;
         var chunk = new byte[1 << 16];
         long actual = 0;

@@ -37,6 +37,14 @@ public static class ModelFile
         SafeTensors.Save(path, module.StateDict(), Metadata(spec, extraMetadata));
     }
 
+    /// <summary>The bytes <see cref="Save"/> writes, for a caller that sends the model elsewhere (the Playground's download).</summary>
+    public static byte[] Serialize(Module module, ModelSpec spec, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(spec);
+        return SafeTensors.Serialize(module.StateDict(), Metadata(spec, extraMetadata));
+    }
+
     internal static Dictionary<string, string> Metadata(ModelSpec spec, IReadOnlyDictionary<string, string>? extraMetadata)
     {
         var metadata = new Dictionary<string, string> { [FormatKey] = "pt", [SpecKey] = spec.ToJson(indented: false) };
@@ -62,9 +70,16 @@ public static class ModelFile
         return new LoadedModel(spec, module, file.Metadata);
     }
 
-    internal static ModelSpec ReadSpec(SafeTensorsFile file, string path)
+    /// <summary>The spec of a model file, read from its header alone (no weights are read or built), e.g. for a summary.</summary>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors or has no spec.</exception>
+    /// <exception cref="ModelSpecException">The stored spec is invalid.</exception>
+    public static ModelSpec LoadSpec(string path) => ReadSpec(SafeTensors.LoadMetadata(path), path);
+
+    internal static ModelSpec ReadSpec(SafeTensorsFile file, string path) => ReadSpec(file.Metadata, path);
+
+    private static ModelSpec ReadSpec(IReadOnlyDictionary<string, string> metadata, string path)
     {
-        if (!file.Metadata.TryGetValue(SpecKey, out var json))
+        if (!metadata.TryGetValue(SpecKey, out var json))
         {
             throw new InvalidDataException(
                 $"{path}: no \"{SpecKey}\" in __metadata__, so this is not a Neurite model file; plain weights load into a model built from a spec (--init).");

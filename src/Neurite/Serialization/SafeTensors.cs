@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Neurite.IO;
 using Neurite.Tensors;
 
 namespace Neurite.Serialization;
@@ -104,6 +105,22 @@ public static class SafeTensors
         return Read(stream, path);
     }
 
+    /// <summary>
+    /// Reads and validates the header of the safetensors file at <paramref name="path"/> and returns
+    /// its <c>__metadata__</c>, without reading the tensors' data.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The header is invalid or does not match the file's size.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    public static IReadOnlyDictionary<string, string> LoadMetadata(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such file.", path);
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Read(stream, path, readData: false).Metadata;
+    }
+
     /// <summary>Reads and validates safetensors <paramref name="bytes"/>; errors name <paramref name="source"/>.</summary>
     /// <exception cref="InvalidDataException">The bytes are not valid safetensors.</exception>
     public static SafeTensorsFile Deserialize(byte[] bytes, string source = "safetensors data")
@@ -182,7 +199,7 @@ public static class SafeTensors
 
     private sealed record Entry(string Name, string Dtype, int[] Shape, long Count, ulong Begin, ulong End);
 
-    private static SafeTensorsFile Read(Stream stream, string source)
+    private static SafeTensorsFile Read(Stream stream, string source, bool readData = true)
     {
         long length = stream.Length;
         if (length < 8)
@@ -238,7 +255,7 @@ public static class SafeTensors
         CheckLayout(entries, (ulong)dataLength, source);
 
         var tensors = new Dictionary<string, Tensor>(entries.Count, StringComparer.Ordinal);
-        foreach (var entry in entries)
+        foreach (var entry in readData ? entries : [])
         {
             tensors[entry.Name] = ReadData(stream, entry);
         }

@@ -76,6 +76,7 @@ internal sealed class SpecReader(string? source)
     {
         1 => "a positive integer",
         0 => "a non-negative integer",
+        < -1000 => "an integer",
         _ => $"an integer >= {min}",
     };
 

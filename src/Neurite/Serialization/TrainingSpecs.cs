@@ -3,6 +3,8 @@ using Neurite.NN;
 using Neurite.Optim;
 using Neurite.Tensors;
 
+using Neurite.Training;
+
 namespace Neurite.Serialization;
 
 /// <summary>
@@ -13,24 +15,14 @@ namespace Neurite.Serialization;
 public sealed record LossSpec(string Type, double LabelSmoothing = 0, double Delta = 1, double Beta = 1)
 {
     /// <summary>The losses a spec may name.</summary>
-    public static IReadOnlyList<string> Types { get; } = ["mse", "l1", "huber", "smooth_l1", "bce", "bce_with_logits", "cross_entropy", "nll"];
+    public static IReadOnlyList<string> Types => Training.Objective.Names;
 
     /// <summary>True when the targets are class indices [N] (cross_entropy, nll), false when they have the output's shape.</summary>
     public bool TakesClassIndices => Type is "cross_entropy" or "nll";
 
-    /// <summary>The mean loss of a batch of outputs against its targets, differentiable.</summary>
-    public Tensor Compute(Tensor output, Tensor target) => Type switch
-    {
-        "mse" => Losses.Mse(output, target),
-        "l1" => Losses.L1(output, target),
-        "huber" => Losses.Huber(output, target, (float)Delta),
-        "smooth_l1" => Losses.SmoothL1(output, target, (float)Beta),
-        "bce" => Losses.BinaryCrossEntropy(output, target),
-        "bce_with_logits" => Losses.BinaryCrossEntropyWithLogits(output, target),
-        "cross_entropy" => Losses.CrossEntropy(output, target, (float)LabelSmoothing),
-        "nll" => Losses.NllLoss(output, target),
-        _ => throw new InvalidOperationException($"LossSpec: unknown loss \"{Type}\"; known: {string.Join(", ", Types)}."),
-    };
+    /// <summary>The training objective: the loss with its options, and what it implies for the task and the outputs.</summary>
+    public Objective Objective() =>
+        Training.Objective.FromName(Type, (float)LabelSmoothing, (float)(Type == "smooth_l1" ? Beta : Delta));
 
     private string? Option => Type switch
     {

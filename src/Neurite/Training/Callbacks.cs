@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Neurite.IO;
 using Neurite.Tensors;
 
 namespace Neurite.Training;
@@ -186,39 +187,6 @@ public sealed class ModelCheckpoint(Action<Trainer, string> save, string lastPat
         {
             _best = loss;
             save(trainer, BestPath);
-        }
-    }
-}
-
-/// <summary>Writes files through a temporary file in the same directory and a rename, so that a failure never leaves a half-written file in place of a good one.</summary>
-public static class AtomicFile
-{
-    public static void WriteAllText(string path, string text) => Write(path, stream =>
-    {
-        var bytes = new UTF8Encoding(false).GetBytes(text);
-        stream.Write(bytes);
-    });
-
-    /// <summary>Calls <paramref name="write"/> on a temporary file, flushes it to disk and renames it to <paramref name="path"/>.</summary>
-    public static void Write(string path, Action<Stream> write)
-    {
-        string full = System.IO.Path.GetFullPath(path);
-        string directory = System.IO.Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
         }
     }
 }

@@ -117,6 +117,7 @@ public sealed class Trainer
         CheckTask(train.Data);
         _stopRequest = null;
         var weights = Penalties.Weights(Model).ToList();
+        var parameters = Model.Parameters().ToList();
         long samples = 0;
         double computeSeconds = 0;
         foreach (var callback in Callbacks)
@@ -173,7 +174,7 @@ public sealed class Trainer
                 total.Backward();
                 if (ClipGradNorm is { } maxNorm)
                 {
-                    GradientClipping.ClipGradNorm(Model.Parameters(), maxNorm);
+                    GradientClipping.ClipGradNorm(parameters, maxNorm);
                 }
                 Optimizer.Step();
                 Steps++;

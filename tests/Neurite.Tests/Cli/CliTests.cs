@@ -13,7 +13,7 @@ public sealed class CliTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_directory, name);
 
-    private static string Spec(string name) => Path.Combine(AppContext.BaseDirectory, "specs", name);
+    private static string Spec(string name) => Path.Combine(AppContext.BaseDirectory, "examples", name);
 
     private static (int Code, string Out, string Error) Run(params string[] args)
     {
@@ -31,12 +31,13 @@ public sealed class CliTests : IDisposable
     public void Train_writes_the_model_checkpoints_history_and_report_and_prints_json_last()
     {
         string model = PathOf("spirals.safetensors");
-        var (code, output, error) = Run("train", Spec("spirals.json"), "--epochs", "30", "--out", model, "--json");
+        var (code, output, error) = Run("train", Spec("spirals.json"), "--out", model, "--json");
         Assert.True(code == 0, error);
         var result = LastJson(output);
-        Assert.Equal(30, (int)result["epochs"]!);
-        Assert.Equal(30 * 32, (long)result["steps"]!); // 1000 samples in batches of 32
-        Assert.True((double)result["test_accuracy"]! > 0.9, output);
+        Assert.Equal(60, (int)result["epochs"]!);
+        Assert.Equal(60 * 63, (long)result["steps"]!); // 2000 samples in batches of 32
+        // The README's main job: the issue asks for at least 0.98 on the held-out spiral points.
+        Assert.True((double)result["test_accuracy"]! >= 0.98, output);
         Assert.True((double)result["train_loss"]! < 0.5, output);
         Assert.True((double)result["samples_per_second"]! > 0);
         Assert.Equal(model, (string)result["model"]!);
@@ -44,17 +45,17 @@ public sealed class CliTests : IDisposable
         {
             Assert.True(File.Exists(PathOf(file)), file);
         }
-        Assert.Equal(31, File.ReadAllLines(PathOf("spirals.history.csv")).Length);
+        Assert.Equal(61, File.ReadAllLines(PathOf("spirals.history.csv")).Length);
         string report = File.ReadAllText(PathOf("spirals.report.html"));
         Assert.Contains("<svg", report);
         Assert.Contains("Confusion matrix", report);
         Assert.DoesNotContain("http://", report.Replace("http://www.w3.org/2000/svg", ""));
         Assert.Equal(ModelSpec.Load(Spec("spirals.json")), ModelFile.Load(model).Spec);
 
-        var (evalCode, evalOutput, evalError) = Run("eval", model, "--data", "spirals:n=1000,noise=0.05,test=500", "--json");
+        var (evalCode, evalOutput, evalError) = Run("eval", model, "--data", "spirals:n=2000,test=1000", "--json");
         Assert.True(evalCode == 0, evalError);
         var evaluation = LastJson(evalOutput);
-        Assert.Equal(500, (int)evaluation["samples"]!);
+        Assert.Equal(1000, (int)evaluation["samples"]!);
         Assert.Equal((double)result["test_accuracy"]!, (double)evaluation["accuracy"]!, 9);
         Assert.Equal((double)result["test_loss"]!, (double)evaluation["loss"]!, 6);
     }
@@ -108,10 +109,17 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void A_resumed_run_ends_with_the_weights_of_an_uninterrupted_one()
     {
+        // Dropout, shuffling, Adam's moments and a cosine schedule: all of it must carry over.
+        string spec = PathOf("dropout.json");
+        File.WriteAllText(spec, """
+            {"input": [2], "layers": [{"type": "linear", "out": 16}, {"type": "relu"}, {"type": "dropout", "p": 0.3}, {"type": "linear", "out": 2}],
+             "loss": "cross_entropy", "optimizer": {"type": "adam", "lr": 0.01}, "schedule": {"type": "cosine", "t_max": 4},
+             "batch_size": 50, "seed": 3, "data": {"source": "moons:n=400"}}
+            """);
         string straight = PathOf("straight.safetensors"), interrupted = PathOf("interrupted.safetensors"), resumed = PathOf("resumed.safetensors");
-        Assert.Equal(0, Run("train", Spec("spirals.json"), "--epochs", "4", "--out", straight, "--json").Code);
-        Assert.Equal(0, Run("train", Spec("spirals.json"), "--epochs", "2", "--out", interrupted, "--json").Code);
-        var (code, output, error) = Run("train", Spec("spirals.json"), "--epochs", "4", "--resume", PathOf("interrupted.last.ckpt.safetensors"), "--out", resumed, "--json");
+        Assert.Equal(0, Run("train", spec, "--epochs", "4", "--out", straight, "--json").Code);
+        Assert.Equal(0, Run("train", spec, "--epochs", "2", "--out", interrupted, "--json").Code);
+        var (code, output, error) = Run("train", spec, "--epochs", "4", "--resume", PathOf("interrupted.last.ckpt.safetensors"), "--out", resumed, "--json");
         Assert.True(code == 0, error);
         Assert.Equal(4, (int)LastJson(output)["epochs"]!);
         var expected = SafeTensors.Load(straight).Tensors;
@@ -139,31 +147,115 @@ public sealed class CliTests : IDisposable
         Assert.Equal("the good model from before", File.ReadAllText(model));
     }
 
+    [Fact]
+    public void The_xor_csv_and_regression_examples_train_and_evaluate()
+    {
+        var (xorCode, xorOutput, xorError) = Run("train", Spec("xor.json"), "--out", PathOf("xor.safetensors"), "--json");
+        Assert.True(xorCode == 0, xorError);
+        Assert.True((double)LastJson(xorOutput)["test_accuracy"]! > 0.9, xorOutput);
+
+        // The CSV path in the spec is relative to the spec's folder.
+        var (fruitCode, fruitOutput, fruitError) = Run("train", Spec("fruit-csv.json"), "--out", PathOf("fruit.safetensors"), "--json");
+        Assert.True(fruitCode == 0, fruitError);
+        Assert.True((double)LastJson(fruitOutput)["test_accuracy"]! > 0.9, fruitOutput);
+
+        string sin = PathOf("sin.safetensors");
+        var (sinCode, sinOutput, sinError) = Run("train", Spec("sin-regression.json"), "--epochs", "60", "--out", sin, "--json");
+        Assert.True(sinCode == 0, sinError);
+        Assert.Null(LastJson(sinOutput)["test_accuracy"]);
+        var (evalCode, evalOutput, evalError) = Run("eval", sin, "--data", "sin:n=500,noise=0.05,test=200", "--json");
+        Assert.True(evalCode == 0, evalError);
+        var evaluation = LastJson(evalOutput);
+        Assert.True((double)evaluation["r2"]! > 0.9, evalOutput);
+        Assert.True((double)evaluation["mse"]! < 0.05, evalOutput);
+        Assert.Null(evaluation["accuracy"]);
+    }
+
+    [Fact]
+    public void Init_starts_from_weights_pytorch_wrote()
+    {
+        // tests/reference/torch_mlp.safetensors: torch's Linear(4, 8), BatchNorm1d(8), ReLU, Linear(8, 6), Tanh, Linear(6, 3).
+        string spec = PathOf("torch-mlp.json");
+        File.WriteAllText(spec, """
+            {"input": [4], "layers": [{"type": "linear", "out": 8}, {"type": "batch_norm"}, {"type": "relu"},
+             {"type": "linear", "out": 6}, {"type": "tanh"}, {"type": "linear", "out": 3}],
+             "loss": "cross_entropy", "optimizer": {"type": "sgd", "lr": 0}, "epochs": 1}
+            """);
+        string init = Path.Combine(AppContext.BaseDirectory, "reference", "torch_mlp.safetensors");
+        string model = PathOf("from-torch.safetensors");
+        var (code, _, error) = Run("train", spec, "--data", "blobs:features=4", "--init", init, "--out", model, "--json");
+        Assert.True(code == 0, error);
+        // With a zero learning rate the weights are still PyTorch's (batch norm's running statistics move).
+        var torch = SafeTensors.Load(init).Tensors;
+        var saved = SafeTensors.Load(model).Tensors;
+        foreach (string name in new[] { "0.weight", "0.bias", "1.weight", "3.weight", "5.bias" })
+        {
+            Assert.Equal(torch[name].ToArray(), saved[name].ToArray());
+        }
+    }
+
+    public static TheoryData<string, string> BadInputs => new()
+    {
+        { "bad-field", "spec.json: layers[0].out: expected a positive integer, got -2" },
+        { "bad-json", "spec.json" },
+        { "bad-csv", "data.csv line 3, column \"x2\"" },
+        { "task", "loss: mse is for regression, but the data is a classification set" },
+        { "missing", "nowhere.json" },
+        { "epochs", "--epochs: expected a positive integer, got -1" },
+        { "batch-size", "--batch-size: expected a positive integer, got 0" },
+        { "huge-layer", "layers[0]" },
+        { "truncated-init", "init.safetensors" },
+        { "mismatched-init", "0.weight" },
+        { "bad-idx", "images.idx" },
+        { "unknown-source", "no such file" },
+    };
+
     [Theory]
-    [InlineData("bad-field", "layers[0].out: expected a positive integer, got -2")]
-    [InlineData("bad-csv", "line 3, column \"x2\"")]
-    [InlineData("task", "loss: mse is for regression, but the data is a classification set")]
-    [InlineData("missing", "no such file")]
-    public void Bad_input_gives_one_line_naming_what_and_where(string which, string expected)
+    [MemberData(nameof(BadInputs))]
+    public void Bad_input_gives_one_line_naming_what_and_where_and_leaves_the_output_alone(string which, string expected)
     {
         string spec = PathOf("spec.json");
-        File.WriteAllText(spec, which == "bad-field"
-            ? """{"input": [2], "layers": [{"type": "linear", "out": -2}]}"""
-            : """{"input": [2], "layers": [{"type": "linear", "out": 1}], "loss": "mse"}""");
+        File.WriteAllText(spec, which switch
+        {
+            "bad-field" => """{"input": [2], "layers": [{"type": "linear", "out": -2}]}""",
+            "bad-json" => """{"input": [2], "layers": [{"type": "linear", "out": 2}""",
+            "huge-layer" => """{"input": [1000000], "layers": [{"type": "linear", "out": 1000000}], "loss": "cross_entropy"}""",
+            "task" => """{"input": [2], "layers": [{"type": "linear", "out": 1}], "loss": "mse"}""",
+            _ => """{"input": [2], "layers": [{"type": "linear", "out": 2}], "loss": "cross_entropy"}""",
+        });
         string csv = PathOf("data.csv");
-        File.WriteAllLines(csv, ["x1,x2,label", "1,2,3", "4,abc,6"]);
+        File.WriteAllLines(csv, ["x1,x2,label", "1,2,0", "4,abc,1"]);
+        string init = PathOf("init.safetensors");
+        if (which == "truncated-init")
+        {
+            File.WriteAllBytes(init, [64, 0, 0, 0, 0, 0, 0, 0, (byte)'{']);
+        }
+        if (which == "mismatched-init")
+        {
+            SafeTensors.Save(init, [new("0.weight", Neurite.Tensors.Tensor.Zeros([3, 2])), new("0.bias", Neurite.Tensors.Tensor.Zeros([2]))]);
+        }
+        string images = PathOf("images.idx");
+        File.WriteAllBytes(images, [0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3]);
+        string output = PathOf("model.safetensors");
+        File.WriteAllText(output, "a model saved earlier");
         string[] args = which switch
         {
             "bad-csv" => ["train", spec, "--data", csv],
-            "task" => ["train", spec, "--data", "xor"],
-            "missing" => ["train", PathOf("nowhere.json")],
+            "missing" => ["train", PathOf("nowhere.json"), "--data", "xor"],
+            "epochs" => ["train", spec, "--data", "xor", "--epochs", "-1"],
+            "batch-size" => ["train", spec, "--data", "xor", "--batch-size", "0"],
+            "truncated-init" or "mismatched-init" => ["train", spec, "--data", "xor", "--init", init],
+            "bad-idx" => ["train", spec, "--data", $"idx:{images},{PathOf("labels.idx")}"],
+            "unknown-source" => ["train", spec, "--data", PathOf("nothing-here.csv")],
             _ => ["train", spec, "--data", "xor"],
         };
-        var (code, output, error) = Run(args);
+        var (code, stdout, error) = Run([.. args, "--out", output]);
         Assert.Equal(1, code);
         Assert.Contains(expected, error);
         Assert.Single(error.TrimEnd().Split('\n'));
-        Assert.DoesNotContain("   at ", error + output);
+        Assert.StartsWith("neurite: ", error);
+        Assert.DoesNotContain("   at ", error + stdout);
+        Assert.Equal("a model saved earlier", File.ReadAllText(output));
     }
 
     [Fact]
@@ -172,5 +264,62 @@ public sealed class CliTests : IDisposable
         var (code, _, error) = Run("fly");
         Assert.Equal(2, code);
         Assert.Contains("Unrecognized command or argument 'fly'", error);
+    }
+
+    [Fact]
+    public async Task Playground_serves_the_page_until_cancelled()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var output = new SynchronizedWriter();
+        var run = Task.Run(() => NeuriteCommandLine.Run(["playground", "--port", "0"], output, TextWriter.Null, cancellation: cancellation.Token));
+        string? url = null;
+        for (int i = 0; i < 200 && url is null; i++)
+        {
+            await Task.Delay(50);
+            var match = System.Text.RegularExpressions.Regex.Match(output.ToString(), @"open (http://127\.0\.0\.1:\d+/)");
+            url = match.Success ? match.Groups[1].Value : null;
+        }
+        Assert.NotNull(url);
+        using var http = new HttpClient();
+        string page = await http.GetStringAsync(url);
+        Assert.Contains("<html", page);
+        cancellation.Cancel();
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>A StringWriter that the command's thread and the test's thread can share.</summary>
+    private sealed class SynchronizedWriter : StringWriter
+    {
+        public override void Write(char value)
+        {
+            lock (this)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (this)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void WriteLine(string? value)
+        {
+            lock (this)
+            {
+                base.WriteLine(value);
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (this)
+            {
+                return base.ToString();
+            }
+        }
     }
 }

@@ -109,6 +109,7 @@ public sealed class CsvDataTests : IDisposable
         { "x1,label\n\"1\"2,0\n", "line 2, field 1: text after a closing quote." },
         { "\n\n", ": the file is empty; expected a header row." },
         { "x1,label\n", ": the file has a header but no data rows." },
+        { "x,label\n1,3\n2,250000\n", "line 3, column \"label\": the label 250000 would make 250001 classes (at most 65536); read the target as regression to predict it as a number." },
     };
 
     [Theory]

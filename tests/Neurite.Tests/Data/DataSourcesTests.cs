@@ -21,6 +21,9 @@ public sealed class DataSourcesTests : IDisposable
             Assert.Equal(1000, data.Train.Count);
             Assert.Null(data.Test);
         }
+        // The documented defaults: 1000 samples, seed 0, spirals with 2 arms and noise 0.02.
+        Assert.Equal(Synthetic.Spirals(1000, 0.02f, new Generator(0)).Features.ToArray(), DataSources.Load("spirals").Train.Features.ToArray());
+        Assert.Equal(Synthetic.Moons(1000, 0.1f, new Generator(0)).Features.ToArray(), DataSources.Load("moons").Train.Features.ToArray());
     }
 
     [Fact]
@@ -85,6 +88,15 @@ public sealed class DataSourcesTests : IDisposable
     {
         var e = Assert.Throws<ArgumentException>(() => DataSources.Load(source));
         Assert.StartsWith(expected, e.Message);
+    }
+
+    [Fact]
+    public void Option_values_are_checked_as_written_ones()
+    {
+        var e = Assert.Throws<ArgumentException>(() => DataSources.Load("xor", new DataSourceOptions { TestCount = -5 }));
+        Assert.Equal("data source \"xor\": test must be an integer >= 0; got \"-5\".", e.Message);
+        e = Assert.Throws<ArgumentException>(() => DataSources.Load("xor", new DataSourceOptions { Noise = float.NaN }));
+        Assert.Equal("data source \"xor\": noise must be a finite number >= 0; got \"NaN\".", e.Message);
     }
 
     [Fact]

@@ -20,9 +20,9 @@ public class DatasetTests
         var e = Assert.Throws<ArgumentException>(() => new Dataset(x, Tensor.Zeros([2]), TaskKind.Classification));
         Assert.Equal("Dataset: classification targets must have shape [3] (one class index per sample); got [2].", e.Message);
         e = Assert.Throws<ArgumentException>(() => new Dataset(x, Tensor.From([0f, 1.5f, 0f]), TaskKind.Classification));
-        Assert.Equal("Dataset: target 1 is 1.5, not a class index in 0 … N.", e.Message);
+        Assert.Equal("Dataset: target 1 is 1.5, not a class index (an integer in 0 … 65535).", e.Message);
         e = Assert.Throws<ArgumentException>(() => new Dataset(x, Tensor.From([0f, 2f, 0f]), TaskKind.Classification, ["a", "b"]));
-        Assert.Equal("Dataset: target 1 is 2, not a class index in 0 … 1.", e.Message);
+        Assert.Equal("Dataset: target 1 is 2, but there are 2 class names.", e.Message);
         e = Assert.Throws<ArgumentException>(() => new Dataset(x, Tensor.Zeros([3]), TaskKind.Regression));
         Assert.Equal("Dataset: regression targets must have shape [3, outputs]; got [3].", e.Message);
         e = Assert.Throws<ArgumentException>(() => new Dataset(x, Tensor.Zeros([3]), TaskKind.Classification, featureNames: ["a"]));

@@ -120,6 +120,19 @@ public sealed class IdxTests : IDisposable
     }
 
     [Fact]
+    public void An_impossible_size_is_refused_before_anything_is_allocated()
+    {
+        // 2³¹ − 1 images of 65536 × 65536 pixels: the gzip stream gives no length to compare, so the
+        // size itself must be refused (allocating it first would throw OutOfMemoryException instead).
+        string gz = Write("huge.gz", Gzip(Idx(0x0803, [int.MaxValue, 65536, 65536], [1, 2, 3])));
+        var e = Assert.Throws<InvalidDataException>(() => Neurite.Data.Idx.ReadImages(gz));
+        Assert.Equal($"{gz}: the header announces {(long)int.MaxValue * 65536 * 65536} values ([2147483647, 65536, 65536]), more than can be held in memory.", e.Message);
+        string raw = Write("huge", Idx(0x0803, [int.MaxValue, 65536, 65536], [1, 2, 3]));
+        e = Assert.Throws<InvalidDataException>(() => Neurite.Data.Idx.ReadImages(raw));
+        Assert.StartsWith($"{raw}: truncated", e.Message);
+    }
+
+    [Fact]
     public void A_missing_fashion_mnist_says_how_to_install_it()
     {
         var e = Assert.Throws<FileNotFoundException>(() => Neurite.Data.Idx.LoadFashionMnist(_directory));

@@ -34,7 +34,7 @@ public sealed class ModelFileTests : IDisposable
             var x = Batch(8, 6, (ulong)step);
             var y = Tensor.From(Enumerable.Range(0, 8).Select(i => (float)((i + step) % 4)).ToArray());
             optimizer.ZeroGrad();
-            loss.Compute(model.Call(x), y).Backward();
+            loss.Objective().Loss(model.Call(x), y).Backward();
             optimizer.Step();
         }
     }
@@ -52,6 +52,7 @@ public sealed class ModelFileTests : IDisposable
 
         var loaded = ModelFile.Load(path);
         Assert.Equal(spec, loaded.Spec);
+        Assert.Equal(spec, ModelFile.LoadSpec(path));
         Assert.Equal("[\"a\",\"b\",\"c\",\"d\"]", loaded.Metadata["neurite.classes"]);
         Assert.Equal("{\"scale\":\"minmax\"}", loaded.Metadata["neurite.preprocessing"]);
         Assert.Equal("pt", loaded.Metadata["format"]);
@@ -89,6 +90,7 @@ public sealed class ModelFileTests : IDisposable
         string plain = PathOf("plain.safetensors");
         SafeTensors.Save(plain, [new("0.weight", Tensor.Zeros([2, 2]))]);
         var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(plain));
+        Assert.Equal(e.Message, Assert.Throws<InvalidDataException>(() => ModelFile.LoadSpec(plain)).Message);
         Assert.Equal($"{plain}: no \"neurite.spec\" in __metadata__, so this is not a Neurite model file; plain weights load into a model built from a spec (--init).", e.Message);
 
         string bad = PathOf("bad.safetensors");
@@ -200,7 +202,7 @@ public sealed class ModelFileTests : IDisposable
         var model = spec.Build();
         var optimizer = spec.Optimizer!.Build(model.Parameters());
         model.ZeroGrad();
-        spec.Loss!.Compute(model.Call(Tensor.Ones([4, 3])), Tensor.Zeros([4, 2])).Backward();
+        spec.Loss!.Objective().Loss(model.Call(Tensor.Ones([4, 3])), Tensor.Zeros([4, 2])).Backward();
         optimizer.Step();
         string path = PathOf("layout.safetensors");
         Checkpoint.Save(path, spec, model, optimizer);

@@ -141,6 +141,7 @@ public sealed class ModelSpecTests
         { """{"input": [10], "layers": [{"type": "linear", "out": 4, "out": 5}]}""", "layers[0].out: given twice" },
         { """{"input": [4, 5, 6], "layers": [{"type": "relu"}, {"type": "batch_norm"}]}""", "layers[1]: batch_norm needs features [C] or [C, L] per sample, but its input is [4, 5, 6]" },
         { """{"input": [4], "layers": [{"type": "softmax", "axis": 0}]}""", "layers[0].axis: axis 0 is not an axis of a sample: with the batch axis the input is 2-D, so axis must be in 1..1 or -1..-1" },
+        { """{"input": [4], "layers": [{"type": "softmax", "axis": 1.5}]}""", "layers[0].axis: expected an integer, got 1.5" },
         { """{"input": [4], "layers": [{"type": "flatten", "start_dim": 0}]}""", "layers[0].start_dim: start_dim 0 is not an axis of a sample (1..1, the batch axis 0 excluded)" },
         { """{"input": [4], "layers": [{"type": "residual", "layers": [{"type": "linear", "out": 3}]}]}""", "layers[0].layers: the block maps [4] to [3]; x + f(x) needs the same shape" },
         { """{"input": [4], "layers": [{"type": "residual", "layers": [{"type": "linear", "out": 0}]}]}""", "layers[0].layers[0].out: expected a positive integer, got 0" },
@@ -337,10 +338,10 @@ public sealed class ModelSpecTests
 
         var logits = Tensor.From(new float[,] { { 2f, -1f }, { 0.5f, 0.5f } });
         var classes = Tensor.From([0f, 1f]);
-        Assert.Equal(Losses.CrossEntropy(logits, classes, 0.1f).Item(), spec.Loss.Compute(logits, classes).Item());
+        Assert.Equal(Losses.CrossEntropy(logits, classes, 0.1f).Item(), spec.Loss.Objective().Loss(logits, classes).Item());
         var target = Tensor.From(new float[,] { { 1f, 0f }, { 0f, 3f } });
-        Assert.Equal(Losses.Huber(logits, target, 0.5f).Item(), new LossSpec("huber", Delta: 0.5).Compute(logits, target).Item());
-        Assert.Equal(Losses.SmoothL1(logits, target, 2f).Item(), new LossSpec("smooth_l1", Beta: 2).Compute(logits, target).Item());
+        Assert.Equal(Losses.Huber(logits, target, 0.5f).Item(), new LossSpec("huber", Delta: 0.5).Objective().Loss(logits, target).Item());
+        Assert.Equal(Losses.SmoothL1(logits, target, 2f).Item(), new LossSpec("smooth_l1", Beta: 2).Objective().Loss(logits, target).Item());
         Assert.False(new LossSpec("mse").TakesClassIndices);
 
         foreach (var (json, type) in new[]

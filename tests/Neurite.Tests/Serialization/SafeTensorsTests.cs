@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Neurite.IO;
 using Neurite.Serialization;
 using Neurite.Tensors;
 
@@ -45,6 +46,7 @@ public sealed class SafeTensorsTests : IDisposable
 
         var file = SafeTensors.Load(path);
         Assert.Equal(metadata, file.Metadata);
+        Assert.Equal(metadata, SafeTensors.LoadMetadata(path));
         Assert.Equal(tensors.Keys.Order(StringComparer.Ordinal), file.Tensors.Keys);
         foreach (var (name, tensor) in tensors)
         {
@@ -185,9 +187,13 @@ public sealed class SafeTensorsTests : IDisposable
     public void Every_truncation_of_a_valid_file_is_refused()
     {
         var bytes = SafeTensors.Serialize([Entry("w", Tensor.From([1f, 2f, 3f])), Entry("b", Tensor.Scalar(4f))], new Dictionary<string, string> { ["k"] = "v" });
+        string path = PathOf("cut.safetensors");
         for (int length = 0; length < bytes.Length; length++)
         {
             Assert.Throws<InvalidDataException>(() => SafeTensors.Deserialize(bytes[..length]));
+            // Reading the header alone still checks it against the file's size.
+            System.IO.File.WriteAllBytes(path, bytes[..length]);
+            Assert.Throws<InvalidDataException>(() => SafeTensors.LoadMetadata(path));
         }
         Assert.Equal(2, SafeTensors.Deserialize(bytes).Tensors.Count);
     }

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Neurite.Playground;
+
+/// <summary>Where the Playground listens.</summary>
+public sealed record PlaygroundOptions
+{
+    /// <summary>The address to bind; loopback unless told otherwise, since the page can drive training.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>The TCP port; 0 picks a free one (see <see cref="PlaygroundHandle.Url"/>).</summary>
+    public int Port { get; init; } = 5050;
+}
+
+/// <summary>A running Playground server.</summary>
+public sealed class PlaygroundHandle : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<PlaygroundSession, byte> _sessions;
+
+    internal PlaygroundHandle(WebApplication app, string url, ConcurrentDictionary<PlaygroundSession, byte> sessions)
+    {
+        _app = app;
+        Url = url;
+        _sessions = sessions;
+    }
+
+    /// <summary>The address the page is served at, e.g. http://127.0.0.1:5050/.</summary>
+    public string Url { get; }
+
+    /// <summary>Open browser sessions (WebSocket connections).</summary>
+    public int SessionCount => _sessions.Count;
+
+    /// <summary>Sessions training continuously now.</summary>
+    public int PlayingCount => _sessions.Keys.Count(s => s.IsPlaying);
+
+    /// <summary>Completes when the server has stopped.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellation = default) => _app.WaitForShutdownAsync(cancellation);
+
+    /// <summary>Stops listening, ends every session's training and releases the port.</summary>
+    public async Task StopAsync()
+    {
+        await _app.StopAsync();
+    }
+
+    /// <summary>Same as <see cref="StopAsync"/>, then disposes the host.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The Neurite Playground: serves the page (embedded in this assembly) and one training session
+/// per WebSocket at /ws. Use <see cref="StartAsync"/>, then open <see cref="PlaygroundHandle.Url"/>.
+/// </summary>
+public static class PlaygroundServer
+{
+    private static readonly Dictionary<string, string> ContentTypes = new()
+    {
+        [".html"] = "text/html; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".svg"] = "image/svg+xml",
+    };
+
+    /// <summary>Starts the server and returns once it listens.</summary>
+    /// <exception cref="ArgumentException">The host is not an IP address or the port is out of range.</exception>
+    /// <exception cref="IOException">The address cannot be bound (the port is taken, say); the message says so in one line.</exception>
+    public static async Task<PlaygroundHandle> StartAsync(PlaygroundOptions options, CancellationToken cancellation = default)
+    {
+        if (!IPAddress.TryParse(options.Host, out var address))
+        {
+            throw new ArgumentException($"playground: host must be an IP address such as 127.0.0.1; got '{options.Host}'", nameof(options));
+        }
+        if (options.Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"playground: port must be from 0 to 65535; got {options.Port}", nameof(options));
+        }
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(address, options.Port));
+        var app = builder.Build();
+        var sessions = new ConcurrentDictionary<PlaygroundSession, byte>();
+        var stopping = app.Lifetime.ApplicationStopping;
+
+        app.UseWebSockets();
+        app.Map("/ws", async context =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsync("the Playground's session endpoint takes a WebSocket");
+                return;
+            }
+            // Browsers let any web site open a WebSocket to 127.0.0.1; only this server's own page may.
+            string? origin = context.Request.Headers.Origin;
+            if (origin is not null && (!Uri.TryCreate(origin, UriKind.Absolute, out var from) || from.Authority != context.Request.Host.Value))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            var session = new PlaygroundSession(socket);
+            sessions[session] = 0;
+            try
+            {
+                await session.RunAsync(both.Token);
+            }
+            finally
+            {
+                sessions.TryRemove(session, out _);
+            }
+        });
+        app.MapGet("/api/perceptron", (HttpRequest request) => Lab(() => PlaygroundLab.Perceptron(
+            Text(request, "gate", "and"), Number(request, "learningRate", 1), (int)Number(request, "epochs", 20))));
+        app.MapGet("/api/approximate", (HttpRequest request) => Lab(() => PlaygroundLab.Approximate(
+            Text(request, "function", "sin"), (int)Number(request, "units", 8), (int)Number(request, "epochs", 1000), (int)Number(request, "seed", 1))));
+        app.MapGet("/api/activations", () => Lab(PlaygroundLab.Activations));
+        app.MapGet("/api/preview", (HttpRequest request) => Lab(() => PlaygroundLab.Preview(
+            Text(request, "dataset", "circle"), (int)Number(request, "classes", 3))));
+        app.MapGet("/{**path}", (string? path) => StaticFile(string.IsNullOrEmpty(path) ? "index.html" : path));
+
+        try
+        {
+            await app.StartAsync(cancellation);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync();
+            throw new IOException($"playground: cannot listen on {options.Host}:{options.Port} ({e.Message}); is another program using that port? Try --port", e);
+        }
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new PlaygroundHandle(app, bound.TrimEnd('/') + "/", sessions);
+    }
+
+    /// <summary>Runs a lesson; a refused parameter becomes 400 with {"error": message}.</summary>
+    private static IResult Lab(Func<JsonObject> lesson)
+    {
+        try
+        {
+            return Results.Text(lesson().ToJsonString(), "application/json");
+        }
+        catch (PlaygroundValidationException e)
+        {
+            return Results.Text(new JsonObject { ["error"] = e.Message }.ToJsonString(), "application/json", statusCode: StatusCodes.Status400BadRequest);
+        }
+    }
+
+    private static string Text(HttpRequest request, string name, string fallback) =>
+        request.Query.TryGetValue(name, out var value) ? value.ToString() : fallback;
+
+    private static double Number(HttpRequest request, string name, double fallback)
+    {
+        if (!request.Query.TryGetValue(name, out var value))
+        {
+            return fallback;
+        }
+        if (double.TryParse(value.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && double.IsFinite(number))
+        {
+            return Math.Round(number) == number || name == "learningRate" ? number : throw new PlaygroundValidationException($"{name}: must be a whole number; got {value}");
+        }
+        throw new PlaygroundValidationException($"{name}: must be a number; got '{value}'");
+    }
+
+    private static IResult StaticFile(string path)
+    {
+        var assembly = typeof(PlaygroundServer).Assembly;
+        if (path.Contains("..", StringComparison.Ordinal) || !ContentTypes.TryGetValue(Path.GetExtension(path), out var type)
+            || assembly.GetManifestResourceStream("wwwroot/" + path) is not { } stream)
+        {
+            return Results.NotFound();
+        }
+        return Results.Stream(stream, type);
+    }
+}

@@ -1,0 +1,463 @@
+// The Playground page: keeps the state the server accepted, mirrors it in the controls and the URL,
+// and draws the snapshots the server streams over the WebSocket. All training happens on the server.
+
+import { drawGradientChart, drawLossChart, LAYER_COLORS } from './charts.js';
+import { decodeGrid, drawClassGrid, drawGrid, drawPoints, labelColor } from './heatmap.js';
+import { NetworkView } from './network.js';
+import { startLab } from './lab.js';
+import { Stepper } from './stepper.js';
+
+const EXTENT = 6;
+const DATASETS = {
+  classification: [['circle', 'Circle'], ['xor', 'XOR'], ['gauss', 'Gaussian'], ['spiral', 'Spiral']],
+  regression: [['plane', 'Plane'], ['multigauss', 'Multi-gaussian']],
+  multiclass: [['blobs', 'Blobs'], ['spirals', 'Spirals']],
+};
+for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
+const LIST_SETTINGS = ['features', 'hidden', 'layerActivations'];
+const PAGE_SETTINGS = ['showTest', 'discretize'];
+
+const $ = (id) => document.getElementById(id);
+
+/** State shared with the other modules of the page (and with tests, through window.playground). */
+const state = {
+  config: null,
+  data: { train: [], test: [] },
+  snapshot: null,
+  playing: false,
+  hovered: null,
+  traced: null,
+  lastTrace: null,
+  custom: [],
+  lossHistory: [],
+  gradHistory: [],
+  socket: null,
+  connected: false,
+  messages: 0,
+};
+window.playground = state;
+
+// ---------- URL ----------
+
+/** The settings in the page's URL, as the server's names and JSON types; text that is not a number stays text. */
+function settingsFromUrl() {
+  const params = new URLSearchParams(location.search);
+  const settings = {};
+  for (const [key, raw] of params) {
+    if (PAGE_SETTINGS.includes(key)) continue;
+    const value = (text) => (/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : text === 'true' ? true : text === 'false' ? false : text);
+    settings[key] = LIST_SETTINGS.includes(key) ? (raw === '' ? [] : raw.split(',').map(value)) : value(raw);
+  }
+  return settings;
+}
+
+function writeUrl() {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(state.config)) {
+    params.set(key, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  if ($('show-test').checked) params.set('showTest', 'true');
+  if ($('discretize').checked) params.set('discretize', 'true');
+  history.replaceState(null, '', `${location.pathname}?${params}`);
+}
+
+// ---------- socket ----------
+
+/** Sends a command to this tab's session on the server. */
+function send(message) {
+  if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(message));
+}
+
+/** Asks the server for a change of settings; the controls follow once the server accepts it. */
+function configure(settings) { send({ type: 'configure', config: settings }); }
+
+function connect(initial) {
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  state.socket = socket;
+  socket.addEventListener('open', () => {
+    state.connected = true;
+    $('connection').textContent = 'connected';
+    $('connection').classList.add('connected');
+    // After a server restart the new session starts from what this page last had.
+    const settings = state.config ?? initial;
+    if (Object.keys(settings).length) configure(settings);
+    // Points the person drew or uploaded live in this page; a new session gets them again.
+    if (settings.dataset === 'custom' && state.custom.length) send({ type: 'setPoints', points: state.custom });
+    if (state.playing) send({ type: 'play' });
+  });
+  socket.addEventListener('message', (event) => {
+    state.messages++;
+    receive(JSON.parse(event.data));
+  });
+  socket.addEventListener('close', () => {
+    state.connected = false;
+    $('connection').textContent = 'reconnecting…';
+    $('connection').classList.remove('connected');
+    setTimeout(() => connect(initial), 1000);
+  });
+}
+
+function receive(message) {
+  switch (message.type) {
+    case 'config': applyConfig(message.config); break;
+    case 'data':
+      state.data = { train: message.train, test: message.test };
+      if (state.config?.dataset === 'custom') state.custom = [...message.train, ...message.test];
+      network.drawFeatures(message.featureGrids, Math.round(Math.sqrt(decodeGrid(message.featureGrids.x1).length)));
+      state.lossHistory = [];
+      state.gradHistory = [];
+      break;
+    case 'status': setPlaying(message.playing); break;
+    case 'snapshot': applySnapshot(message); break;
+    case 'error': showError(message.message); break;
+    default: document.dispatchEvent(new CustomEvent('playground-message', { detail: message }));
+  }
+}
+
+function showError(text) {
+  $('error-text').textContent = text;
+  $('error').hidden = false;
+}
+
+// ---------- controls ----------
+
+function setControl(element, value) {
+  if (element.type === 'checkbox') { element.checked = Boolean(value); return; }
+  if (element.tagName === 'SELECT' && ![...element.options].some((o) => (o.value || o.text) === String(value))) {
+    element.add(new Option(String(value), String(value)));
+  }
+  element.value = String(value);
+  const shown = $(`${element.id}-value`);
+  if (shown) shown.textContent = String(value);
+}
+
+function structureKey(config) {
+  return JSON.stringify([config.features, config.hidden, config.problem, config.classes]);
+}
+
+function applyConfig(config) {
+  const rebuild = !state.config || structureKey(state.config) !== structureKey(config);
+  state.config = config;
+  for (const element of document.querySelectorAll('[data-setting]')) setControl(element, config[element.dataset.setting]);
+  renderDatasets();
+  $('classes-control').hidden = config.problem !== 'multiclass';
+  $('custom-controls').hidden = config.dataset !== 'custom';
+  $('init-note').hidden = config.init !== 'zeros';
+  $('legend').hidden = config.problem === 'multiclass';
+  fillDrawLabels(config);
+  $('accuracy-row').hidden = config.problem === 'regression';
+  $('layer-count').textContent = `${config.hidden.length} hidden layer${config.hidden.length === 1 ? '' : 's'}`;
+  if (rebuild) network.render(config);
+  network.syncActivations(config);
+  writeUrl();
+  document.dispatchEvent(new CustomEvent('playground-config', { detail: config }));
+}
+
+function fillDrawLabels(config) {
+  const select = $('draw-label');
+  const labels = config.problem === 'multiclass'
+    ? Array.from({ length: config.classes }, (_, c) => [String(c), `class ${c}`])
+    : config.problem === 'classification' ? [['1', '+1 (blue)'], ['-1', '−1 (orange)']] : [['1', '1'], ['0.5', '0.5'], ['0', '0'], ['-0.5', '−0.5'], ['-1', '−1']];
+  const key = JSON.stringify(labels);
+  if (select.dataset.key === key) return;
+  select.dataset.key = key;
+  select.replaceChildren(...labels.map(([value, text]) => new Option(text, value)));
+}
+
+const previews = new Map();
+
+/** Draws a data set's thumbnail from the server's generator (fetched once per data set and class count). */
+async function drawPreview(canvas, dataset, classes) {
+  const key = `${dataset}/${classes}`;
+  if (!previews.has(key)) previews.set(key, fetch(`api/preview?dataset=${dataset}&classes=${classes}`).then((r) => r.json()));
+  const { points } = await previews.get(key);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#f4f4f4';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const multiclass = DATASETS.multiclass.some(([d]) => d === dataset);
+  for (const [x1, x2, label] of points) {
+    ctx.fillStyle = labelColor(label, multiclass);
+    ctx.fillRect(((x1 + EXTENT) / (2 * EXTENT)) * canvas.width - 1, ((EXTENT - x2) / (2 * EXTENT)) * canvas.height - 1, 2, 2);
+  }
+}
+
+function renderDatasets() {
+  const box = $('datasets');
+  box.replaceChildren();
+  for (const [name, label] of DATASETS[state.config.problem]) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.id = `dataset-${name}`;
+    button.dataset.dataset = name;
+    button.title = label;
+    button.className = name === state.config.dataset ? 'selected' : '';
+    if (name === 'custom') {
+      button.textContent = label;
+    } else {
+      const canvas = document.createElement('canvas');
+      canvas.width = 44;
+      canvas.height = 44;
+      button.append(canvas);
+      drawPreview(canvas, name, state.config.classes);
+    }
+    button.addEventListener('click', () => configure({ dataset: name }));
+    box.append(button);
+  }
+}
+
+function setPlaying(playing) {
+  state.playing = playing;
+  $('play').textContent = playing ? '❚❚' : '▶';
+  $('play').classList.toggle('playing', playing);
+}
+
+function readControl(element) {
+  if (element.type === 'checkbox') return element.checked;
+  return element.dataset.type === 'number' ? Number(element.value) : element.value;
+}
+
+for (const element of document.querySelectorAll('[data-setting]')) {
+  element.addEventListener('change', () => {
+    const setting = element.dataset.setting;
+    const settings = { [setting]: readControl(element) };
+    // A new problem type needs a data set of its kind.
+    if (setting === 'problem') settings.dataset = DATASETS[settings.problem][0][0];
+    configure(settings);
+  });
+  element.addEventListener('input', () => {
+    const shown = $(`${element.id}-value`);
+    if (shown) shown.textContent = element.value;
+  });
+}
+
+$('play').addEventListener('click', () => send({ type: state.playing ? 'pause' : 'play' }));
+$('step').addEventListener('click', () => send({ type: 'step' }));
+$('reset').addEventListener('click', () => send({ type: 'reset' }));
+$('regenerate').addEventListener('click', () => send({ type: 'regenerate' }));
+$('error-close').addEventListener('click', () => { $('error').hidden = true; });
+$('add-layer').addEventListener('click', () => {
+  const hidden = state.config.hidden;
+  configure({ hidden: [...hidden, hidden.length ? hidden[hidden.length - 1] : 4] });
+});
+let zoom = 1;
+function setZoom(level) {
+  zoom = Math.max(0.5, Math.min(2, level));
+  $('network').style.transform = `scale(${zoom})`;
+  $('zoom-level').textContent = `${Math.round(zoom * 100)}%`;
+}
+$('zoom-in').addEventListener('click', () => setZoom(zoom + 0.25));
+$('zoom-out').addEventListener('click', () => setZoom(zoom - 0.25));
+$('remove-layer').addEventListener('click', () => configure({ hidden: state.config.hidden.slice(0, -1) }));
+for (const id of ['show-test', 'discretize']) {
+  $(id).addEventListener('change', () => { writeUrl(); drawHeatmap(); if (state.snapshot) network.update(state.snapshot, $('discretize').checked); });
+}
+
+// ---------- network ----------
+
+const editor = $('weight-editor');
+let editing = null;
+
+const network = new NetworkView($('network'), $('tooltip'), {
+  toggleFeature(name) {
+    const features = state.config.features.includes(name)
+      ? state.config.features.filter((f) => f !== name)
+      : [...state.config.features, name];
+    configure({ features });
+  },
+  addNeuron(layer) {
+    configure({ hidden: state.config.hidden.map((n, l) => (l === layer ? n + 1 : n)) });
+  },
+  removeNeuron(layer) {
+    configure({ hidden: state.config.hidden.map((n, l) => (l === layer ? n - 1 : n)) });
+  },
+  setLayerActivation(layer, name) {
+    const activations = state.config.hidden.map((_, l) => state.config.layerActivations[l] ?? '');
+    activations[layer] = name;
+    configure({ layerActivations: activations });
+  },
+  hoverNeuron(layer, index) {
+    state.hovered = layer === null ? null : { layer, index };
+    drawHeatmap();
+  },
+  editWeight(layer, to, from, value, event) {
+    editing = { layer, to, from };
+    const box = editor.parentElement.getBoundingClientRect();
+    editor.style.left = `${event.clientX - box.left}px`;
+    editor.style.top = `${event.clientY - box.top}px`;
+    editor.querySelector('label').textContent = from < 0 ? 'Bias' : 'Weight';
+    $('weight-value').value = Number.isFinite(value) ? value.toFixed(3) : '0';
+    editor.hidden = false;
+    $('weight-value').focus();
+    $('weight-value').select();
+  },
+});
+
+editor.addEventListener('submit', (event) => {
+  event.preventDefault();
+  editor.hidden = true;
+  const text = $('weight-value').value;
+  send({ type: 'setWeight', ...editing, value: text === '' || Number.isNaN(Number(text)) ? text : Number(text) });
+});
+$('weight-value').addEventListener('keydown', (event) => { if (event.key === 'Escape') editor.hidden = true; });
+
+const stepper = new Stepper(network, send, () => state.config);
+document.addEventListener('playground-message', (event) => {
+  if (event.detail.type !== 'trace') return;
+  state.traced = [event.detail.x1, event.detail.x2];
+  state.lastTrace = event.detail;
+  drawHeatmap();
+});
+document.addEventListener('playground-config', () => { state.traced = null; });
+
+// A click on the output heat map traces that point, with the label of the nearest training point;
+// with your own data it adds a point instead (shift-click removes the nearest one).
+$('points').addEventListener('click', (event) => {
+  const box = event.target.getBoundingClientRect();
+  const x1 = ((event.clientX - box.left) / box.width) * 2 * EXTENT - EXTENT;
+  const x2 = EXTENT - ((event.clientY - box.top) / box.height) * 2 * EXTENT;
+  const nearest = (points) => {
+    let best = -1;
+    let distance = Infinity;
+    points.forEach((p, i) => {
+      const d = (p[0] - x1) ** 2 + (p[1] - x2) ** 2;
+      if (d < distance) { distance = d; best = i; }
+    });
+    return best;
+  };
+  if (state.config.dataset === 'custom') {
+    const points = [...state.custom];
+    if (event.shiftKey) {
+      const i = nearest(points);
+      if (i >= 0) points.splice(i, 1);
+    } else {
+      points.push([Number(x1.toFixed(2)), Number(x2.toFixed(2)), Number($('draw-label').value)]);
+    }
+    send({ type: 'setPoints', points });
+    return;
+  }
+  const i = nearest(state.data.train);
+  stepper.pick(x1, x2, i >= 0 ? state.data.train[i][2] : 0);
+});
+$('clear-points').addEventListener('click', () => send({ type: 'setPoints', points: [] }));
+$('download-points').addEventListener('click', () => {
+  const csv = ['x1,x2,label', ...state.custom.map((p) => p.join(','))].join('\n');
+  download(new Blob([`${csv}\n`], { type: 'text/csv' }), 'neurite-playground-data.csv');
+});
+$('csv-file').addEventListener('change', async () => {
+  const file = $('csv-file').files[0];
+  if (file) send({ type: 'uploadCsv', text: await file.text() });
+  $('csv-file').value = '';
+});
+
+// The trained model, from the server: a Neurite .safetensors model file (for `neurite predict`)
+// and the JSON spec with the weights.
+$('export').addEventListener('click', () => send({ type: 'exportModel' }));
+document.addEventListener('playground-message', (event) => {
+  if (event.detail.type !== 'model') return;
+  const { safetensors, ...model } = event.detail.model;
+  const bytes = Uint8Array.from(atob(safetensors), (c) => c.charCodeAt(0));
+  download(new Blob([bytes], { type: 'application/octet-stream' }), 'neurite-playground-model.safetensors');
+  download(new Blob([JSON.stringify(model, null, 2)], { type: 'application/json' }), 'neurite-playground-model.json');
+});
+
+function download(blob, name) {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+// ---------- snapshots ----------
+
+function applySnapshot(snapshot) {
+  state.snapshot = snapshot;
+  $('epoch').textContent = snapshot.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6 }).replace(/\u00a0/g, ',');
+  const fmt = (v) => (v === null || v === undefined ? '–' : v.toFixed(3));
+  $('test-loss').textContent = fmt(snapshot.testLoss);
+  $('current-lr').textContent = `now ${Number(snapshot.learningRate.toPrecision(3))}`;
+  $('train-loss').textContent = fmt(snapshot.trainLoss);
+  $('test-accuracy').textContent = snapshot.testAccuracy === null ? '–' : `${(100 * snapshot.testAccuracy).toFixed(1)}%`;
+  const last = () => state.lossHistory[state.lossHistory.length - 1];
+  if (snapshot.epoch === 0 || (last() && last().epoch > snapshot.epoch)) {
+    state.lossHistory = [];
+    state.gradHistory = [];
+  }
+  for (const [epoch, train, test, norms] of snapshot.history) {
+    state.lossHistory.push({ epoch, train, test });
+    state.gradHistory.push(norms);
+  }
+  if (last() && last().epoch === snapshot.epoch) {
+    // The same epoch again (after a pause or an edited weight): its losses may have changed.
+    Object.assign(last(), { train: snapshot.trainLoss, test: snapshot.testLoss });
+  } else {
+    state.lossHistory.push({ epoch: snapshot.epoch, train: snapshot.trainLoss, test: snapshot.testLoss });
+  }
+  const keep = 5000;
+  if (state.lossHistory.length > keep) state.lossHistory.splice(0, state.lossHistory.length - keep);
+  if (state.gradHistory.length > keep) state.gradHistory.splice(0, state.gradHistory.length - keep);
+  drawLossChart($('loss-chart'), state.lossHistory);
+  drawGradientChart($('grad-chart'), state.gradHistory);
+  network.update(snapshot, $('discretize').checked);
+  drawHeatmap();
+  drawConfusion(snapshot.confusion);
+  document.dispatchEvent(new CustomEvent('playground-snapshot', { detail: snapshot }));
+}
+
+function drawHeatmap() {
+  const snapshot = state.snapshot;
+  if (!snapshot) return;
+  const canvas = $('heatmap');
+  canvas.width = snapshot.grid;
+  canvas.height = snapshot.grid;
+  const discretize = $('discretize').checked;
+  const layers = snapshot.neurons;
+  const hovered = state.hovered;
+  if (hovered && layers[hovered.layer]?.[hovered.index] !== undefined) {
+    drawGrid(canvas, decodeGrid(layers[hovered.layer][hovered.index]), snapshot.grid, false);
+  } else if (state.config.problem === 'multiclass') {
+    drawClassGrid(canvas, layers[layers.length - 1].map(decodeGrid), snapshot.grid, discretize);
+  } else {
+    drawGrid(canvas, decodeGrid(layers[layers.length - 1][0]), snapshot.grid, discretize);
+  }
+  const points = $('points');
+  points.getContext('2d').clearRect(0, 0, points.width, points.height);
+  const multiclass = state.config.problem === 'multiclass';
+  drawPoints(points, state.data.train, { extent: EXTENT, multiclass, stroke: '#fff' });
+  if ($('show-test').checked) drawPoints(points, state.data.test, { extent: EXTENT, multiclass, stroke: '#000' });
+  if (state.traced) {
+    // The point the stepper traces: a ring.
+    const ctx = points.getContext('2d');
+    const scale = points.width / (2 * EXTENT);
+    ctx.beginPath();
+    ctx.arc((state.traced[0] + EXTENT) * scale, (EXTENT - state.traced[1]) * scale, 7, 0, 2 * Math.PI);
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = '#ffb300';
+    ctx.stroke();
+  }
+}
+
+function drawConfusion(confusion) {
+  const table = $('confusion');
+  $('confusion-wrap').hidden = !confusion;
+  if (!confusion) return;
+  const names = state.config.problem === 'multiclass' ? confusion.map((_, i) => `class ${i}`) : ['−1', '+1'];
+  const header = `<tr><th>true \\ predicted</th>${names.map((n) => `<th>${n}</th>`).join('')}</tr>`;
+  const rows = confusion.map((row, i) => `<tr><th>${names[i]}</th>${row.map((v, j) => `<td class="${i === j ? 'diagonal' : ''}">${v}</td>`).join('')}</tr>`);
+  table.innerHTML = header + rows.join('');
+}
+
+// ---------- start ----------
+
+const params = new URLSearchParams(location.search);
+$('show-test').checked = params.get('showTest') === 'true';
+$('discretize').checked = params.get('discretize') === 'true';
+const legend = document.createElement('div');
+legend.className = 'grad-legend';
+document.addEventListener('playground-config', (event) => {
+  legend.innerHTML = [...event.detail.hidden.map((_, l) => `layer ${l + 1}`), 'output']
+    .map((name, l) => `<span style="color:${LAYER_COLORS[l % LAYER_COLORS.length]}">■ ${name}</span>`).join(' ');
+});
+$('grad-chart').after(legend);
+startLab(showError);
+connect(settingsFromUrl());
