@@ -9,7 +9,7 @@ public static partial class Ops
     public static Tensor Relu(Tensor x)
     {
         var y = Tensor.Empty(x.Shape);
-        TensorPrimitives.Max(x.Data, 0f, y.Data);
+        Kernels.Elementwise.Relu(x.Data, y.Data);
         return Graph.RecordOp(y, nameof(Relu), [x], g =>
         {
             var dx = Tensor.Empty(x.Shape);

@@ -29,14 +29,35 @@ public static class Elementwise
         TensorPrimitives.Add(destination, x, destination);
     }
 
+    /// <summary>From this many elements on, ReLU and its backward split the range between threads.</summary>
+    private const int ParallelThreshold = 32 * 1024;
+
+    /// <summary>destination[i] = max(x[i], 0) (NaN stays NaN), split between threads for long spans.</summary>
+    public static unsafe void Relu(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        CheckLengths(x.Length, destination.Length, nameof(Relu));
+        if (!TrySplit(&ReluSlab, x, x, destination))
+        {
+            TensorPrimitives.Max(x, 0f, destination[..x.Length]);
+        }
+    }
+
     /// <summary>
     /// destination[i] = g[i]·[x[i] &gt; 0], ReLU's backward in one pass (a product, not a select, so that g = ±∞ or NaN
-    /// at x ≤ 0 gives NaN as g·0 does).
+    /// at x ≤ 0 gives NaN as g·0 does), split between threads for long spans.
     /// </summary>
-    public static void ReluBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> destination)
+    public static unsafe void ReluBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> destination)
     {
         CheckLengths(x.Length, g.Length, nameof(ReluBackward));
         CheckLengths(x.Length, destination.Length, nameof(ReluBackward));
+        if (!TrySplit(&ReluBackwardSlab, g, x, destination))
+        {
+            ReluBackwardRange(g, x, destination);
+        }
+    }
+
+    private static void ReluBackwardRange(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> destination)
+    {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
@@ -53,6 +74,41 @@ public static class Elementwise
         {
             destination[i] = g[i] * (x[i] > 0 ? 1f : 0f);
         }
+    }
+
+    /// <summary>Two inputs and a destination of the same length (x's), for a job split between threads.</summary>
+    private readonly unsafe struct Job(float* a, float* b, float* destination)
+    {
+        public readonly float* A = a, B = b, Destination = destination;
+    }
+
+    /// <summary>Runs body over slabs of [0, b.Length) on the workers when the span is long; false when it did not.</summary>
+    private static unsafe bool TrySplit(delegate*<void*, int, int, void> body, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> destination)
+    {
+        int n = b.Length, threads = Math.Min(Parallelism.MaxThreads, n / (ParallelThreshold / 2));
+        if (n < ParallelThreshold || threads < 2)
+        {
+            return false;
+        }
+        fixed (float* pa = a, pb = b, pd = destination)
+        {
+            var job = new Job(pa, pb, pd);
+            return Workers.TryRun(body, &job, n, 64, threads);
+        }
+    }
+
+    private static unsafe void ReluSlab(void* state, int start, int end)
+    {
+        var job = (Job*)state;
+        TensorPrimitives.Max(new ReadOnlySpan<float>(job->B + start, end - start), 0f, new Span<float>(job->Destination + start, end - start));
+    }
+
+    private static unsafe void ReluBackwardSlab(void* state, int start, int end)
+    {
+        var job = (Job*)state;
+        int length = end - start;
+        ReluBackwardRange(new ReadOnlySpan<float>(job->A + start, length), new ReadOnlySpan<float>(job->B + start, length),
+            new Span<float>(job->Destination + start, length));
     }
 
     /// <summary>destination[i] += alpha·x[i] (BLAS saxpy).</summary>

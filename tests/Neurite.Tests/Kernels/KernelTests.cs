@@ -53,6 +53,23 @@ public class KernelTests
     }
 
     [Theory]
+    [InlineData(257)]
+    [InlineData(70_001)] // long enough to be split between threads
+    public void Relu_and_its_backward_match_a_loop(int length)
+    {
+        var x = Random(length, 1);
+        var g = Random(length, 2);
+        (x[0], x[1], x[2]) = (0f, float.NaN, -0f);
+        var y = new float[length];
+        var dx = new float[length];
+        Elementwise.Relu(x, y);
+        Elementwise.ReluBackward(g, x, dx);
+        Assert.Equal(x.Select(v => float.IsNaN(v) ? v : Math.Max(v, 0f)).ToArray(), y);
+        Assert.Equal(g.Select((v, i) => v * (x[i] > 0 ? 1f : 0f)).ToArray(), dx);
+        Assert.Throws<ArgumentException>(() => Elementwise.Relu(x, new float[length - 1]));
+    }
+
+    [Theory]
     [InlineData(5, 3)]
     [InlineData(200, 784)] // large enough to be split between threads
     public void Row_gather_matches_a_loop(int count, int width)
