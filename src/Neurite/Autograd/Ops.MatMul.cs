@@ -85,39 +85,39 @@ public static partial class Ops
         var bFull = BroadcastTo(b.Detach(), [.. batch, k, n]);
         int count = Product(batch, 0, batch.Length);
         var y = Tensor.Empty([.. batch, m, n]);
-        for (int i = 0; i < count; i++)
-        {
-            Gemm.Multiply(false, false, m, n, k, 1f,
-                aFull.Data.Slice(i * m * k, m * k), k, bFull.Data.Slice(i * k * n, k * n), n,
-                0f, y.Data.Slice(i * m * n, m * n), n);
-        }
+        BatchedGemm(count, false, false, m, n, k, aFull.Data, bFull.Data, y.Data);
         return Graph.RecordOp(y, nameof(MatMul), [a, b], g =>
         {
             Tensor? da = null, db = null;
             if (a.RequiresGrad)
             {
                 var full = Tensor.Empty(aFull.Shape);
-                for (int i = 0; i < count; i++)
-                {
-                    Gemm.Multiply(false, true, m, k, n, 1f,
-                        g.Data.Slice(i * m * n, m * n), n, bFull.Data.Slice(i * k * n, k * n), n,
-                        0f, full.Data.Slice(i * m * k, m * k), k);
-                }
+                BatchedGemm(count, false, true, m, k, n, g.Data, bFull.Data, full.Data);
                 da = SumTo(full, a.Shape);
             }
             if (b.RequiresGrad)
             {
                 var full = Tensor.Empty(bFull.Shape);
-                for (int i = 0; i < count; i++)
-                {
-                    Gemm.Multiply(true, false, k, n, m, 1f,
-                        aFull.Data.Slice(i * m * k, m * k), k, g.Data.Slice(i * m * n, m * n), n,
-                        0f, full.Data.Slice(i * k * n, k * n), n);
-                }
+                BatchedGemm(count, true, false, k, n, m, aFull.Data, g.Data, full.Data);
                 db = SumTo(full, b.Shape);
             }
             return [da, db];
         });
+    }
+
+    /// <summary>
+    /// C[i] = op(A[i])·op(B[i]) for <paramref name="count"/> matrices stored one after another, row-major:
+    /// op(A[i]) is m×k, op(B[i]) k×n, C[i] m×n; a transposed operand is stored transposed and read through the flag.
+    /// </summary>
+    private static void BatchedGemm(int count, bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c)
+    {
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        for (int i = 0; i < count; i++)
+        {
+            Gemm.Multiply(transA, transB, m, n, k, 1f,
+                a.Slice(i * m * k, m * k), lda, b.Slice(i * k * n, k * n), ldb, 0f, c.Slice(i * m * n, m * n), n);
+        }
     }
 
     /// <summary>

@@ -17,10 +17,7 @@ public sealed record AdamOptions(
     internal override void Validate()
     {
         base.Validate();
-        RequireNonNegative(Eps, "epsilon value", nameof(Eps));
-        RequireUnitInterval(Beta1, "beta parameter at index 0", nameof(Beta1));
-        RequireUnitInterval(Beta2, "beta parameter at index 1", nameof(Beta2));
-        RequireNonNegative(WeightDecay, "weight_decay value", nameof(WeightDecay));
+        ValidateAdam(Eps, Beta1, Beta2, WeightDecay);
     }
 }
 

@@ -32,6 +32,15 @@ public abstract record OptimizerOptions(double Lr)
         }
     }
 
+    /// <summary>PyTorch's checks of Adam's and AdamW's ε, betas and weight decay, with its messages.</summary>
+    private protected static void ValidateAdam(double eps, double beta1, double beta2, double weightDecay)
+    {
+        RequireNonNegative(eps, "epsilon value", "Eps");
+        RequireUnitInterval(beta1, "beta parameter at index 0", "Beta1");
+        RequireUnitInterval(beta2, "beta parameter at index 1", "Beta2");
+        RequireNonNegative(weightDecay, "weight_decay value", "WeightDecay");
+    }
+
     /// <summary>"Invalid {what}: {value}", the value written as Python writes it for small ones (1e-08, not 1E-08).</summary>
     private protected static ArgumentException Invalid(string what, double value, string name) =>
         new($"Invalid {what}: {value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e')}", name);
