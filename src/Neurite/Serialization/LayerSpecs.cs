@@ -284,12 +284,12 @@ public sealed record FlattenSpec(int StartDim = 1, int EndDim = -1) : LayerSpec
 }
 
 /// <summary><c>dropout</c>: zeroes each element with probability p in training and scales the rest by 1/(1 − p). Field: p (0.5).</summary>
-/// <remarks>The module draws its masks from <see cref="Generator.Default"/> (see <see cref="ModelSpec.Build"/>).</remarks>
+/// <remarks>The module draws its masks from the generator the model is built with (see <see cref="ModelSpec.Build"/>).</remarks>
 public sealed record DropoutSpec(double P = 0.5) : LayerSpec
 {
     public override string Type => "dropout";
 
-    internal override Module Build(int[] input, Generator rng) => new Dropout((float)P);
+    internal override Module Build(int[] input, Generator rng) => new Dropout((float)P, rng);
 
     internal override void WriteFields(Utf8JsonWriter json) => json.WriteNumber("p", P);
 }
