@@ -5,8 +5,9 @@ namespace Neurite.Autograd;
 /// <summary>
 /// Where a slice lies in a row-major tensor viewed as [Outer, Size, Inner]: in each of the Outer blocks, the
 /// Length runs of Inner elements at positions From, From + Step, … of the Size positions of the sliced axis.
+/// A class, so that the nodes of all other ops carry no more than a null reference for it.
 /// </summary>
-internal readonly record struct SliceRegion(int Outer, int Size, int Inner, int From, int Length, int Step)
+internal sealed record SliceRegion(int Outer, int Size, int Inner, int From, int Length, int Step)
 {
     /// <summary>The number of elements in the slice.</summary>
     public int Count => Outer * Length * Inner;

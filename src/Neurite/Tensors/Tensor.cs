@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Neurite.Tensors;
 
@@ -69,7 +70,9 @@ public partial class Tensor : IEnumerable<float>
     /// The elements in row-major order: exactly this tensor's, also for a view. Writing through the span changes the
     /// tensor (and every view that shares the elements).
     /// </summary>
-    public Span<float> Data => new(_data, _offset, _count);
+    public Span<float> Data =>
+        // The constructors check that [offset, offset + count) lies in the array, so the span needs no second check.
+        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_data), _offset), _count);
 
     /// <summary>
     /// The storage array, which a view shares with the tensor it was taken from; only the autograd walk and the
