@@ -222,7 +222,7 @@ public static class Graph
             region.AddInto(sum.Gradient.Data, g.Data);
             return;
         }
-        var full = Tensor.Empty(input.Shape);
+        var full = input.GradientBuffer();
         if (sum.Gradient is { } shared)
         {
             shared.Data.CopyTo(full.Data);

@@ -231,6 +231,27 @@ public class ViewTests
     }
 
     [Fact]
+    public void A_sliced_parameter_writes_its_next_gradient_into_the_last_one()
+    {
+        // As for Linear's weight: a training loop that only calls ZeroGrad and Backward reuses the gradient tensor
+        // (GradInternal: reading Grad would mark it as seen outside and keep it).
+        var x = Tensor.Uniform([4, 3], -1f, 1f, new Generator(9), requiresGrad: true);
+        Tensor? previous = null;
+        for (int step = 0; step < 3; step++)
+        {
+            x.ZeroGrad();
+            Ops.Sum(Ops.Mul(Ops.Stack(Ops.Unbind(x), 0), 3f)).Backward();
+            var grad = x.GradInternal!;
+            Assert.Equal(Enumerable.Repeat(3f, 12), grad.ToArray());
+            if (previous is not null)
+            {
+                Assert.Same(previous, grad);
+            }
+            previous = grad;
+        }
+    }
+
+    [Fact]
     public void Backward_leaves_the_forward_views_intact()
     {
         // The gradients of views are recycled by the pool; the views' forward data, shared with x, must not be.
