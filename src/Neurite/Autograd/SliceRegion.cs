@@ -9,9 +9,6 @@ namespace Neurite.Autograd;
 /// </summary>
 internal sealed record SliceRegion(int Outer, int Size, int Inner, int From, int Length, int Step)
 {
-    /// <summary>The number of elements in the slice.</summary>
-    public int Count => Outer * Length * Inner;
-
     /// <summary>Whether the slice is one run of consecutive elements, which a view can share instead of copying.</summary>
     public bool IsContiguous => Length == 0 || ((Step == 1 || Length == 1) && (Outer == 1 || Length == Size));
 
@@ -19,33 +16,10 @@ internal sealed record SliceRegion(int Outer, int Size, int Inner, int From, int
     public int Offset => Outer == 1 ? From * Inner : 0;
 
     /// <summary>destination = the slice of <paramref name="x"/>, row-major.</summary>
-    public void CopyFrom(ReadOnlySpan<float> x, Span<float> destination)
-    {
-        for (int o = 0; o < Outer; o++)
-        {
-            for (int i = 0; i < Length; i++)
-            {
-                x.Slice(RunStart(o, i), Inner).CopyTo(destination.Slice((o * Length + i) * Inner, Inner));
-            }
-        }
-    }
+    public void CopyFrom(ReadOnlySpan<float> x, Span<float> destination) =>
+        Strided.CopyRuns(x, Outer, Size, Inner, From, Length, Step, destination);
 
     /// <summary>The slice of <paramref name="destination"/> += <paramref name="g"/> (g row-major, of the slice's shape).</summary>
-    public void AddInto(Span<float> destination, ReadOnlySpan<float> g)
-    {
-        if (IsContiguous)
-        {
-            Elementwise.AddInPlace(destination.Slice(Offset, Count), g);
-            return;
-        }
-        for (int o = 0; o < Outer; o++)
-        {
-            for (int i = 0; i < Length; i++)
-            {
-                Elementwise.AddInPlace(destination.Slice(RunStart(o, i), Inner), g.Slice((o * Length + i) * Inner, Inner));
-            }
-        }
-    }
-
-    private int RunStart(int o, int i) => (o * Size + From + i * Step) * Inner;
+    public void AddInto(Span<float> destination, ReadOnlySpan<float> g) =>
+        Strided.AddRuns(g, Outer, Size, Inner, From, Length, Step, destination);
 }
