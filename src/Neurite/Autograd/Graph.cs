@@ -39,6 +39,16 @@ public static class Graph
     internal static Tensor RecordOp(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward) =>
         Attach(output, name, inputs, backward, freshGradients: true);
 
+    /// <summary>Records a slicing op: <paramref name="output"/> is the <paramref name="region"/> of <paramref name="input"/>.</summary>
+    internal static Tensor RecordSlice(Tensor output, string name, Tensor input, SliceRegion region)
+    {
+        if (IsGradEnabled && input.RequiresGrad)
+        {
+            output.GradFn = new Node(name, input, region);
+        }
+        return output;
+    }
+
     private static Tensor Attach(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, bool freshGradients)
     {
         if (IsGradEnabled && AnyRequiresGrad(inputs))
@@ -155,7 +165,13 @@ public static class Graph
                 Release(g, owned);
                 continue;
             }
-            var inputGrads = node.BackwardFunction(g);
+            if (node.Region is { } region)
+            {
+                AddIntoRegion(pending, node.Inputs[0], region, g);
+                Release(g, owned);
+                continue;
+            }
+            var inputGrads = node.BackwardFunction!(g);
             bool passedOn = false;
             for (int k = 0; k < node.Inputs.Count; k++)
             {
@@ -165,7 +181,7 @@ public static class Graph
                 {
                     continue;
                 }
-                passedOn |= inputGrad.Buffer == g.Buffer;
+                passedOn |= inputGrad.SharesStorage(g);
                 bool fresh = node.FreshGradients && IsUnshared(inputGrad, g, inputGrads);
                 if (!input.RequiresGrad)
                 {
@@ -173,8 +189,15 @@ public static class Graph
                 }
                 else if (pending.TryGetValue(input, out var sum))
                 {
-                    pending[input] = (Ops.Add(sum.Gradient, inputGrad), true);
-                    Release(sum.Gradient, sum.Owned);
+                    if (sum.Owned)
+                    {
+                        // The graph alone holds the sum, so it can take the new term in place.
+                        Kernels.Elementwise.AddInPlace(sum.Gradient.Data, inputGrad.Data);
+                    }
+                    else
+                    {
+                        pending[input] = (Ops.Add(sum.Gradient, inputGrad), true);
+                    }
                     Release(inputGrad, fresh);
                 }
                 else
@@ -187,26 +210,65 @@ public static class Graph
         }
     }
 
-    /// <summary>Recycles the array of a gradient the walk owns and no longer needs.</summary>
+    /// <summary>
+    /// A slice's backward: adds <paramref name="g"/> into <paramref name="region"/> of <paramref name="input"/>'s
+    /// pending gradient, in place when the graph owns it, else into an owned copy (zeros when there is none yet). So
+    /// the T slices of one tensor cost one gradient of its shape, not T zero tensors and T sums.
+    /// </summary>
+    private static void AddIntoRegion(Dictionary<Tensor, (Tensor Gradient, bool Owned)> pending, Tensor input, SliceRegion region, Tensor g)
+    {
+        if (pending.TryGetValue(input, out var sum) && sum.Owned)
+        {
+            region.AddInto(sum.Gradient.Data, g.Data);
+            return;
+        }
+        var full = input.GradientBuffer();
+        if (sum.Gradient is { } shared)
+        {
+            shared.Data.CopyTo(full.Data);
+        }
+        else
+        {
+            full.Data.Clear();
+        }
+        region.AddInto(full.Data, g.Data);
+        pending[input] = (full, true);
+    }
+
+    /// <summary>
+    /// Recycles the array of a gradient the walk owns and no longer needs.
+    /// </summary>
+    /// <remarks>
+    /// Why this never recycles an array that something still reads: the walk owns a gradient only when a library op's
+    /// backward allocated it and kept no reference (<see cref="Node.FreshGradients"/>), it shares storage with
+    /// neither the incoming gradient nor another gradient of that backward (<see cref="IsUnshared"/>), and it spans
+    /// its whole storage array, so it is no view; or when the walk made it itself (a sum, a slice's
+    /// gradient). A view of an owned gradient can only come from a backward that passes g on, and then g is not
+    /// released (passedOn) and the view is not owned; a hook's gradient is never owned; a gradient that became a
+    /// Grad is no longer owned. Forward results, and views of them, are never gradients the walk owns.
+    /// </remarks>
     private static void Release(Tensor gradient, bool owned)
     {
         if (owned)
         {
-            BufferPool.Return(gradient.Buffer);
+            BufferPool.Return(gradient.Storage);
         }
     }
 
-    /// <summary>Whether <paramref name="inputGrad"/> shares its data with neither g nor another gradient of the same node.</summary>
+    /// <summary>
+    /// Whether <paramref name="inputGrad"/> spans an array of its own: not a part view, and sharing its storage with
+    /// neither g nor another gradient of the same node.
+    /// </summary>
     private static bool IsUnshared(Tensor inputGrad, Tensor g, Tensor?[] inputGrads)
     {
-        if (inputGrad.Buffer == g.Buffer)
+        if (!inputGrad.SpansStorage || inputGrad.SharesStorage(g))
         {
             return false;
         }
         int sharing = 0;
         foreach (var other in inputGrads)
         {
-            if (other is not null && other.Buffer == inputGrad.Buffer)
+            if (other is not null && other.SharesStorage(inputGrad))
             {
                 sharing++;
             }

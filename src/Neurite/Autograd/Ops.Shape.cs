@@ -151,8 +151,11 @@ public static partial class Ops
     /// <summary>
     /// Elements start, start + step, … before end along <paramref name="axis"/>, with Python's
     /// slicing rules: negative bounds count from the end and bounds beyond the axis are clamped to
-    /// it (x[1:10] of 3 elements is x[1:3]); step ≥ 1. ∂x = g placed back, zeros elsewhere.
+    /// it (x[1:10] of 3 elements is x[1:3]); step ≥ 1. The result is a view sharing x's data when
+    /// its elements are consecutive in x (step 1 along the leading axis, or along an axis whose
+    /// preceding axes have size 1), else a copy. ∂x = g placed back, zeros elsewhere.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">step &lt; 1.</exception>
     public static Tensor Slice(Tensor x, int axis, int start, int end, int step = 1)
     {
         int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Slice));
@@ -167,39 +170,89 @@ public static partial class Ops
         int length = Math.Max(0, (to - from + step - 1) / step);
         var shape = x.Shape.ToArray();
         shape[a] = length;
-        var strides = Shapes.Strides(x.Shape);
-        var readStrides = (int[])strides.Clone();
-        readStrides[a] *= step;
-        var y = Tensor.Empty(shape);
-        if (y.Count > 0)
-        {
-            Strided.Copy(x.Data[(from * strides[a])..], readStrides, shape, y.Data);
-        }
-        return Graph.RecordOp(y, nameof(Slice), [x], g =>
-        {
-            var dx = x.ZerosLike();
-            SliceScatter(g, dx, a, from, step);
-            return [dx];
-        });
+        return SliceAlong(x, nameof(Slice), a, from, length, step, shape);
     }
 
-    /// <summary>Adds g into the slice of <paramref name="destination"/> along axis at from, from + step, ….</summary>
-    private static void SliceScatter(Tensor g, Tensor destination, int axis, int from, int step)
+    /// <summary>
+    /// The <paramref name="length"/> elements from <paramref name="start"/> along <paramref name="axis"/> (as
+    /// torch.narrow; a negative start counts from the end). Along the leading axis, or an axis whose preceding
+    /// axes have size 1, the result is a view sharing x's data (no copy); otherwise a copy. ∂x = g placed back
+    /// at start, zeros elsewhere.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range [start, start + length) does not lie within the axis.</exception>
+    public static Tensor Narrow(Tensor x, int axis, int start, int length)
     {
-        int outer = Product(destination.ShapeArray, 0, axis);
-        int inner = Product(destination.ShapeArray, axis + 1, destination.Rank);
-        int size = destination.Shape[axis], length = g.Shape[axis];
-        var source = g.Data;
-        var target = destination.Data;
-        for (int o = 0; o < outer; o++)
+        int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Narrow));
+        int size = x.Shape[a];
+        int from = start < 0 ? start + size : start;
+        if (from < 0 || length < 0 || (long)from + length > size)
         {
-            for (int i = 0; i < length; i++)
-            {
-                var row = source.Slice((o * length + i) * inner, inner);
-                var into = target.Slice((o * size + from + i * step) * inner, inner);
-                Elementwise.AddInPlace(into, row);
-            }
+            throw new ArgumentOutOfRangeException(nameof(start),
+                $"Narrow: start {start} and length {length} do not fit axis {axis} of size {size} (shape {Shapes.Format(x.Shape)}).");
         }
+        var shape = x.Shape.ToArray();
+        shape[a] = length;
+        return SliceAlong(x, nameof(Narrow), a, from, length, 1, shape);
+    }
+
+    /// <summary>
+    /// The slice at <paramref name="index"/> along <paramref name="axis"/>, with that axis removed (as torch.select,
+    /// x[index] for axis 0; a negative index counts from the end). Along the leading axis, or an axis whose
+    /// preceding axes have size 1, the result is a view sharing x's data (no copy); otherwise a copy. ∂x = g placed
+    /// back at index, zeros elsewhere.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is outside the axis.</exception>
+    public static Tensor Select(Tensor x, int axis, int index)
+    {
+        int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Select));
+        int size = x.Shape[a];
+        int at = index < 0 ? index + size : index;
+        if ((uint)at >= (uint)size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index),
+                $"Select: index {index} is out of range for axis {axis} of size {size} (shape {Shapes.Format(x.Shape)}).");
+        }
+        return SliceAlong(x, nameof(Select), a, at, 1, 1, WithoutAxis(x.ShapeArray, a));
+    }
+
+    /// <summary>
+    /// The slices of x along <paramref name="axis"/>, that axis removed: Select(x, axis, i) for each i (as
+    /// torch.unbind). Along the leading axis they are views sharing x's data (no copy). In backward, the slices'
+    /// gradients are added into one gradient of x's shape.
+    /// </summary>
+    public static Tensor[] Unbind(Tensor x, int axis = 0)
+    {
+        int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Unbind));
+        var parts = new Tensor[x.Shape[a]];
+        var shape = WithoutAxis(x.ShapeArray, a);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            parts[i] = SliceAlong(x, nameof(Unbind), a, i, 1, 1, shape);
+        }
+        return parts;
+    }
+
+    private static int[] WithoutAxis(int[] shape, int axis) => [.. shape[..axis], .. shape[(axis + 1)..]];
+
+    /// <summary>
+    /// The slice from, from + step, … (length positions) along axis a, shaped <paramref name="shape"/>: a view at an
+    /// offset when its elements are consecutive, else a copy. Its backward adds g into that region of ∂x (see
+    /// <see cref="Node.Region"/>).
+    /// </summary>
+    private static Tensor SliceAlong(Tensor x, string op, int a, int from, int length, int step, int[] shape)
+    {
+        var region = new SliceRegion(Product(x.ShapeArray, 0, a), x.Shape[a], Product(x.ShapeArray, a + 1, x.Rank), from, length, step);
+        Tensor y;
+        if (region.IsContiguous)
+        {
+            y = x.View(region.Offset, shape);
+        }
+        else
+        {
+            y = Tensor.Empty(shape);
+            region.CopyFrom(x.Data, y.Data);
+        }
+        return Graph.RecordSlice(y, op, x, region);
     }
 
     /// <summary>
@@ -278,133 +331,5 @@ public static partial class Ops
         }
         int a = Shapes.NormalizeAxis(axis, tensors[0].Rank + 1, nameof(Stack));
         return Concat(tensors.Select(t => Unsqueeze(t, a)).ToArray(), a);
-    }
-
-    /// <summary>
-    /// The rows (or slices) of x at <paramref name="indices"/> along <paramref name="axis"/>
-    /// (as torch.index_select; indices may repeat). ∂x = g added back at each index.
-    /// </summary>
-    public static Tensor IndexSelect(Tensor x, int axis, ReadOnlySpan<int> indices)
-    {
-        int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(IndexSelect));
-        int size = x.Shape[a];
-        var index = indices.ToArray();
-        foreach (int i in index)
-        {
-            if ((uint)i >= (uint)size)
-            {
-                throw new ArgumentOutOfRangeException(nameof(indices),
-                    $"IndexSelect: index {i} is out of range for axis {axis} of size {size} (shape {Shapes.Format(x.Shape)}).");
-            }
-        }
-        var shape = x.Shape.ToArray();
-        shape[a] = index.Length;
-        var y = Tensor.Empty(shape);
-        int outer = Product(shape, 0, a), inner = Product(shape, a + 1, shape.Length);
-        for (int o = 0; o < outer; o++)
-        {
-            for (int j = 0; j < index.Length; j++)
-            {
-                x.Data.Slice((o * size + index[j]) * inner, inner).CopyTo(y.Data.Slice((o * index.Length + j) * inner, inner));
-            }
-        }
-        return Graph.RecordOp(y, nameof(IndexSelect), [x], g =>
-        {
-            var dx = x.ZerosLike();
-            for (int o = 0; o < outer; o++)
-            {
-                for (int j = 0; j < index.Length; j++)
-                {
-                    Elementwise.AddInPlace(dx.Data.Slice((o * size + index[j]) * inner, inner), g.Data.Slice((o * index.Length + j) * inner, inner));
-                }
-            }
-            return [dx];
-        });
-    }
-
-    /// <summary>
-    /// torch.gather: y[i₀…, j, …] = x[i₀…, index[i₀…, j, …], …] along <paramref name="axis"/>.
-    /// <paramref name="index"/> has x's rank, holds whole numbers, and is no larger than x on the
-    /// other axes. ∂x = g scattered (added) back to the gathered positions.
-    /// </summary>
-    public static Tensor Gather(Tensor x, int axis, Tensor index)
-    {
-        int a = Shapes.NormalizeAxis(axis, x.Rank, nameof(Gather));
-        if (index.Rank != x.Rank)
-        {
-            throw new ArgumentException($"Gather: index {Shapes.Format(index.Shape)} must have the rank of input {Shapes.Format(x.Shape)}.");
-        }
-        for (int d = 0; d < x.Rank; d++)
-        {
-            if (d != a && index.Shape[d] > x.Shape[d])
-            {
-                throw new ArgumentException(
-                    $"Gather: index {Shapes.Format(index.Shape)} is larger than input {Shapes.Format(x.Shape)} on axis {d}.");
-            }
-        }
-        // Flat source offset of every output element, computed once and reused by the backward.
-        var sources = new int[index.Count];
-        var xStrides = Shapes.Strides(x.Shape);
-        var indexShape = index.ShapeArray;
-        Span<int> position = stackalloc int[index.Rank];
-        var values = index.Data;
-        for (int flat = 0; flat < sources.Length; flat++)
-        {
-            float v = values[flat];
-            if (v != MathF.Floor(v) || v < 0 || v >= x.Shape[a])
-            {
-                throw new ArgumentOutOfRangeException(nameof(index),
-                    $"Gather: index value {v} is out of range for axis {axis} of size {x.Shape[a]} (shape {Shapes.Format(x.Shape)}).");
-            }
-            int offset = 0;
-            for (int d = 0; d < position.Length; d++)
-            {
-                offset += (d == a ? (int)v : position[d]) * xStrides[d];
-            }
-            sources[flat] = offset;
-            for (int d = position.Length - 1; d >= 0 && ++position[d] == indexShape[d]; d--)
-            {
-                position[d] = 0;
-            }
-        }
-        var y = Tensor.Empty(index.Shape);
-        for (int i = 0; i < sources.Length; i++)
-        {
-            y.Data[i] = x.Data[sources[i]];
-        }
-        return Graph.RecordOp(y, nameof(Gather), [x], g =>
-        {
-            var dx = x.ZerosLike();
-            for (int i = 0; i < sources.Length; i++)
-            {
-                dx.Data[sources[i]] += g.Data[i];
-            }
-            return [dx];
-        });
-    }
-
-    /// <summary>
-    /// One-hot encoding: a tensor of shape [*indices.Shape, numClasses] with 1 at each class index.
-    /// The indices must be whole numbers in [0, numClasses). Not differentiable.
-    /// </summary>
-    public static Tensor OneHot(Tensor indices, int numClasses)
-    {
-        if (numClasses < 1)
-        {
-            throw new ArgumentException($"OneHot: numClasses must be >= 1; got {numClasses}.");
-        }
-        var y = Tensor.Zeros([.. indices.Shape, numClasses]);
-        var values = indices.Data;
-        for (int i = 0; i < values.Length; i++)
-        {
-            float v = values[i];
-            if (v != MathF.Floor(v) || v < 0 || v >= numClasses)
-            {
-                throw new ArgumentOutOfRangeException(nameof(indices),
-                    $"OneHot: class index {v} at position {i} is out of range for {numClasses} classes.");
-            }
-            y.Data[i * numClasses + (int)v] = 1f;
-        }
-        return y;
     }
 }

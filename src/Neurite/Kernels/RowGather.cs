@@ -1,6 +1,9 @@
 namespace Neurite.Kernels;
 
-/// <summary>Copies chosen rows of a row-major matrix into consecutive rows of another: a mini-batch's gather.</summary>
+/// <summary>
+/// Copies chosen rows of a row-major matrix into consecutive rows of another (a mini-batch's gather, an embedding
+/// lookup), and adds them back (the lookup's backward).
+/// </summary>
 public static class RowGather
 {
     /// <summary>From this many floats copied on, the rows are split between threads.</summary>
@@ -50,6 +53,39 @@ public static class RowGather
         for (int k = 0; k < rows.Length; k++)
         {
             source.Slice(rows[k] * width, width).CopyTo(destination.Slice(k * width, width));
+        }
+    }
+
+    /// <summary>
+    /// destination row rows[k] += source row k, each row <paramref name="width"/> floats, for k in order (a row index
+    /// may repeat; its rows add up): the backward of <see cref="Gather"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A row index is outside the destination, or the source is too short.</exception>
+    public static void ScatterAdd(ReadOnlySpan<float> source, int width, ReadOnlySpan<int> rows, Span<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(width);
+        if (width == 0)
+        {
+            return;
+        }
+        int destinationRows = destination.Length / width;
+        foreach (int row in rows)
+        {
+            if ((uint)row >= (uint)destinationRows)
+            {
+                throw new ArgumentException($"{nameof(ScatterAdd)}: row {row} is outside the {destinationRows} rows of the destination.", nameof(rows));
+            }
+        }
+        long needed = (long)rows.Length * width;
+        if (source.Length < needed)
+        {
+            throw new ArgumentException(
+                $"{nameof(ScatterAdd)}: source holds {source.Length} elements, fewer than the {needed} of {rows.Length} rows of {width}.",
+                nameof(source));
+        }
+        for (int k = 0; k < rows.Length; k++)
+        {
+            Elementwise.AddInPlace(destination.Slice(rows[k] * width, width), source.Slice(k * width, width));
         }
     }
 

@@ -110,6 +110,71 @@ public static class Losses
     }
 
     /// <summary>
+    /// Negative log-likelihood of integer class indices: −logp[n, yₙ], as torch.nn.functional.nll_loss. Takes
+    /// log-probabilities [N, C] with classes [N], or [N, C, d₁, …] with classes [N, d₁, …] (one class per position,
+    /// the class axis second); the mean is over all N·d₁·… targets. For [B, T, C] scores, reshape them to [B·T, C]
+    /// and the targets to [B·T] (both free views).
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes do not fit, or a class index is outside [0, C) (the message
+    /// names the index and its position).</exception>
+    public static Tensor NllLoss(Tensor logProbabilities, IntTensor classes, Reduction reduction = Reduction.Mean)
+    {
+        CheckClassIndices(logProbabilities, classes, nameof(NllLoss));
+        return Reduce(PickedNegLog(logProbabilities, classes), reduction);
+    }
+
+    /// <summary>
+    /// Cross-entropy of logits against integer class indices: −log softmax(z)[n, yₙ] over the class axis 1, as
+    /// torch.nn.functional.cross_entropy. Takes logits [N, C] with classes [N], or [N, C, d₁, …] with classes
+    /// [N, d₁, …]; the mean is over all N·d₁·… targets. With label smoothing ε the loss is
+    /// (1 − ε)·nll + ε·mean_c(−log softmax(z)[n, c]). For [B, T, C] logits, reshape them to [B·T, C] and the
+    /// targets to [B·T] (both free views).
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes do not fit, ε is outside [0, 1], or a class index is outside
+    /// [0, C) (the message names the index and its position).</exception>
+    public static Tensor CrossEntropy(Tensor logits, IntTensor classes, float labelSmoothing = 0f, Reduction reduction = Reduction.Mean)
+    {
+        CheckSmoothing(labelSmoothing);
+        CheckClassIndices(logits, classes, nameof(CrossEntropy));
+        var logP = Ops.LogSoftmax(logits, 1);
+        var nll = PickedNegLog(logP, classes);
+        if (labelSmoothing == 0)
+        {
+            return Reduce(nll, reduction);
+        }
+        var uniform = Ops.Neg(Ops.Mean(logP, 1));
+        return Reduce(Ops.Add(Ops.Mul(nll, 1f - labelSmoothing), Ops.Mul(uniform, labelSmoothing)), reduction);
+    }
+
+    /// <summary>−scores[n, yₙ, d…] along the class axis 1, for checked classes: shape [N, d₁, …].</summary>
+    private static Tensor PickedNegLog(Tensor scores, IntTensor classes)
+    {
+        var index = classes.Reshape([classes.Shape[0], 1, .. classes.Shape[1..]]);
+        return Ops.Neg(Ops.Squeeze(Ops.Gather(scores, 1, index), 1));
+    }
+
+    private static void CheckClassIndices(Tensor scores, IntTensor classes, string loss)
+    {
+        bool fits = scores.Rank >= 2 && classes.Rank == scores.Rank - 1 && classes.Shape[0] == scores.Shape[0]
+            && classes.Shape[1..].SequenceEqual(scores.Shape[2..]);
+        if (!fits)
+        {
+            throw new ArgumentException(
+                $"{loss}: expected scores [N, C] with class indices [N], or [N, C, d1, ...] with [N, d1, ...]; got {Shapes.Format(scores.Shape)} and {Shapes.Format(classes.Shape)}.");
+        }
+        int numClasses = scores.Shape[1];
+        var values = classes.Data;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if ((uint)values[i] >= (uint)numClasses)
+            {
+                throw new ArgumentException(
+                    $"{loss}: target {values[i]} at position {Shapes.FormatPosition(classes.Shape, i)} is not a class index in [0, {numClasses}).");
+            }
+        }
+    }
+
+    /// <summary>
     /// Cross-entropy of logits [N, C] against class probabilities [N, C]: −Σ_c t_c·log softmax(z)_c,
     /// with label smoothing applied to the target as (1 − ε)·t + ε/C.
     /// </summary>

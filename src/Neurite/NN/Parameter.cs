@@ -9,7 +9,7 @@ namespace Neurite.NN;
 public sealed class Parameter : Tensor
 {
     public Parameter(Tensor value)
-        : base(value.Buffer, value.ShapeArray)
+        : base(value, 0, value.ShapeArray)
     {
         if (!value.IsLeaf)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Neurite.NN;
+using Neurite.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Neurite.Optim;
@@ -38,10 +39,10 @@ public static class GradientClipping
         if (double.IsPositiveInfinity(normType))
         {
             total = 0;
-            foreach (var g in grads.Where(g => g.Length > 0))
+            foreach (var g in grads.Where(g => g.Count > 0))
             {
                 // Math.Max, unlike a comparison, keeps a NaN.
-                total = Math.Max(total, Math.Abs(TensorPrimitives.MaxMagnitude(g)));
+                total = Math.Max(total, Math.Abs(TensorPrimitives.MaxMagnitude(g.Data)));
             }
         }
         else
@@ -49,7 +50,7 @@ public static class GradientClipping
             double sum = 0;
             foreach (var g in grads)
             {
-                sum += Math.Pow(PNorm(g, normType), normType);
+                sum += Math.Pow(PNorm(g.Data, normType), normType);
             }
             total = (float)Math.Pow(sum, 1 / normType);
         }
@@ -58,7 +59,7 @@ public static class GradientClipping
         {
             foreach (var g in grads)
             {
-                TensorPrimitives.Multiply(g, coefficient, g);
+                TensorPrimitives.Multiply(g.Data, coefficient, g.Data);
             }
         }
         return total;
@@ -75,8 +76,8 @@ public static class GradientClipping
         float limit = (float)clipValue;
         foreach (var g in Gradients(parameters))
         {
-            TensorPrimitives.Max(g, -limit, g);
-            TensorPrimitives.Min(g, limit, g);
+            TensorPrimitives.Max(g.Data, -limit, g.Data);
+            TensorPrimitives.Min(g.Data, limit, g.Data);
         }
     }
 
@@ -95,8 +96,8 @@ public static class GradientClipping
         return p == 1 ? sum : Math.Pow(sum, 1 / p);
     }
 
-    private static List<float[]> Gradients(IEnumerable<Parameter> parameters) =>
-        [.. parameters.Select(p => p.GradInternal?.Buffer).OfType<float[]>()];
+    private static List<Tensor> Gradients(IEnumerable<Parameter> parameters) =>
+        [.. parameters.Select(p => p.GradInternal).OfType<Tensor>()];
 
     private static ArgumentException Invalid(string name, double value, string what) =>
         new($"Gradient clipping: {name} must be {what}; got {value.ToString(CultureInfo.InvariantCulture)}.", name);

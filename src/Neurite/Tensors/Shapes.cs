@@ -6,6 +6,18 @@ public static class Shapes
     /// <summary>"[2, 3]".</summary>
     public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 
+    /// <summary>The row-major coordinates of flat element <paramref name="flat"/> of a shape, as "[i, j, …]" (for error messages).</summary>
+    internal static string FormatPosition(ReadOnlySpan<int> shape, int flat)
+    {
+        var position = new int[shape.Length];
+        for (int axis = shape.Length - 1; axis >= 0; axis--)
+        {
+            position[axis] = flat % shape[axis];
+            flat /= shape[axis];
+        }
+        return Format(position);
+    }
+
     /// <summary>The element count of a shape, as a long so that an impossible size can be reported.</summary>
     internal static long CountOf(ReadOnlySpan<int> shape, string op)
     {

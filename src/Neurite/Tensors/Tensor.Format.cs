@@ -25,7 +25,7 @@ public partial class Tensor
         var builder = new StringBuilder(Prefix);
         if (Rank == 0)
         {
-            builder.Append(format.Format(_data[0]));
+            builder.Append(format.Format(_data[_offset]));
         }
         else if (Count == 0 && Rank > 1)
         {
@@ -70,7 +70,7 @@ public partial class Tensor
     {
         if (axis == Rank)
         {
-            shown.Add(_data[offset]);
+            shown.Add(_data[_offset + offset]);
             return;
         }
         foreach (int i in ShownIndices(axis, summarize))
@@ -92,7 +92,7 @@ public partial class Tensor
             }
             if (axis == Rank - 1)
             {
-                parts.Add(format.Format(_data[offset + i]));
+                parts.Add(format.Format(_data[_offset + offset + i]));
             }
             else
             {

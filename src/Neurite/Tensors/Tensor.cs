@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Neurite.Tensors;
 
@@ -7,9 +8,12 @@ namespace Neurite.Tensors;
 /// A dense float32 tensor of any rank, stored row-major (the last axis varies fastest).
 /// </summary>
 /// <remarks>
-/// A tensor owns a flat buffer of exactly <see cref="Count"/> elements. <see cref="Reshape"/> of a
-/// tensor shares that buffer (a view); every other op writes a new tensor. Autograd state lives in
-/// Autograd/Tensor.Autograd.cs, the operators in Autograd/Tensor.Operators.cs.
+/// A tensor's elements are <see cref="Count"/> consecutive floats of a storage array, starting at a
+/// storage offset. Most ops write a new tensor that has an array of its own; a view shares the
+/// storage of the tensor it was taken from: Reshape (same elements), and Narrow, Select and Unbind
+/// along the leading axis (a contiguous run of the elements, at an offset). Writing through a view
+/// changes the tensor it was taken from. Autograd state lives in Autograd/Tensor.Autograd.cs, the
+/// operators in Autograd/Tensor.Operators.cs.
 /// Enumerating a tensor yields its elements in row-major order, which also lets a collection
 /// expression build a vector: <c>Tensor v = [1f, 2f, 3f];</c>.
 /// </remarks>
@@ -17,6 +21,8 @@ namespace Neurite.Tensors;
 public partial class Tensor : IEnumerable<float>
 {
     private readonly float[] _data;
+    private readonly int _offset;
+    private readonly int _count;
     private readonly int[] _shape;
 
     /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor of the given shape.</summary>
@@ -29,6 +35,25 @@ public partial class Tensor : IEnumerable<float>
                 $"Tensor: shape {Shapes.Format(shape)} holds {count} elements but the data has {data.Length}.");
         }
         _data = data;
+        _count = data.Length;
+        _shape = shape;
+    }
+
+    /// <summary>
+    /// A view: the elements of <paramref name="source"/>'s storage from its offset plus <paramref name="offset"/>,
+    /// under <paramref name="shape"/>, which must fit within source's elements.
+    /// </summary>
+    internal Tensor(Tensor source, int offset, int[] shape)
+    {
+        long count = Shapes.CountOf(shape, "Tensor");
+        if (offset < 0 || offset + count > source._count)
+        {
+            throw new ArgumentException(
+                $"Tensor: a view of shape {Shapes.Format(shape)} at offset {offset} does not fit in the {source._count} elements of shape {Shapes.Format(source._shape)}.");
+        }
+        _data = source._data;
+        _offset = source._offset + offset;
+        _count = (int)count;
         _shape = shape;
     }
 
@@ -39,13 +64,27 @@ public partial class Tensor : IEnumerable<float>
     public int Rank => _shape.Length;
 
     /// <summary>The number of elements (the product of the shape; 1 for a scalar).</summary>
-    public int Count => _data.Length;
+    public int Count => _count;
 
-    /// <summary>The elements in row-major order. Writing through the span changes the tensor.</summary>
-    public Span<float> Data => _data;
+    /// <summary>
+    /// The elements in row-major order: exactly this tensor's, also for a view. Writing through the span changes the
+    /// tensor (and every view that shares the elements).
+    /// </summary>
+    public Span<float> Data =>
+        // The constructors check that [offset, offset + count) lies in the array, so the span needs no second check.
+        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_data), _offset), _count);
 
-    /// <summary>The underlying array, for kernels that need an array (Parallel.For, pinning).</summary>
-    internal float[] Buffer => _data;
+    /// <summary>
+    /// The storage array, which a view shares with the tensor it was taken from; only the autograd walk and the
+    /// buffer pool use it, to tell whether two tensors share storage and to recycle a whole array.
+    /// </summary>
+    internal float[] Storage => _data;
+
+    /// <summary>Whether this tensor's elements are all of its storage array (true for every tensor that is not a part view).</summary>
+    internal bool SpansStorage => _offset == 0 && _count == _data.Length;
+
+    /// <summary>Whether the two tensors' elements lie in one storage array (a tensor and its views, or two views of one tensor).</summary>
+    internal bool SharesStorage(Tensor other) => ReferenceEquals(_data, other._data);
 
     internal int[] ShapeArray => _shape;
 
@@ -56,8 +95,8 @@ public partial class Tensor : IEnumerable<float>
     [IndexerName("Element")]
     public float this[params int[] index]
     {
-        get => _data[FlatIndex(index)];
-        set => _data[FlatIndex(index)] = value;
+        get => _data[_offset + FlatIndex(index)];
+        set => _data[_offset + FlatIndex(index)] = value;
     }
 
     /// <summary>The value of a one-element tensor.</summary>
@@ -68,11 +107,11 @@ public partial class Tensor : IEnumerable<float>
             throw new InvalidOperationException(
                 $"Item: only a one-element tensor has an item value; this one has shape {Shapes.Format(_shape)}.");
         }
-        return _data[0];
+        return _data[_offset];
     }
 
     /// <summary>A copy of the elements in row-major order.</summary>
-    public float[] ToArray() => (float[])_data.Clone();
+    public float[] ToArray() => Data.ToArray();
 
     private int FlatIndex(int[] index)
     {
@@ -191,7 +230,7 @@ public partial class Tensor : IEnumerable<float>
     public static Tensor Uniform(ReadOnlySpan<int> shape, float low, float high, Generator rng, bool requiresGrad = false)
     {
         var t = Empty(shape);
-        rng.FillUniform(t._data, low, high);
+        rng.FillUniform(t.Data, low, high);
         t.RequiresGrad = requiresGrad;
         return t;
     }
@@ -200,7 +239,7 @@ public partial class Tensor : IEnumerable<float>
     public static Tensor Normal(ReadOnlySpan<int> shape, float mean, float std, Generator rng, bool requiresGrad = false)
     {
         var t = Empty(shape);
-        rng.FillNormal(t._data, mean, std);
+        rng.FillNormal(t.Data, mean, std);
         t.RequiresGrad = requiresGrad;
         return t;
     }
@@ -209,12 +248,12 @@ public partial class Tensor : IEnumerable<float>
     public static Tensor Bernoulli(ReadOnlySpan<int> shape, float p, Generator rng)
     {
         var t = Empty(shape);
-        rng.FillBernoulli(t._data, p);
+        rng.FillBernoulli(t.Data, p);
         return t;
     }
 
-    /// <summary>A new tensor with the same shape and a copy of the data; no autograd history.</summary>
-    public Tensor Clone() => new((float[])_data.Clone(), (int[])_shape.Clone());
+    /// <summary>A new tensor with the same shape and a copy of the data (an array of its own, also for a view); no autograd history.</summary>
+    public Tensor Clone() => new(Data.ToArray(), (int[])_shape.Clone());
 
     /// <summary>A tensor of the same shape filled with <paramref name="value"/>.</summary>
     public Tensor FullLike(float value) => Full(_shape, value);
@@ -226,9 +265,18 @@ public partial class Tensor : IEnumerable<float>
     public Tensor OnesLike() => Ones(_shape);
 
     /// <summary>A tensor sharing this one's data under another shape (no autograd; see Ops.Reshape).</summary>
-    internal Tensor View(int[] shape) => new(_data, shape);
+    internal Tensor View(int[] shape) => new(this, 0, shape);
 
-    public IEnumerator<float> GetEnumerator() => ((IEnumerable<float>)_data).GetEnumerator();
+    /// <summary>A tensor sharing <paramref name="shape"/>'s count of this one's elements from <paramref name="offset"/> on (no autograd; see Ops.Narrow).</summary>
+    internal Tensor View(int offset, int[] shape) => new(this, offset, shape);
 
-    IEnumerator IEnumerable.GetEnumerator() => _data.GetEnumerator();
+    public IEnumerator<float> GetEnumerator()
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            yield return _data[_offset + i];
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -85,6 +85,43 @@ public class KernelTests
     }
 
     [Fact]
+    public void Strided_runs_copy_and_add_back_as_a_loop_does()
+    {
+        // (outer, size, inner, from, length, step), the leading-axis and whole-block single runs included.
+        int[][] cases =
+        [
+            [1, 5, 3, 1, 3, 1], [1, 5, 3, 4, 1, 2], [2, 5, 3, 0, 3, 2], [3, 4, 2, 1, 2, 1], [2, 4, 3, 0, 4, 1],
+            [4, 1, 7, 0, 1, 1], [2, 6, 1, 5, 1, 3], [2, 3, 4, 2, 0, 1], [1, 9, 17, 2, 3, 3], [0, 3, 2, 0, 2, 1],
+        ];
+        foreach (var c in cases)
+        {
+            var (outer, size, inner, from, length, step) = (c[0], c[1], c[2], c[3], c[4], c[5]);
+            var x = Random(outer * size * inner, outer + size + inner);
+            var packed = new float[outer * length * inner];
+            Strided.CopyRuns(x, outer, size, inner, from, length, step, packed);
+            var expectedAdd = (float[])x.Clone();
+            for (int o = 0; o < outer; o++)
+            {
+                for (int i = 0; i < length; i++)
+                {
+                    for (int j = 0; j < inner; j++)
+                    {
+                        int at = ((o * size) + from + (i * step)) * inner + j;
+                        Assert.Equal(x[at], packed[((o * length) + i) * inner + j]);
+                        expectedAdd[at] += packed[((o * length) + i) * inner + j];
+                    }
+                }
+            }
+            Strided.AddRuns(packed, outer, size, inner, from, length, step, x);
+            Assert.Equal(expectedAdd, x);
+        }
+        Assert.Throws<ArgumentException>(() => Strided.CopyRuns(new float[15], 1, 5, 3, 3, 2, 2, new float[6]));
+        Assert.Throws<ArgumentException>(() => Strided.CopyRuns(new float[14], 1, 5, 3, 0, 2, 1, new float[6]));
+        Assert.Throws<ArgumentException>(() => Strided.AddRuns(new float[5], 1, 5, 3, 0, 2, 1, new float[15]));
+        Assert.Throws<ArgumentException>(() => Strided.AddRuns(new float[6], 1, 5, 3, 0, 2, 0, new float[15]));
+    }
+
+    [Fact]
     public void Kernels_refuse_destinations_that_are_too_short()
     {
         Assert.Throws<ArgumentException>(() => Elementwise.AddInPlace(new float[3], new float[4]));
