@@ -7,7 +7,7 @@ namespace Neurite.Serialization;
 /// <param name="Spec">The spec stored under <c>neurite.spec</c>.</param>
 /// <param name="Module">The network built from the spec, holding the file's weights and buffers.</param>
 /// <param name="Metadata">Every <c>__metadata__</c> entry, the spec and the caller's extra entries included.</param>
-public sealed record LoadedModel(ModelSpec Spec, Sequential Module, IReadOnlyDictionary<string, string> Metadata);
+public sealed record LoadedModel(ModelSpec Spec, Module Module, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>
 /// Neurite model files: one safetensors file holding a module's state dict under PyTorch's names

@@ -79,7 +79,7 @@ public class CustomDataBrowserTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Equal(["neurite-playground-model.safetensors", "neurite-playground-model.json"], downloads.Select(d => d.SuggestedFilename));
         // The model file is one that neurite predict reads: a spec and weights that fit it.
         var file = Neurite.Serialization.ModelFile.Load((await downloads[0].PathAsync())!);
-        Assert.Equal(3, ((Neurite.NN.Linear)file.Module[0]).OutFeatures);
+        Assert.Equal(3, ((Neurite.NN.Linear)((Neurite.NN.Sequential)file.Module)[0]).OutFeatures);
         var model = JsonNode.Parse(await File.ReadAllTextAsync((await downloads[1].PathAsync())!))!;
         Assert.Equal("linear", (string?)model["spec"]!["layers"]![0]!["type"]);
         Assert.Equal(1, (int)model["epochs_trained"]!);

@@ -217,7 +217,7 @@ public sealed class ModelSpecTests
     public void Building_is_seeded_and_names_layers_as_pytorch()
     {
         var spec = ModelSpec.Parse(Everything);
-        var a = spec.Build();
+        var a = (Sequential)spec.Build();
         var b = spec.Build();
         var c = (spec with { Seed = 7 }).Build();
         var stateA = a.StateDict();
@@ -250,7 +250,7 @@ public sealed class ModelSpecTests
     public void Initializations_follow_torch_nn_init()
     {
         Linear Build(string init, int input = 400, int output = 300) =>
-            (Linear)ModelSpec.Parse($$"""{"input": [{{input}}], "layers": [{"type": "linear", "out": {{output}}, "init": {{init}}}]}""").Build()[0];
+            (Linear)((Sequential)ModelSpec.Parse($$"""{"input": [{{input}}], "layers": [{"type": "linear", "out": {{output}}, "init": {{init}}}]}""").Build())[0];
 
         var zeros = Build("\"zeros\"");
         Assert.All(zeros.Weight.ToArray(), v => Assert.Equal(0f, v));
