@@ -88,6 +88,17 @@ public sealed class GraphSpecTests
     }
 
     [Fact]
+    public void The_readme_graph_is_the_example_specs_graph()
+    {
+        string readme = File.ReadAllText(Path.Combine(ReadmeTests.RepositoryRoot(), "README.md")).Replace("\r\n", "\n");
+        int section = readme.IndexOf("### Graphs", StringComparison.Ordinal);
+        int start = readme.IndexOf("```json\n", section, StringComparison.Ordinal) + 8;
+        var shown = ModelSpec.Parse(readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)]);
+        var example = ModelSpec.Load(Path.Combine(AppContext.BaseDirectory, "examples", "concat-graph.json"));
+        Assert.Equal(example.Graph, shown.Graph);
+    }
+
+    [Fact]
     public void A_graph_with_two_inputs_takes_them_in_order()
     {
         var spec = ModelSpec.Parse("""
