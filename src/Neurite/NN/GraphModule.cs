@@ -10,7 +10,8 @@ public sealed record GraphNode(string Name, Module Module, IReadOnlyList<string>
 
 /// <summary>
 /// A network as a directed acyclic graph of named modules: each node applies its module to the
-/// outputs of model inputs or earlier nodes, and the output node's result is the network's. Each
+/// outputs of model inputs or earlier nodes, and the output node's result is the network's (nodes
+/// the output does not depend on are kept, with their parameters, but not run). Each
 /// node's module is registered under the node's name, so the state dict reads <c>h.weight</c>,
 /// <c>out.bias</c>, as a PyTorch module with those attributes.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class GraphModule : Module
     private readonly int _inputCount;
     private readonly Module[] _modules;
     private readonly int[][] _sources; // per node: indices into [inputs…, nodes…]
+    private readonly bool[] _used; // per node: whether the output depends on it
     private readonly int _output;
 
     /// <param name="inputs">The names of the model inputs, in the order Forward takes them.</param>
@@ -62,6 +64,20 @@ public sealed class GraphModule : Module
         _output = index.TryGetValue(output, out int last)
             ? last
             : throw new ArgumentException($"GraphModule: the output '{output}' is neither an input nor a node.", nameof(output));
+        _used = new bool[nodes.Count];
+        var pending = new Stack<int>([_output]);
+        while (pending.TryPop(out int value))
+        {
+            int node = value - _inputCount;
+            if (node >= 0 && !_used[node])
+            {
+                _used[node] = true;
+                foreach (int source in _sources[node])
+                {
+                    pending.Push(source);
+                }
+            }
+        }
         Nodes = [.. nodes];
     }
 
@@ -75,7 +91,7 @@ public sealed class GraphModule : Module
     /// <exception cref="ArgumentException">The graph has several inputs.</exception>
     public override Tensor Forward(Tensor x) => Forward([x]);
 
-    /// <summary>Runs every node in order on the given model inputs and returns the output node's value.</summary>
+    /// <summary>Runs the nodes the output depends on, in order, on the given model inputs and returns the output node's value.</summary>
     /// <exception cref="ArgumentException">The number of inputs is not the graph's.</exception>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
@@ -90,6 +106,10 @@ public sealed class GraphModule : Module
         }
         for (int i = 0; i < _modules.Length; i++)
         {
+            if (!_used[i])
+            {
+                continue;
+            }
             var sources = _sources[i];
             values[_inputCount + i] = sources.Length == 1
                 ? _modules[i].Call(values[sources[0]])

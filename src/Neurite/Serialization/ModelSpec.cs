@@ -28,16 +28,18 @@ namespace Neurite.Serialization;
 ///  {"name": "cat", "type": "concat", "inputs": ["input", "a"]}, {"name": "out", "type": "linear", "out": 2}], "output": "out"}</code>
 /// The model input is named <c>input</c>; several are declared by name instead, as
 /// <c>"inputs": {"x": [2], "y": [3]}</c>. A node takes only inputs and earlier nodes, so a graph has no
-/// cycles; nodes the output does not use are allowed (they are built and run).</para>
+/// cycles; nodes the output does not use are allowed (built, so their weights are in the state dict, but not run).</para>
 /// <para>Shapes are inferred once, when the spec is parsed (or first used, for a spec built in code), and kept.</para>
 /// </remarks>
-/// <param name="Input">The shape of one sample, without the batch axis.</param>
+/// <param name="Input">The shape of one sample, without the batch axis (for a graph, its first input's, which the graph's own <see cref="GraphSpec.Inputs"/> define).</param>
 /// <param name="Layers">The layers, in order; a Sequential names them "0", "1", … (empty for a graph).</param>
 public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec> Layers)
 {
     private static readonly string[] Known =
         ["input", "layers", "loss", "optimizer", "schedule", "batch_size", "epochs", "seed", "data", "l1", "l2", "clip_grad_norm", "early_stopping",
          "nodes", "inputs", "output"];
+
+    private static readonly JsonDocumentOptions ParseOptions = new() { CommentHandling = JsonCommentHandling.Skip };
 
     private Plan? _plan;
 
@@ -51,8 +53,6 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
 
     /// <summary>The graph, for a spec of <c>nodes</c>; null for a chain of <c>layers</c>.</summary>
     public GraphSpec? Graph { get; }
-
-    private static readonly JsonDocumentOptions ParseOptions = new() { CommentHandling = JsonCommentHandling.Skip };
 
     /// <summary>loss: how training scores the outputs.</summary>
     public LossSpec? Loss { get; init; }
@@ -404,7 +404,7 @@ public sealed record LayerSummary(string Name, string Type, IReadOnlyList<int> O
 }
 
 /// <summary>A Keras-like summary of a model: its layers, their output shapes and parameter counts, and the totals.</summary>
-/// <param name="InputShape">The input shape with the batch axis first, as −1.</param>
+/// <param name="InputShape">The input shape with the batch axis first, as −1 (a graph's first input).</param>
 /// <param name="Layers">One row per layer of the spec or node of its graph (a residual block is one row with its inner parameters).</param>
 /// <param name="TotalParams">All learnable values (parameters, as PyTorch counts them; buffers such as running means excluded).</param>
 /// <param name="TrainableParams">The learnable values training updates (all of them: nothing is frozen).</param>

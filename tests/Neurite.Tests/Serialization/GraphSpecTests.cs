@@ -160,6 +160,9 @@ public sealed class GraphSpecTests
         { """{"input": [2, 3], "nodes": [{"name": "f", "type": "flatten"}, {"name": "c", "type": "concat", "inputs": ["f", "input"]}]}""", "nodes[1].inputs: concat needs inputs of the same rank, got [6] (f), [2, 3] (input)" },
         { """{"input": [2], "nodes": [{"name": "c", "type": "concat", "axis": 0, "inputs": ["input", "input"]}]}""", "nodes[0].axis: axis 0 is not an axis of a sample: with the batch axis the inputs are 2-D, so axis must be in 1..1 or -1..-1" },
         { """{"input": [2], "nodes": [{"name": "h", "type": "linear", "out": 0}]}""", "nodes[0].out: expected a positive integer, got 0" },
+        { """{"input": [2], "layers": [{"type": "relu"}, {"type": "concat"}]}""", "layers[1]: concat takes 2 or more inputs, got 1" },
+        { """{"input": [2], "layers": [{"type": "residual", "layers": [{"type": "add"}]}]}""", "layers[0].layers[0]: add takes 2 or more inputs, got 1" },
+        { """{"input": [2], "layers": [{"name": "h", "type": "relu"}]}""", "layers[0].name: unknown field; relu takes type" },
         { """{"input": [2], "nodes": [{"name": "h", "type": "relu"}], "output": "z"}""", "output: unknown node \"z\"; known: h" },
         { """{"input": [2], "nodes": []}""", "nodes: expected a non-empty list of nodes, got []" },
         { """{"input": [2], "layers": [{"type": "relu"}], "nodes": [{"name": "h", "type": "relu"}]}""", "nodes: a spec has either layers (a chain) or nodes (a graph), not both" },
@@ -192,7 +195,13 @@ public sealed class GraphSpecTests
         Assert.Equal([4], spec.OutputShape());
         var x = Tensor.From([[1f, 2f]]);
         Assert.Equal([1f, 2f, 1f, 2f], spec.Build().Call(x).ToArray());
-        Assert.Equal(["unused.weight", "unused.bias"], spec.Build().StateDict().Keys);
+        var model = (GraphModule)spec.Build();
+        Assert.Equal(["unused.weight", "unused.bias"], model.StateDict().Keys);
+        // The unused node does not run: a hook on it never fires.
+        bool ran = false;
+        model.Nodes[2].Module.RegisterForwardHook((_, _, _) => ran = true);
+        model.Call(x);
+        Assert.False(ran);
     }
 
     [Fact]

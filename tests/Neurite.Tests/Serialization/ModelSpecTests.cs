@@ -68,6 +68,12 @@ public sealed class ModelSpecTests
         Assert.Equal((0.0001, 0.001, 1.5), (spec.L1!.Value, spec.L2!.Value, spec.ClipGradNorm!.Value));
         Assert.Equal(new EarlyStoppingSpec(3, 0.01, true), spec.EarlyStopping);
 
+        // One-line descriptions, written from each layer's own fields.
+        Assert.Equal(
+            ["linear(out=8, bias=true)", "relu", "leaky_relu(alpha=0.2)", "batch_norm(eps=1E-05, momentum=0.2, affine=true)",
+             "residual[linear(out=16, bias=true, init=\"he_normal\"), tanh]", "softmax(axis=1)"],
+            new[] { 0, 1, 5, 11, 15, 17 }.Select(i => spec.Layers[i].Describe()));
+
         // Per-sample shapes: [2, 6] → linear [2, 8] … flatten [16] … linear [3].
         var shapes = spec.OutputShapes();
         Assert.Equal([2, 8], shapes[0]);
