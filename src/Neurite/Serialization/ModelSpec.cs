@@ -292,7 +292,7 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
 
     /// <summary>The output shape of every layer (or graph node, in order) for one sample, without the batch axis.</summary>
     /// <exception cref="ModelSpecException">A layer cannot take its input (a spec built in code; parsed specs have been checked).</exception>
-    public IReadOnlyList<int[]> OutputShapes() => [.. CheckShapes(new SpecReader(null)).Nodes.Select(node => node.Shape)];
+    public IReadOnlyList<int[]> OutputShapes() => [.. CheckShapes(new SpecReader(null)).Nodes.Select(node => (int[])node.Shape.Clone())];
 
     /// <summary>The shape of the model's output for one sample: the last layer's, or the graph's output node's.</summary>
     /// <exception cref="ModelSpecException">A layer cannot take its input.</exception>
