@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Neurite.Cli.Rendering;
 using Neurite.Data;
@@ -8,46 +7,6 @@ using Neurite.Training;
 using Spectre.Console;
 
 namespace Neurite.Cli.Commands;
-
-/// <summary>A trained model read back with what training saved beside its weights.</summary>
-internal sealed record SavedModel(LoadedModel Loaded, IPreprocessor? Preprocessor, IReadOnlyList<string>? ClassNames, Objective Objective)
-{
-    public static SavedModel Load(string path)
-    {
-        var loaded = ModelFile.Load(path);
-        var metadata = loaded.Metadata;
-        var preprocessor = metadata.TryGetValue("neurite.preprocessing", out var p)
-            ? Data.Preprocessor.FromJson(Parse(path, p, "neurite.preprocessing"), $"{path}: neurite.preprocessing")
-            : null;
-        IReadOnlyList<string>? classes = metadata.TryGetValue("neurite.classes", out var c)
-            ? [.. Parse(path, c, "neurite.classes").AsArray().Select(name => (string?)name ?? throw new InvalidDataException($"{path}: neurite.classes: a class name is null"))]
-            : null;
-        var loss = loaded.Spec.Loss;
-        var objective = loss is null
-            ? Objective.FromName(classes is null ? "mse" : "cross_entropy")
-            : loss.Objective();
-        return new SavedModel(loaded, preprocessor, classes, objective);
-    }
-
-    /// <summary>A trainer over the model, used here for its evaluation and prediction loops only.</summary>
-    public Trainer Trainer(Dataset? shapeOf = null) =>
-        new(Loaded.Module, Objective, new Neurite.Optim.SGD(Loaded.Module.Parameters(), new Neurite.Optim.SGDOptions(0)))
-        {
-            InputShape = shapeOf is null ? Loaded.Spec.Input : DataPreparation.InputShape(Loaded.Spec, shapeOf),
-        };
-
-    private static JsonNode Parse(string path, string json, string key)
-    {
-        try
-        {
-            return JsonNode.Parse(json) ?? throw new InvalidDataException($"{path}: {key} is null");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: {key} is not valid JSON: {e.Message}");
-        }
-    }
-}
 
 /// <summary><c>neurite eval MODEL --data SOURCE</c>: the model's loss and metrics on a data source (its test set when it has one).</summary>
 internal static class EvalCommand
@@ -65,7 +24,7 @@ internal static class EvalCommand
 
     private static int Run(Terminal console, string modelPath, string source, ulong? seed, bool json)
     {
-        var saved = SavedModel.Load(modelPath);
+        var saved = TrainedModel.Load(modelPath);
         var loaded = DataSources.Load(source, new DataSourceOptions { Seed = seed ?? saved.Loaded.Spec.Seed ?? 0, Task = saved.Objective.Task, ClassNames = saved.ClassNames });
         var data = loaded.Test ?? loaded.Train;
         if (saved.Preprocessor is not null)
@@ -73,7 +32,7 @@ internal static class EvalCommand
             data = saved.Preprocessor.Apply(data);
         }
         DataPreparation.CheckOutputs(saved.Loaded.Spec, data, saved.Objective);
-        var evaluation = saved.Trainer(data).Evaluate(data);
+        var evaluation = saved.Evaluator(data).Evaluate(data);
         if (json)
         {
             var result = new JsonObject { ["loss"] = evaluation.Loss, ["samples"] = evaluation.Samples };
@@ -112,17 +71,14 @@ internal static class PredictCommand
 
     private static int Run(Terminal console, string modelPath, string inputPath, bool json)
     {
-        var saved = SavedModel.Load(modelPath);
+        var saved = TrainedModel.Load(modelPath);
         int features = saved.Loaded.Spec.Input.Aggregate(1, (a, b) => a * b);
-        var names = saved.Loaded.Metadata.TryGetValue("neurite.features", out var stored)
-            ? JsonNode.Parse(stored)!.AsArray().Select(n => (string)n!).ToList()
-            : null;
-        var x = CsvData.ReadFeatures(inputPath, names ?? [.. Enumerable.Range(1, features).Select(i => $"x{i}")]);
+        var x = CsvData.ReadFeatures(inputPath, saved.FeatureNames ?? [.. Enumerable.Range(1, features).Select(i => $"x{i}")]);
         if (saved.Preprocessor is not null)
         {
             x = saved.Preprocessor.Apply(x);
         }
-        var outputs = saved.Trainer().Predict(x);
+        var outputs = saved.Evaluator().Predict(x);
         int rows = outputs.Shape[0], width = outputs.Rank == 2 ? outputs.Shape[1] : 1;
         var result = new JsonObject
         {

@@ -14,7 +14,7 @@ internal sealed class TrainingProgress(Terminal console, bool quiet) : IProgress
     private ProgressTask? _task;
 
     /// <summary>Runs <paramref name="train"/> inside the live progress display when there is one.</summary>
-    public FitResult Run(Func<FitResult> train)
+    public T Run<T>(Func<T> train)
     {
         if (quiet || !console.Interactive)
         {

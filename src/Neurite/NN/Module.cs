@@ -25,6 +25,7 @@ public abstract class Module
     private readonly List<KeyValuePair<string, Parameter>> _parameters = [];
     private readonly List<KeyValuePair<string, Tensor>> _buffers = [];
     private readonly List<KeyValuePair<string, Module>> _children = [];
+    private List<Generator>? _generators;
     private List<ForwardHook>? _forwardHooks;
     private List<BackwardHook>? _backwardHooks;
 
@@ -104,6 +105,43 @@ public abstract class Module
         CheckName(name);
         _children.Add(new(name, module));
         return module;
+    }
+
+    /// <summary>
+    /// Registers a generator this module draws from while it runs (dropout's masks), so that
+    /// <see cref="Generators"/> lists it and a trainer can reseed it.
+    /// </summary>
+    protected Generator RegisterGenerator(Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        (_generators ??= []).Add(generator);
+        return generator;
+    }
+
+    /// <summary>
+    /// The generators this module and its descendants draw from while running, each once, in the
+    /// order first registered. <see cref="Training.Trainer"/> reseeds them at the start of every epoch.
+    /// </summary>
+    public IReadOnlyList<Generator> Generators()
+    {
+        var found = new List<Generator>();
+        CollectGenerators(found);
+        return found;
+    }
+
+    private void CollectGenerators(List<Generator> found)
+    {
+        foreach (var generator in _generators ?? [])
+        {
+            if (!found.Contains(generator))
+            {
+                found.Add(generator);
+            }
+        }
+        foreach (var (_, child) in _children)
+        {
+            child.CollectGenerators(found);
+        }
     }
 
     private void CheckName(string name)

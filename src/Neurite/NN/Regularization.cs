@@ -8,18 +8,23 @@ namespace Neurite.NN;
 /// zeroed with probability p and the survivors are scaled by 1/(1 − p), so that evaluation needs
 /// no rescaling; in evaluation mode it is the identity.
 /// </summary>
+/// <remarks>
+/// The masks come from the generator given to the constructor, registered with the module (see
+/// <see cref="Module.Generators"/>), so a trainer can reseed it and a run is reproducible from its seed.
+/// </remarks>
 public sealed class Dropout : Module
 {
-    private readonly Generator? _rng;
+    private readonly Generator _rng;
 
-    public Dropout(float p = 0.5f, Generator? rng = null)
+    public Dropout(float p, Generator rng)
     {
+        ArgumentNullException.ThrowIfNull(rng);
         if (!(p >= 0 && p < 1))
         {
             throw new ArgumentException($"Dropout: p must be in [0, 1); got {p}.", nameof(p));
         }
         P = p;
-        _rng = rng;
+        _rng = RegisterGenerator(rng);
     }
 
     /// <summary>The probability of zeroing an element.</summary>
@@ -31,7 +36,7 @@ public sealed class Dropout : Module
         {
             return x;
         }
-        var mask = Tensor.Bernoulli(x.Shape, 1f - P, _rng ?? Generator.Default);
+        var mask = Tensor.Bernoulli(x.Shape, 1f - P, _rng);
         return Ops.Mul(x, Ops.Mul(mask, 1f / (1f - P)));
     }
 

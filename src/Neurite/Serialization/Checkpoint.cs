@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Neurite.NN;
 using Neurite.Optim;
 using Neurite.Tensors;
+using Neurite.Training;
 
 namespace Neurite.Serialization;
 
@@ -12,7 +13,8 @@ namespace Neurite.Serialization;
 /// A training checkpoint: one safetensors file holding the model's state dict under
 /// <c>model.NAME</c>, the optimizer's buffers under <c>optimizer.INDEX.BUFFER</c> (INDEX counting the
 /// parameters through the groups; each buffer flat, as long as its parameter), and in
-/// <c>__metadata__</c>: <c>neurite.spec</c>, <c>neurite.optimizer</c> (the groups' options by PyTorch's
+/// <c>__metadata__</c>: <c>neurite.spec</c> (when the model came from a spec; a model built in code
+/// has none), <c>neurite.optimizer</c> (the groups' options by PyTorch's
 /// names and each parameter's step count: <c>{"groups": [{"type": "adam", "lr": …}, …], "state":
 /// {"0": {"step": 3}, …}}</c>) and <c>neurite.training</c> (the caller's JSON object: epoch, schedule
 /// state, best metric, …). Restoring it into a freshly built model and optimizer makes the next
@@ -30,7 +32,7 @@ public sealed class Checkpoint
 
     private readonly string _source;
 
-    private Checkpoint(string source, ModelSpec spec, Dictionary<string, Tensor> modelState, OptimizerState optimizerState, JsonObject training)
+    private Checkpoint(string source, ModelSpec? spec, Dictionary<string, Tensor> modelState, OptimizerState optimizerState, JsonObject training)
     {
         _source = source;
         Spec = spec;
@@ -39,8 +41,8 @@ public sealed class Checkpoint
         Training = training;
     }
 
-    /// <summary>The model spec.</summary>
-    public ModelSpec Spec { get; }
+    /// <summary>The model spec, or null for a model built in code.</summary>
+    public ModelSpec? Spec { get; }
 
     /// <summary>The model's state dict, under the module's own names (without "model.").</summary>
     public IReadOnlyDictionary<string, Tensor> ModelState { get; }
@@ -51,10 +53,21 @@ public sealed class Checkpoint
     /// <summary>The caller's training state as saved (an empty object if none was given).</summary>
     public JsonObject Training { get; }
 
-    /// <summary>Writes a checkpoint to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, ModelSpec spec, Module model, Optimizer optimizer, JsonObject? training = null)
+    /// <summary>
+    /// Writes a checkpoint of <paramref name="trainer"/> to <paramref name="path"/> atomically: its
+    /// model, its optimizer and <see cref="Trainer.SaveState"/>; <paramref name="spec"/> when the model came from one.
+    /// </summary>
+    /// <exception cref="ArgumentException">The trainer has no optimizer.</exception>
+    public static void Save(string path, Trainer trainer, ModelSpec? spec = null)
     {
-        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(trainer);
+        var optimizer = trainer.Optimizer ?? throw new ArgumentException("Checkpoint: the trainer has no optimizer, so there is no run to checkpoint.", nameof(trainer));
+        Save(path, spec, trainer.Model, optimizer, trainer.SaveState());
+    }
+
+    /// <summary>Writes a checkpoint to <paramref name="path"/> atomically; <paramref name="spec"/> may be null for a model built in code.</summary>
+    public static void Save(string path, ModelSpec? spec, Module model, Optimizer optimizer, JsonObject? training = null)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
         var state = optimizer.StateDict();
@@ -69,10 +82,13 @@ public sealed class Checkpoint
         }
         var metadata = new Dictionary<string, string>
         {
-            [ModelFile.SpecKey] = spec.ToJson(indented: false),
             [OptimizerKey] = OptimizerJson(state),
             [TrainingKey] = (training ?? []).ToJsonString(),
         };
+        if (spec is not null)
+        {
+            metadata[ModelFile.SpecKey] = spec.ToJson(indented: false);
+        }
         SafeTensors.Save(path, tensors, metadata);
     }
 
@@ -101,13 +117,13 @@ public sealed class Checkpoint
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>Reads and validates a checkpoint; nothing is restored until <see cref="Restore"/>.</summary>
+    /// <summary>Reads and validates a checkpoint; nothing is restored until <see cref="Restore(Trainer)"/>.</summary>
     /// <exception cref="InvalidDataException">The file is invalid or not a checkpoint; the message names the file and the entry.</exception>
     /// <exception cref="ModelSpecException">The stored spec or optimizer options are invalid.</exception>
     public static Checkpoint Load(string path)
     {
         var file = SafeTensors.Load(path);
-        var spec = ModelFile.ReadSpec(file, path);
+        var spec = file.Metadata.ContainsKey(ModelFile.SpecKey) ? ModelFile.ReadSpec(file, path) : null;
         string Required(string key) => file.Metadata.TryGetValue(key, out var value)
             ? value
             : throw new InvalidDataException($"{path}: no \"{key}\" in __metadata__, so this is not a Neurite checkpoint.");
@@ -199,8 +215,22 @@ public sealed class Checkpoint
     }
 
     /// <summary>
+    /// Restores the whole run into <paramref name="trainer"/> (built as the one that saved it): the
+    /// weights, the optimizer's state, and the history, step count and schedules (<see cref="Trainer.LoadState"/>).
+    /// Training on continues bit-identically to the run that saved it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The checkpoint does not fit the trainer; every problem is listed.</exception>
+    public void Restore(Trainer trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        var optimizer = trainer.Optimizer ?? throw new ArgumentException("Checkpoint: the trainer has no optimizer to restore into.", nameof(trainer));
+        Restore(trainer.Model, optimizer);
+        trainer.LoadState(Training, $"{_source}: __metadata__.{TrainingKey}");
+    }
+
+    /// <summary>
     /// Copies the weights into <paramref name="model"/> and the state into <paramref name="optimizer"/>
-    /// (built from <see cref="Spec"/> over the model's parameters). Nothing changes in either unless both fit.
+    /// (built as the saved ones were, over the model's parameters). Nothing changes in either unless both fit.
     /// </summary>
     /// <exception cref="InvalidDataException">The weights or the optimizer state do not fit; every problem is listed.</exception>
     public void Restore(Module model, Optimizer optimizer)

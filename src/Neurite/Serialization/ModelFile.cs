@@ -24,6 +24,26 @@ public static class ModelFile
     /// <summary>The metadata key that PyTorch's safetensors files carry ("pt").</summary>
     public const string FormatKey = "format";
 
+    /// <summary>The metadata key of the fitted input scaling (<see cref="Data.IPreprocessor"/>'s JSON).</summary>
+    public const string PreprocessingKey = "neurite.preprocessing";
+
+    /// <summary>The metadata key of the input feature names (a JSON array of strings), the CSV columns a model reads.</summary>
+    public const string FeaturesKey = "neurite.features";
+
+    /// <summary>The metadata key of the class names (a JSON array of strings), in the order of the outputs.</summary>
+    public const string ClassesKey = "neurite.classes";
+
+    /// <summary>
+    /// Writes <paramref name="module"/>'s state dict alone, under PyTorch's names, as a plain
+    /// safetensors file (atomically) that <see cref="LoadWeights"/> and PyTorch's
+    /// <c>safetensors.torch.load_file</c> read back: how a model built in code is saved.
+    /// </summary>
+    public static void SaveWeights(string path, Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        SafeTensors.Save(path, module.StateDict(), new Dictionary<string, string> { [FormatKey] = "pt" });
+    }
+
     /// <summary>
     /// Writes <paramref name="module"/>'s state dict, <paramref name="spec"/> and
     /// <paramref name="extraMetadata"/> to <paramref name="path"/> atomically (an existing file is

@@ -305,9 +305,9 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// <see cref="Graph"/> is a <see cref="GraphModule"/> whose children are named as its nodes.
     /// </summary>
     /// <remarks>
-    /// Dropout layers draw their masks from <see cref="Generator.Default"/>, which
-    /// <see cref="Training.Trainer"/> reseeds every epoch from its seed and the epoch, so that a run
-    /// resumed from a checkpoint draws the same masks as an uninterrupted one.
+    /// Dropout layers draw their masks from the same generator once the weights are drawn;
+    /// <see cref="Training.Trainer"/> reseeds it every epoch from its seed and the epoch, so that a
+    /// run resumed from a checkpoint draws the same masks as an uninterrupted one.
     /// </remarks>
     /// <exception cref="ModelSpecException">A layer cannot take its input.</exception>
     public Module Build(Generator? rng = null)

@@ -12,18 +12,21 @@ public sealed class Generator
     private double? _spareNormal;
 
     /// <summary>
-    /// The generator used where none is given (layer initialization, dropout), one per thread,
-    /// seeded with 0 so that a program builds the same network on every run. Assign a new one to
-    /// reseed, as torch.manual_seed does.
+    /// The generator a layer's initialization uses where none is given, one per thread, seeded with 0
+    /// so that a program builds the same network on every run. Nothing in the library draws from it
+    /// during training: modules that draw random numbers while running (dropout) take a generator
+    /// explicitly, and a training run passes its own everywhere.
     /// </summary>
-    public static Generator Default
-    {
-        get => _default ??= new Generator(0);
-        set => _default = value;
-    }
+    public static Generator Default => _default ??= new Generator(0);
 
     /// <summary>A generator whose sequence is determined by <paramref name="seed"/>.</summary>
-    public Generator(ulong seed)
+    public Generator(ulong seed) => Reseed(seed);
+
+    /// <summary>The seed this generator started from, or was last reseeded with.</summary>
+    public ulong Seed { get; private set; }
+
+    /// <summary>Restarts the sequence from <paramref name="seed"/>: afterwards this generator draws what <c>new Generator(seed)</c> would.</summary>
+    public void Reseed(ulong seed)
     {
         Seed = seed;
         ulong x = seed;
@@ -31,10 +34,8 @@ public sealed class Generator
         _s1 = SplitMix64(ref x);
         _s2 = SplitMix64(ref x);
         _s3 = SplitMix64(ref x);
+        _spareNormal = null;
     }
-
-    /// <summary>The seed this generator started from.</summary>
-    public ulong Seed { get; }
 
     private static ulong SplitMix64(ref ulong x)
     {

@@ -1,23 +1,71 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Neurite.Data;
 using Neurite.IO;
 using Neurite.Tensors;
 
 namespace Neurite.Training;
 
-/// <summary>Something that runs with the fit loop: at its start, after every epoch, and at its end.</summary>
+/// <summary>
+/// Something that runs with the fit loop: at its start, in every step (after backward, before the
+/// optimizer step; and after the step), after every epoch, and at its end. Implement what you need.
+/// </summary>
+/// <remarks>
+/// <see cref="OnAfterBackward"/> sees the gradients before the optimizer does: the place to read
+/// gradient norms, all-reduce gradients across processes, or train a second network on the same batch.
+/// </remarks>
 public interface ITrainingCallback
 {
     void OnTrainBegin(Trainer trainer)
     {
     }
 
-    void OnEpochEnd(Trainer trainer, EpochResult result);
+    /// <summary>After the batch's backward pass (every parameter's Grad is set) and before gradient clipping and the optimizer step.</summary>
+    void OnAfterBackward(Trainer trainer, BatchStep step)
+    {
+    }
+
+    /// <summary>After the optimizer step (and a per-step schedule) of the batch.</summary>
+    void OnBatchEnd(Trainer trainer, BatchStep step)
+    {
+    }
+
+    void OnEpochEnd(Trainer trainer, EpochResult result)
+    {
+    }
 
     void OnTrainEnd(Trainer trainer)
     {
     }
+}
+
+/// <summary>One training step, as the per-batch callbacks see it.</summary>
+/// <param name="Epoch">The epoch, 1-based.</param>
+/// <param name="Batch">The batch within the epoch, 1-based.</param>
+/// <param name="Data">The batch's inputs and targets.</param>
+/// <param name="Outputs">The model's outputs for the batch (part of the graph until the next step).</param>
+/// <param name="Loss">The batch's loss, before any penalty.</param>
+public sealed record BatchStep(int Epoch, int Batch, Batch Data, Tensor Outputs, float Loss);
+
+/// <summary>
+/// A figure computed over a pass's batches beside the loss (as a Keras metric): reset before each
+/// pass, updated with each batch's outputs and targets, then read. The trainer reports it over the
+/// training batches and, as "val_" + <see cref="Name"/>, over held-out data.
+/// </summary>
+public interface IMetric
+{
+    /// <summary>The name under which the history keeps the value, e.g. "mae".</summary>
+    string Name { get; }
+
+    /// <summary>Forgets every batch seen.</summary>
+    void Reset();
+
+    /// <summary>Adds a batch: the model's outputs and the targets.</summary>
+    void Update(Tensor outputs, Tensor targets);
+
+    /// <summary>The figure over the batches since the last <see cref="Reset"/>.</summary>
+    double Value { get; }
 }
 
 /// <summary>The loss that early stopping and "best" checkpoints watch: validation loss when there is held-out data, else training loss.</summary>
@@ -136,23 +184,32 @@ public sealed class HistoryLog(string path) : ITrainingCallback
         AtomicFile.WriteAllText(Path, text.ToString());
     }
 
-    /// <summary>One epoch as a JSON object with the CSV's column names.</summary>
-    public static JsonObject ToJson(EpochResult r) => new()
+    /// <summary>One epoch as a JSON object with the CSV's column names, and the metrics' values under "metrics".</summary>
+    public static JsonObject ToJson(EpochResult r)
     {
-        ["epoch"] = r.Epoch,
-        ["train_loss"] = r.TrainLoss,
-        ["train_accuracy"] = r.TrainAccuracy,
-        ["val_loss"] = r.ValidationLoss,
-        ["val_accuracy"] = r.ValidationAccuracy,
-        ["lr"] = r.LearningRate,
-        ["seconds"] = r.Seconds,
-        ["samples_per_second"] = r.SamplesPerSecond,
-    };
+        var json = new JsonObject
+        {
+            ["epoch"] = r.Epoch,
+            ["train_loss"] = r.TrainLoss,
+            ["train_accuracy"] = r.TrainAccuracy,
+            ["val_loss"] = r.ValidationLoss,
+            ["val_accuracy"] = r.ValidationAccuracy,
+            ["lr"] = r.LearningRate,
+            ["seconds"] = r.Seconds,
+            ["samples_per_second"] = r.SamplesPerSecond,
+        };
+        if (r.Metrics is { } metrics)
+        {
+            json["metrics"] = new JsonObject(metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)m.Value)));
+        }
+        return json;
+    }
 
     /// <summary>The epoch written by <see cref="ToJson"/>, read back.</summary>
     public static EpochResult FromJson(JsonNode node) => new(
         (int)node["epoch"]!, (double)node["train_loss"]!, (double?)node["train_accuracy"], (double?)node["val_loss"],
-        (double?)node["val_accuracy"], (double)node["lr"]!, (double)node["seconds"]!, (double)node["samples_per_second"]!);
+        (double?)node["val_accuracy"], (double)node["lr"]!, (double)node["seconds"]!, (double)node["samples_per_second"]!,
+        node["metrics"]?.AsObject().ToDictionary(m => m.Key, m => (double)m.Value!));
 
     private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 }

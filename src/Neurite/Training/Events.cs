@@ -10,9 +10,10 @@ namespace Neurite.Training;
 /// <param name="Seconds">Wall time of the epoch, evaluation included.</param>
 /// <param name="SamplesPerSecond">Training throughput: samples over the time spent in forward,
 /// backward and the optimizer step (loading data and evaluating excluded).</param>
+/// <param name="Metrics">The trainer's <see cref="Trainer.Metrics"/> over the training batches (by name) and held-out data ("val_" + name); null without metrics.</param>
 public sealed record EpochResult(
     int Epoch, double TrainLoss, double? TrainAccuracy, double? ValidationLoss, double? ValidationAccuracy,
-    double LearningRate, double Seconds, double SamplesPerSecond);
+    double LearningRate, double Seconds, double SamplesPerSecond, IReadOnlyDictionary<string, double>? Metrics = null);
 
 /// <summary>Why <see cref="Trainer.Fit"/> returned.</summary>
 public enum StopReason

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Neurite.Autograd;
 using Neurite.Data;
 using Neurite.NN;
@@ -22,35 +23,58 @@ public enum ScheduleInterval
 /// <param name="Samples">How many samples were evaluated.</param>
 /// <param name="Classification">Accuracy, confusion matrix and per-class scores (classification).</param>
 /// <param name="Regression">MSE, MAE and R² (regression).</param>
-public sealed record Evaluation(double Loss, long Samples, ClassificationMetrics? Classification, RegressionMetrics? Regression);
+/// <param name="Metrics">The value of each of the trainer's <see cref="Trainer.Metrics"/>, by name.</param>
+public sealed record Evaluation(
+    double Loss, long Samples, ClassificationMetrics? Classification, RegressionMetrics? Regression, IReadOnlyDictionary<string, double>? Metrics = null);
+
+/// <summary>A loss: the prediction and the batch's targets give a differentiable scalar, reduced by mean over the batch.</summary>
+public delegate Tensor LossFunction(Tensor prediction, Tensor target);
 
 /// <summary>
-/// The fit loop: for each epoch, each mini-batch runs forward, loss (plus any L1/L2 penalty on the
-/// weight matrices), backward, optional gradient clipping and the optimizer step; then the held-out
-/// data is evaluated, schedules step, callbacks run and progress is reported.
+/// The fit loop, for any <see cref="Module"/> and any <see cref="LossFunction"/>: for each epoch,
+/// each mini-batch runs forward, loss (plus any L1/L2 penalty on the weight matrices), backward,
+/// the callbacks' <see cref="ITrainingCallback.OnAfterBackward"/>, optional gradient clipping, the
+/// optimizer step and <see cref="ITrainingCallback.OnBatchEnd"/>; then the held-out data is
+/// evaluated, schedules step, callbacks run and progress is reported. Evaluation and prediction
+/// need no optimizer.
 /// </summary>
 /// <remarks>
-/// Dropout draws from <see cref="Generator.Default"/>, which the trainer reseeds at the start of
-/// each epoch from (<see cref="Seed"/>, epoch): the masks of an epoch do not depend on what ran
-/// before, so a run resumed from a checkpoint repeats the uninterrupted one exactly.
+/// Modules that draw random numbers while running (dropout) register their generators
+/// (<see cref="Module.Generators"/>); the trainer reseeds each at the start of every epoch from
+/// (<see cref="Seed"/>, epoch, its index): the masks of an epoch do not depend on what ran before, so
+/// a run resumed from a checkpoint repeats the uninterrupted one exactly. Nothing global is touched.
 /// </remarks>
 public sealed class Trainer
 {
     private readonly List<EpochResult> _history = [];
+    private readonly LossFunction _loss;
     private (StopReason Reason, string Message)? _stopRequest;
 
-    public Trainer(Module model, Objective objective, Optimizer optimizer)
+    /// <summary>A trainer whose loss is a spec's <paramref name="objective"/>: it checks the data's task and reports accuracy or regression metrics.</summary>
+    /// <param name="model">The network.</param>
+    /// <param name="objective">The loss, with the task it implies.</param>
+    /// <param name="optimizer">Updates the parameters; only <see cref="Fit"/> needs one.</param>
+    public Trainer(Module model, Objective objective, Optimizer? optimizer = null)
+        : this(model, (objective ?? throw new ArgumentNullException(nameof(objective))).Loss, optimizer) => Objective = objective;
+
+    /// <summary>A trainer with any loss function; the figures it reports are the loss and <see cref="Metrics"/>.</summary>
+    /// <param name="model">The network.</param>
+    /// <param name="loss">(prediction, target) → a scalar tensor.</param>
+    /// <param name="optimizer">Updates the parameters; only <see cref="Fit"/> needs one.</param>
+    public Trainer(Module model, LossFunction loss, Optimizer? optimizer = null)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
-        Objective = objective ?? throw new ArgumentNullException(nameof(objective));
-        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        _loss = loss ?? throw new ArgumentNullException(nameof(loss));
+        Optimizer = optimizer;
     }
 
     public Module Model { get; }
 
-    public Objective Objective { get; }
+    /// <summary>The spec loss the trainer was made with, or null for a custom loss function.</summary>
+    public Objective? Objective { get; }
 
-    public Optimizer Optimizer { get; }
+    /// <summary>The optimizer, or null for a trainer that only evaluates and predicts.</summary>
+    public Optimizer? Optimizer { get; }
 
     /// <summary>A schedule to step, and when (<see cref="Interval"/>).</summary>
     public LRScheduler? Scheduler { get; init; }
@@ -69,7 +93,7 @@ public sealed class Trainer
     /// <summary>Clip the gradients to this global 2-norm before each step.</summary>
     public double? ClipGradNorm { get; init; }
 
-    /// <summary>The seed of the per-epoch dropout generator.</summary>
+    /// <summary>The seed of the per-epoch reseeding of the model's generators (dropout).</summary>
     public ulong Seed { get; init; }
 
     /// <summary>
@@ -79,8 +103,11 @@ public sealed class Trainer
     /// </summary>
     public IReadOnlyList<int>? InputShape { get; init; }
 
-    /// <summary>Run at the end of every epoch, in order.</summary>
+    /// <summary>Run at the start, after every batch's backward and step, after every epoch and at the end, in order.</summary>
     public IReadOnlyList<ITrainingCallback> Callbacks { get; init; } = [];
+
+    /// <summary>Figures computed over every epoch's training batches and over held-out data, beside the loss (and the accuracy a classification objective reports).</summary>
+    public IReadOnlyList<IMetric> Metrics { get; init; } = [];
 
     public IProgress<TrainingEvent>? Progress { get; init; }
 
@@ -102,6 +129,71 @@ public sealed class Trainer
         Steps = steps;
     }
 
+    /// <summary>
+    /// What a checkpoint needs beyond the weights and the optimizer's state to continue this run
+    /// exactly: {"epoch", "steps", "history", and "scheduler_step" and "plateau" when there are such schedules}.
+    /// </summary>
+    public JsonObject SaveState()
+    {
+        var state = new JsonObject
+        {
+            ["epoch"] = EpochsDone,
+            ["steps"] = Steps,
+            ["history"] = new JsonArray([.. History.Select(r => (JsonNode)HistoryLog.ToJson(r))]),
+        };
+        if (Scheduler is not null)
+        {
+            state["scheduler_step"] = Scheduler.StepCount;
+        }
+        if (Plateau is not null)
+        {
+            var p = Plateau.State;
+            state["plateau"] = new JsonObject
+            {
+                ["best"] = double.IsFinite(p.Best) ? p.Best : null,
+                ["bad_epochs"] = p.BadEpochs,
+                ["cooldown_left"] = p.CooldownLeft,
+                ["epochs"] = p.Epochs,
+            };
+        }
+        return state;
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote: the history, the step count and the schedules' positions.</summary>
+    /// <exception cref="InvalidDataException">A field this trainer needs is missing or malformed; <paramref name="source"/> names where the state came from.</exception>
+    public void LoadState(JsonObject state, string source = "training state")
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        JsonNode Field(JsonNode node, string name) =>
+            node[name] ?? throw new InvalidDataException($"{source}: no \"{name}\"");
+        try
+        {
+            var history = Field(state, "history").AsArray().Select(node => HistoryLog.FromJson(node!)).ToList();
+            long steps = Field(state, "steps").GetValue<long>();
+            long? schedulerStep = Scheduler is null ? null : Field(state, "scheduler_step").GetValue<long>();
+            PlateauState? plateau = null;
+            if (Plateau is not null)
+            {
+                var p = Field(state, "plateau");
+                double best = (double?)p["best"] ?? (Plateau.Options.Mode == PlateauMode.Min ? double.PositiveInfinity : double.NegativeInfinity);
+                plateau = new PlateauState(best, Field(p, "bad_epochs").GetValue<int>(), Field(p, "cooldown_left").GetValue<int>(), Field(p, "epochs").GetValue<long>());
+            }
+            Resume(history, steps);
+            if (schedulerStep is { } step)
+            {
+                Scheduler!.Resume(step);
+            }
+            if (plateau is { } plateauState)
+            {
+                Plateau!.Resume(plateauState);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw new InvalidDataException($"{source}: malformed: {e.Message}");
+        }
+    }
+
     /// <summary>Asks the loop to stop after the current epoch's callbacks (early stopping does).</summary>
     public void RequestStop(StopReason reason, string message) => _stopRequest ??= (reason, message);
 
@@ -110,14 +202,17 @@ public sealed class Trainer
     /// <param name="validation">Held-out data evaluated after each epoch, or null.</param>
     /// <param name="epochs">The total number of epochs.</param>
     /// <param name="cancellation">Stops the run between steps.</param>
+    /// <exception cref="InvalidOperationException">The trainer has no optimizer.</exception>
     public FitResult Fit(DataLoader train, Dataset? validation, int epochs, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        var optimizer = Optimizer ?? throw new InvalidOperationException("Fit: this trainer has no optimizer; give one to the constructor to train.");
         CheckTask(train.Data);
         _stopRequest = null;
         var weights = Penalties.Weights(Model).ToList();
         var parameters = Model.Parameters().ToList();
+        var generators = Model.Generators();
         long samples = 0;
         double computeSeconds = 0;
         foreach (var callback in Callbacks)
@@ -133,12 +228,16 @@ public sealed class Trainer
             }
             int epoch = EpochsDone + 1;
             var epochClock = Stopwatch.StartNew();
-            Generator.Default = new Generator(Seed ^ (0x9E3779B97F4A7C15UL * (ulong)epoch));
+            for (int i = 0; i < generators.Count; i++)
+            {
+                generators[i].Reseed(EpochSeed(Seed, epoch, i));
+            }
             Model.Train();
             Progress?.Report(new EpochStarted(epoch, epochs, train.BatchCount));
             double lossSum = 0, epochCompute = 0;
             long epochSamples = 0;
-            var metrics = Objective.Task == TaskKind.Classification ? new ClassificationMetrics(train.Data.ClassNames) : null;
+            var accuracy = Objective?.Task == TaskKind.Classification ? new ClassificationMetrics(train.Data.ClassNames) : null;
+            ResetMetrics();
             int batchIndex = 0;
             bool abandoned = false;
             foreach (var batch in train.Epoch(epoch - 1))
@@ -151,9 +250,9 @@ public sealed class Trainer
                 }
                 long start = Stopwatch.GetTimestamp();
                 int size = batch.Inputs.Shape[0];
-                Optimizer.ZeroGrad();
+                optimizer.ZeroGrad();
                 var outputs = Model.Call(Shaped(batch.Inputs));
-                var loss = Objective.Loss(outputs, batch.Targets);
+                var loss = _loss(outputs, batch.Targets);
                 float lossValue = loss.Item();
                 if (!float.IsFinite(lossValue))
                 {
@@ -172,27 +271,37 @@ public sealed class Trainer
                     total += Penalties.L2(weights, L2);
                 }
                 total.Backward();
+                var step = new BatchStep(epoch, batchIndex + 1, batch, outputs, lossValue);
+                foreach (var callback in Callbacks)
+                {
+                    callback.OnAfterBackward(this, step);
+                }
                 if (ClipGradNorm is { } maxNorm)
                 {
                     GradientClipping.ClipGradNorm(parameters, maxNorm);
                 }
-                Optimizer.Step();
+                optimizer.Step();
                 Steps++;
                 if (Interval == ScheduleInterval.Step)
                 {
                     Scheduler?.Step();
                 }
+                foreach (var callback in Callbacks)
+                {
+                    callback.OnBatchEnd(this, step);
+                }
                 epochCompute += Stopwatch.GetElapsedTime(start).TotalSeconds;
 
                 lossSum += (double)lossValue * size;
                 epochSamples += size;
-                metrics?.Add(batch.Targets.Data, Objective.Classes(outputs));
+                accuracy?.Add(batch.Targets.Data, Objective!.Classes(outputs));
+                UpdateMetrics(outputs, batch.Targets);
                 batchIndex++;
                 if (Progress is not null)
                 {
                     double rate = epochSamples / Math.Max(epochCompute, 1e-9);
                     var eta = TimeSpan.FromSeconds(epochClock.Elapsed.TotalSeconds / batchIndex * (train.BatchCount - batchIndex));
-                    Progress.Report(new BatchEnded(epoch, epochs, batchIndex, train.BatchCount, lossSum / epochSamples, metrics?.Accuracy, rate, eta));
+                    Progress.Report(new BatchEnded(epoch, epochs, batchIndex, train.BatchCount, lossSum / epochSamples, accuracy?.Accuracy, rate, eta));
                 }
             }
             samples += epochSamples;
@@ -202,11 +311,13 @@ public sealed class Trainer
                 break;
             }
 
-            double learningRate = Optimizer.ParamGroups[0].Lr;
+            double learningRate = optimizer.ParamGroups[0].Lr;
+            var trainMetrics = MetricValues("");
             var held = validation is null ? null : Evaluate(validation);
             double trainLoss = lossSum / epochSamples;
-            var result = new EpochResult(epoch, trainLoss, metrics?.Accuracy, held?.Loss, held?.Classification?.Accuracy,
-                learningRate, epochClock.Elapsed.TotalSeconds, epochSamples / Math.Max(epochCompute, 1e-9));
+            var result = new EpochResult(epoch, trainLoss, accuracy?.Accuracy, held?.Loss, held?.Classification?.Accuracy,
+                learningRate, epochClock.Elapsed.TotalSeconds, epochSamples / Math.Max(epochCompute, 1e-9),
+                Merge(trainMetrics, held?.Metrics, "val_"));
             _history.Add(result);
             if (Interval == ScheduleInterval.Epoch)
             {
@@ -231,6 +342,13 @@ public sealed class Trainer
             samples / Math.Max(computeSeconds, 1e-9));
     }
 
+    /// <summary>
+    /// The seed of generator <paramref name="index"/> of the model in <paramref name="epoch"/>; generator 0 gets
+    /// seed ⊕ (φ·2⁶⁴)·epoch, the others that value mixed with their index.
+    /// </summary>
+    internal static ulong EpochSeed(ulong seed, int epoch, int index) =>
+        seed ^ (0x9E3779B97F4A7C15UL * (ulong)epoch) ^ (0xD1B54A32D192ED03UL * (ulong)index);
+
     /// <summary>The model's loss and metrics on <paramref name="data"/>, in evaluation mode, without recording a graph.</summary>
     public Evaluation Evaluate(Dataset data, int batchSize = 512)
     {
@@ -241,17 +359,19 @@ public sealed class Trainer
         try
         {
             using var _ = Graph.NoGrad();
-            var classification = Objective.Task == TaskKind.Classification ? new ClassificationMetrics(data.ClassNames) : null;
-            var regression = Objective.Task == TaskKind.Regression ? new RegressionMetrics() : null;
+            var classification = Objective?.Task == TaskKind.Classification ? new ClassificationMetrics(data.ClassNames) : null;
+            var regression = Objective?.Task == TaskKind.Regression ? new RegressionMetrics() : null;
+            ResetMetrics();
             double lossSum = 0;
             foreach (var batch in new DataLoader(data, batchSize))
             {
                 var outputs = Model.Call(Shaped(batch.Inputs));
-                lossSum += (double)Objective.Loss(outputs, batch.Targets).Item() * batch.Inputs.Shape[0];
-                classification?.Add(batch.Targets.Data, Objective.Classes(outputs));
+                lossSum += (double)_loss(outputs, batch.Targets).Item() * batch.Inputs.Shape[0];
+                classification?.Add(batch.Targets.Data, Objective!.Classes(outputs));
                 regression?.Add(outputs.Data, batch.Targets.Data, data.TargetWidth);
+                UpdateMetrics(outputs, batch.Targets);
             }
-            return new Evaluation(lossSum / data.Count, data.Count, classification, regression);
+            return new Evaluation(lossSum / data.Count, data.Count, classification, regression, MetricValues(""));
         }
         finally
         {
@@ -282,12 +402,45 @@ public sealed class Trainer
         }
     }
 
+    private void ResetMetrics()
+    {
+        foreach (var metric in Metrics)
+        {
+            metric.Reset();
+        }
+    }
+
+    private void UpdateMetrics(Tensor outputs, Tensor targets)
+    {
+        foreach (var metric in Metrics)
+        {
+            metric.Update(outputs, targets);
+        }
+    }
+
+    private Dictionary<string, double>? MetricValues(string prefix) =>
+        Metrics.Count == 0 ? null : Metrics.ToDictionary(metric => prefix + metric.Name, metric => metric.Value);
+
+    private static Dictionary<string, double>? Merge(Dictionary<string, double>? train, IReadOnlyDictionary<string, double>? held, string prefix)
+    {
+        if (held is null)
+        {
+            return train;
+        }
+        var merged = train ?? [];
+        foreach (var (name, value) in held)
+        {
+            merged[prefix + name] = value;
+        }
+        return merged;
+    }
+
     private Tensor Shaped(Tensor inputs) =>
         InputShape is null ? inputs : Ops.Reshape(inputs, [inputs.Shape[0], .. InputShape]);
 
     private void CheckTask(Dataset data)
     {
-        if (data.Task != Objective.Task)
+        if (Objective is not null && data.Task != Objective.Task)
         {
             throw new ArgumentException(
                 $"the loss {Objective.Name} is for {Objective.Task.ToString().ToLowerInvariant()}, but the data is a {data.Task.ToString().ToLowerInvariant()} set");

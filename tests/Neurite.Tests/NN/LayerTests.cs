@@ -116,8 +116,8 @@ public class LayerTests
         Assert.Equal(values, x.Grad!.ToArray()); // ∂y/∂x is the scaled mask itself
         dropout.Eval();
         Assert.Same(x, dropout.Call(x));
-        Assert.Contains("p", Assert.Throws<ArgumentException>(() => new Dropout(1f)).Message);
-        Assert.Throws<ArgumentException>(() => new Dropout(-0.1f));
+        Assert.Contains("p", Assert.Throws<ArgumentException>(() => new Dropout(1f, new Generator(0))).Message);
+        Assert.Throws<ArgumentException>(() => new Dropout(-0.1f, new Generator(0)));
     }
 
     [Fact]

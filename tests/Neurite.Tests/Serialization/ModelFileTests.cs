@@ -167,7 +167,7 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal(spec, checkpoint.Spec);
         Assert.Equal(K, (int)checkpoint.Training["epoch"]!);
         Assert.Equal(0.25, (double)checkpoint.Training["best"]!);
-        var resumed = checkpoint.Spec.Build(new Generator(12345)); // different initial weights: they must come from the file
+        var resumed = checkpoint.Spec!.Build(new Generator(12345)); // different initial weights: they must come from the file
         var resumedOptimizer = checkpoint.Spec.Optimizer!.Build(resumed.Parameters());
         checkpoint.Restore(resumed, resumedOptimizer);
         Assert.Equal(firstOptimizer.ParamGroups[0].Lr, resumedOptimizer.ParamGroups[0].Lr);

@@ -10,7 +10,7 @@ public class TrainerTests
 {
     private static Sequential Mlp(int inputs, int hidden, int outputs, ulong seed, float dropout = 0) =>
         dropout > 0
-            ? new Sequential(new Linear(inputs, hidden, rng: new Generator(seed)), new ReLU(), new Dropout(dropout), new Linear(hidden, outputs, rng: new Generator(seed + 1)))
+            ? new Sequential(new Linear(inputs, hidden, rng: new Generator(seed)), new ReLU(), new Dropout(dropout, new Generator(seed + 2)), new Linear(hidden, outputs, rng: new Generator(seed + 1)))
             : new Sequential(new Linear(inputs, hidden, rng: new Generator(seed)), new ReLU(), new Linear(hidden, outputs, rng: new Generator(seed + 1)));
 
     [Fact]
@@ -200,7 +200,7 @@ public class TrainerTests
         var whole = trainer.Predict(x).ToArray();
         Assert.All(Enumerable.Range(0, whole.Length), i => Assert.Equal(whole[i], outputs.Data[i], 5));
         Assert.True(model.IsTraining);
-        var probabilities = trainer.Objective.Probabilities(outputs);
+        var probabilities = trainer.Objective!.Probabilities(outputs);
         Assert.All(Enumerable.Range(0, 1000), i => Assert.Equal(1f, probabilities.Data.Slice(3 * i, 3).ToArray().Sum(), 5));
     }
 

@@ -1,23 +1,22 @@
 using Neurite.Data;
 using Neurite.Serialization;
 using Neurite.Tensors;
-using Neurite.Training;
 
-namespace Neurite.Cli.Commands;
+namespace Neurite.Training;
 
 /// <summary>The data a training run uses, after the split and the scaling the spec asks for.</summary>
 /// <param name="Train">The training samples.</param>
 /// <param name="Validation">Held out from the training source by <c>data.validation_split</c>.</param>
 /// <param name="Test">The source's own test set, or held out by <c>data.test_split</c>.</param>
 /// <param name="Preprocessor">The scaling fitted on the training samples, saved with the model.</param>
-internal sealed record PreparedData(Dataset Train, Dataset? Validation, Dataset? Test, IPreprocessor? Preprocessor)
+public sealed record PreparedData(Dataset Train, Dataset? Validation, Dataset? Test, IPreprocessor? Preprocessor)
 {
     /// <summary>What early stopping and the curves watch: validation data, else test data.</summary>
     public Dataset? HeldOut => Validation ?? Test;
 }
 
 /// <summary>Loads a data source as a spec and the command line describe it, and checks it against the model.</summary>
-internal static class DataPreparation
+public static class DataPreparation
 {
     public static PreparedData ForTraining(ModelSpec spec, string source, ulong seed, TaskKind? task)
     {
@@ -66,7 +65,7 @@ internal static class DataPreparation
         if (spec.Graph is { Inputs.Count: > 1 } graph)
         {
             throw new ArgumentException(
-                $"inputs: the command line feeds one input per sample, but the graph takes {graph.Inputs.Count} ({string.Join(", ", graph.Inputs.Select(input => input.Name))})");
+                $"inputs: training feeds one input per sample, but the graph takes {graph.Inputs.Count} ({string.Join(", ", graph.Inputs.Select(input => input.Name))})");
         }
         var sample = data.SampleShape.ToArray();
         if (sample.SequenceEqual(spec.Input))

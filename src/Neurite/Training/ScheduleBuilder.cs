@@ -1,8 +1,7 @@
 using Neurite.Optim;
 using Neurite.Serialization;
-using Neurite.Training;
 
-namespace Neurite.Cli.Commands;
+namespace Neurite.Training;
 
 /// <summary>
 /// Builds the spec's schedule. <c>warmup</c> and <c>one_cycle</c> count optimizer steps (and step
@@ -10,7 +9,7 @@ namespace Neurite.Cli.Commands;
 /// written in PyTorch. <c>reduce_on_plateau</c> watches the validation loss (the training loss
 /// without held-out data).
 /// </summary>
-internal static class ScheduleBuilder
+public static class ScheduleBuilder
 {
     public static (LRScheduler? Scheduler, ScheduleInterval Interval, ReduceLROnPlateau? Plateau) Build(
         ScheduleSpec? spec, Optimizer optimizer, int epochs, int batchesPerEpoch)

@@ -1,0 +1,203 @@
+using System.Text.Json.Nodes;
+using Neurite.Data;
+using Neurite.Optim;
+using Neurite.Serialization;
+using Neurite.Tensors;
+
+namespace Neurite.Training;
+
+/// <summary>What a caller changes in a spec's run (the CLI's flags); null keeps the spec's value.</summary>
+/// <param name="Data">The data source, overriding <c>data.source</c>.</param>
+/// <param name="Epochs">Epochs in all (default: the spec's, else 10).</param>
+/// <param name="BatchSize">Samples per step (default: the spec's, else 32).</param>
+/// <param name="Lr">The learning rate of every parameter group.</param>
+/// <param name="Seed">The seed of the data, the initialization, the shuffling and dropout (default: the spec's, else 0).</param>
+/// <param name="NoShuffle">Take the training samples in order.</param>
+/// <param name="Init">Initial weights: a safetensors file with PyTorch's names.</param>
+/// <param name="Resume">A checkpoint written by an earlier run to continue from.</param>
+/// <param name="ModelPath">The model file to write; the checkpoints, history and report go beside it.</param>
+/// <param name="SpecDirectory">Where file sources written in the spec are relative to.</param>
+public sealed record RunOptions(
+    string? Data = null, int? Epochs = null, int? BatchSize = null, double? Lr = null, ulong? Seed = null, bool NoShuffle = false,
+    string? Init = null, string? Resume = null, string ModelPath = "model.safetensors", string SpecDirectory = ".");
+
+/// <summary>What a finished run produced.</summary>
+/// <param name="Fit">The history and why training stopped.</param>
+/// <param name="Test">The evaluation on the test data (else the validation data), if there is any.</param>
+/// <param name="ModelPath">The model file written.</param>
+public sealed record RunResult(FitResult Fit, Evaluation? Test, string ModelPath);
+
+/// <summary>
+/// One training run as a spec describes it: <see cref="Create"/> turns the spec and the caller's
+/// overrides into the data, the model, the optimizer, the schedules and the callbacks (the last and
+/// best checkpoints and the history, beside the model file), checking everything before any
+/// training; <see cref="Execute"/> trains, evaluates the test data and writes the model file with
+/// its metadata. The CLI's <c>neurite train</c> is this type plus rendering.
+/// </summary>
+public sealed class TrainingRun
+{
+    private TrainingRun(ModelSpec spec, PreparedData data, Trainer trainer, DataLoader loader, int epochs, string modelPath)
+    {
+        (Spec, Data, Trainer, Loader, Epochs, ModelPath) = (spec, data, trainer, loader, epochs, modelPath);
+        string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath));
+        (LastCheckpointPath, BestCheckpointPath, HistoryPath, ReportPath) =
+            (stem + ".last.ckpt.safetensors", stem + ".best.ckpt.safetensors", stem + ".history.csv", stem + ".report.html");
+    }
+
+    /// <summary>The spec (the checkpoint's when resuming).</summary>
+    public ModelSpec Spec { get; }
+
+    /// <summary>The training, validation and test data, scaled as the spec asks.</summary>
+    public PreparedData Data { get; }
+
+    /// <summary>The trainer, holding the model, the objective, the optimizer and the schedules.</summary>
+    public Trainer Trainer { get; }
+
+    /// <summary>The training batches.</summary>
+    public DataLoader Loader { get; }
+
+    /// <summary>The epochs in all.</summary>
+    public int Epochs { get; }
+
+    /// <summary>The model file <see cref="Execute"/> writes.</summary>
+    public string ModelPath { get; }
+
+    /// <summary>The checkpoint written after every epoch.</summary>
+    public string LastCheckpointPath { get; }
+
+    /// <summary>The checkpoint written whenever the monitored loss reaches a new best.</summary>
+    public string BestCheckpointPath { get; }
+
+    /// <summary>The history, rewritten after every epoch.</summary>
+    public string HistoryPath { get; }
+
+    /// <summary>Where a front end writes the run's report (beside the model file).</summary>
+    public string ReportPath { get; }
+
+    /// <summary>Builds a run of <paramref name="spec"/> (ignored when <see cref="RunOptions.Resume"/> names a checkpoint, whose spec is used).</summary>
+    /// <exception cref="ArgumentException">An option, the data and the spec do not fit together; the message names what and where.</exception>
+    /// <exception cref="InvalidDataException">A file (data, initial weights, checkpoint) is invalid.</exception>
+    public static TrainingRun Create(ModelSpec spec, RunOptions options, IProgress<TrainingEvent>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var checkpoint = options.Resume is null ? null : Checkpoint.Load(options.Resume);
+        if (checkpoint is not null)
+        {
+            spec = checkpoint.Spec ?? throw new InvalidDataException($"{options.Resume}: the checkpoint holds no model spec, so it cannot resume a spec's run.");
+        }
+        ArgumentNullException.ThrowIfNull(spec);
+        int epochs = Positive(options.Epochs ?? spec.Epochs ?? 10, "--epochs");
+        int batchSize = Positive(options.BatchSize ?? spec.BatchSize ?? 32, "--batch-size");
+        ulong seed = options.Seed ?? spec.Seed ?? 0;
+        if (options.Lr is { } rate && !(rate >= 0 && double.IsFinite(rate)))
+        {
+            throw new ArgumentException($"--lr: expected a finite non-negative number, got {rate}");
+        }
+        string source = options.Data
+            ?? (spec.Data?.Source is { } fromSpec ? RelativeTo(options.SpecDirectory, fromSpec) : null)
+            ?? throw new ArgumentException("no data: pass --data SOURCE or set data.source in the spec");
+
+        var prepared = DataPreparation.ForTraining(spec, source, seed, spec.Loss?.Objective().Task);
+        var objective = spec.Loss?.Objective() ?? Objective.FromName(prepared.Train.Task == TaskKind.Classification ? "cross_entropy" : "mse");
+        var inputShape = DataPreparation.InputShape(spec, prepared.Train);
+        DataPreparation.CheckOutputs(spec, prepared.Train, objective);
+
+        var model = spec.Build(new Generator(seed));
+        if (options.Init is not null)
+        {
+            ModelFile.LoadWeights(options.Init, model);
+        }
+        var optimizer = spec.Optimizer?.Build(model.Parameters()) ?? new Adam(model.Parameters());
+        if (options.Lr is { } lr)
+        {
+            foreach (var group in optimizer.ParamGroups)
+            {
+                group.Lr = lr;
+            }
+        }
+        var augmentation = spec.Data?.Augment is { } a
+            ? new Augmentation { MaxShift = a.Shift, FlipProbability = a.Flip ? 0.5f : 0, NoiseStd = (float)a.Noise }
+            : null;
+        bool shuffle = !options.NoShuffle && spec.Data?.Shuffle != false;
+        var loader = new DataLoader(prepared.Train, batchSize, shuffle, seed, spec.Data?.DropLast ?? false, augmentation);
+        var (scheduler, interval, plateau) = ScheduleBuilder.Build(spec.Schedule, optimizer, epochs, loader.BatchCount);
+
+        var callbacks = new List<ITrainingCallback>();
+        var trainer = new Trainer(model, objective, optimizer)
+        {
+            Scheduler = scheduler,
+            Interval = interval,
+            Plateau = plateau,
+            L1 = spec.L1 ?? 0,
+            L2 = spec.L2 ?? 0,
+            ClipGradNorm = spec.ClipGradNorm,
+            Seed = seed,
+            InputShape = inputShape,
+            Callbacks = callbacks,
+            Progress = progress,
+        };
+        var run = new TrainingRun(spec, prepared, trainer, loader, epochs, options.ModelPath);
+        if (spec.EarlyStopping is { } stopping)
+        {
+            callbacks.Add(new EarlyStopping(stopping.Patience, stopping.MinDelta, stopping.RestoreBest));
+        }
+        callbacks.Add(new ModelCheckpoint((t, path) => Checkpoint.Save(path, t, spec), run.LastCheckpointPath, run.BestCheckpointPath));
+        callbacks.Add(new HistoryLog(run.HistoryPath));
+        checkpoint?.Restore(trainer);
+        return run;
+    }
+
+    /// <summary>
+    /// Trains to the last epoch (or an early stop), evaluates the test data (else the validation
+    /// data), and writes the model file with the scaling, feature names and class names in its metadata.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loss became NaN or infinite; the message names the last good checkpoint.</exception>
+    public RunResult Execute(CancellationToken cancellation = default)
+    {
+        var fit = Trainer.Fit(Loader, Data.HeldOut, Epochs, cancellation);
+        if (fit.Reason == StopReason.NonFiniteLoss)
+        {
+            throw new InvalidOperationException($"{fit.Message}; the last good checkpoint is {LastCheckpointPath}");
+        }
+        var test = Data.Test ?? Data.Validation;
+        var evaluation = test is null ? null : Trainer.Evaluate(test);
+        ModelFile.Save(ModelPath, Trainer.Model, Spec, Metadata());
+        return new RunResult(fit, evaluation, ModelPath);
+    }
+
+    /// <summary>What the model file keeps beside the spec: the scaling, the feature names and the class names.</summary>
+    private Dictionary<string, string> Metadata()
+    {
+        var metadata = new Dictionary<string, string>();
+        if (Data.Preprocessor is not null)
+        {
+            metadata[ModelFile.PreprocessingKey] = Data.Preprocessor.ToJson().ToJsonString();
+        }
+        if (Data.Train.FeatureNames is { } featureNames)
+        {
+            metadata[ModelFile.FeaturesKey] = Names(featureNames);
+        }
+        if (Data.Train.Task == TaskKind.Classification)
+        {
+            metadata[ModelFile.ClassesKey] = Names(Data.Train.ClassNames);
+        }
+        return metadata;
+    }
+
+    /// <summary>Names as the JSON list the model file's metadata holds.</summary>
+    public static string Names(IEnumerable<string> names) => new JsonArray([.. names.Select(name => (JsonNode)name)]).ToJsonString();
+
+    /// <summary>A file source written in a spec (a CSV path, idx:IMAGES,LABELS) is relative to the spec's folder; names are left alone.</summary>
+    private static string RelativeTo(string specDirectory, string source)
+    {
+        string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(specDirectory, path);
+        if (source.StartsWith("idx:", StringComparison.Ordinal))
+        {
+            return "idx:" + string.Join(',', source[4..].Split(',').Select(Resolve));
+        }
+        return source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Resolve(source) : source;
+    }
+
+    private static int Positive(int value, string name) =>
+        value > 0 ? value : throw new ArgumentException($"{name}: expected a positive integer, got {value}");
+}
