@@ -126,6 +126,7 @@ public sealed class LayerContext
     private readonly SpecReader _reader;
 
     private readonly string _inputsPath;
+    private Dictionary<string, (LayerContext Context, int[] Output)[]>? _blocks;
 
     internal LayerContext(SpecReader reader, string path, IReadOnlyList<int[]> inputs, IReadOnlyList<string> inputNames, string? inputsPath = null)
     {
@@ -161,7 +162,21 @@ public sealed class LayerContext
     public string DescribeInputs() =>
         string.Join(", ", Inputs.Select((shape, i) => $"{Shapes.Format(shape)} ({InputNames[i]})"));
 
-    internal SpecReader Reader => _reader;
+    /// <summary>
+    /// The layers of a block (the field <paramref name="field"/>, such as residual's "layers") as a chain
+    /// from this layer's input: each inner layer's context and output shape, inferred on the first call
+    /// (shape inference) and kept for the next (building).
+    /// </summary>
+    internal (LayerContext Context, int[] Output)[] Block(string field, IReadOnlyList<LayerSpec> layers)
+    {
+        _blocks ??= [];
+        if (!_blocks.TryGetValue(field, out var chain))
+        {
+            chain = LayerSpec.Chain(layers, Input, SpecReader.Child(Path, field), _reader);
+            _blocks[field] = chain;
+        }
+        return chain;
+    }
 
     /// <summary>Checks the number of inputs and the layer's output shape, and that a sample of it fits in a tensor.</summary>
     internal int[] Infer(LayerSpec layer)

@@ -16,7 +16,7 @@ public sealed record ResidualSpec(IReadOnlyList<LayerSpec> Layers) : LayerSpec
 
     public override int[] OutputShape(LayerContext context)
     {
-        var output = Chain(Layers, context.Input, SpecReader.Child(context.Path, "layers"), context.Reader)[^1].Output;
+        var output = context.Block("layers", Layers)[^1].Output;
         if (!output.SequenceEqual(context.Input))
         {
             throw context.Error("layers", $"the block maps {Shapes.Format(context.Input)} to {Shapes.Format(output)}; x + f(x) needs the same shape");
@@ -26,7 +26,7 @@ public sealed record ResidualSpec(IReadOnlyList<LayerSpec> Layers) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng)
     {
-        var chain = Chain(Layers, context.Input, SpecReader.Child(context.Path, "layers"), context.Reader);
+        var chain = context.Block("layers", Layers);
         return new Residual(new Sequential([.. Layers.Select((layer, i) => layer.Build(chain[i].Context, rng))]));
     }
 
