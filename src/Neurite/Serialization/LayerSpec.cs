@@ -19,6 +19,24 @@ namespace Neurite.Serialization;
 /// <para>ONNX export (issue "ONNX export") will add one virtual member here that a layer type
 /// overrides in its own file to emit its ONNX nodes; nothing else about a layer type will change.</para>
 /// </remarks>
+/// <example>
+/// A <c>scale</c> layer, y = x ⊙ w with w learnable (its module, <c>ScaleModule</c>, registers "weight"):
+/// <code>
+/// public sealed record ScaleSpec(double Factor = 1) : LayerSpec
+/// {
+///     public static LayerType Definition { get; } =
+///         new("scale", ["factor"], f => new ScaleSpec(f.Number("factor", 1, v => v != 0, "a non-zero number")));
+///
+///     public override string Type => "scale";
+///
+///     public override Module Build(LayerContext context, Generator rng) => new ScaleModule(context.Input[^1], (float)Factor);
+///
+///     public override void WriteFields(Utf8JsonWriter json) => json.WriteNumber("factor", Factor);
+/// }
+///
+/// LayerRegistry.Register(ScaleSpec.Definition); // once; then {"type": "scale", "factor": 2} parses, builds and summarizes
+/// </code>
+/// </example>
 public abstract record LayerSpec
 {
     /// <summary>The layer types a spec may name, in the order error messages list them (<see cref="LayerRegistry.Names"/>).</summary>
