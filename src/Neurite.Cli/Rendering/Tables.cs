@@ -45,11 +45,23 @@ internal static class Tables
 
     public static void Summary(Terminal console, ModelSummary summary)
     {
-        var table = new Table().AddColumn("layer").AddColumn("type").AddColumn("output shape").AddColumn(new TableColumn("params").RightAligned());
-        table.AddRow("input", "", Markup.Escape(Shape(summary.InputShape)), "0");
+        bool graph = summary.Layers.Any(layer => layer.Inputs is not null);
+        var table = new Table().AddColumn("layer").AddColumn("type");
+        if (graph)
+        {
+            table.AddColumn("inputs");
+        }
+        table.AddColumn("output shape").AddColumn(new TableColumn("params").RightAligned());
+        if (!graph)
+        {
+            table.AddRow("input", "", Markup.Escape(Shape(summary.InputShape)), "0");
+        }
         foreach (var layer in summary.Layers)
         {
-            table.AddRow(Markup.Escape(layer.Name), layer.Type, Markup.Escape(Shape(layer.OutputShape)), layer.Params.ToString("N0", CultureInfo.InvariantCulture));
+            string[] cells = graph
+                ? [Markup.Escape(layer.Name), Markup.Escape(layer.Description), Markup.Escape(string.Join(", ", layer.Inputs ?? [])), Markup.Escape(Shape(layer.OutputShape)), layer.Params.ToString("N0", CultureInfo.InvariantCulture)]
+                : [Markup.Escape(layer.Name), Markup.Escape(layer.Description), Markup.Escape(Shape(layer.OutputShape)), layer.Params.ToString("N0", CultureInfo.InvariantCulture)];
+            table.AddRow(cells);
         }
         console.Ansi.Write(table);
         console.Out.WriteLine($"total params: {summary.TotalParams.ToString("N0", CultureInfo.InvariantCulture)}   trainable: {summary.TrainableParams.ToString("N0", CultureInfo.InvariantCulture)}");

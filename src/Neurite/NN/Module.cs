@@ -15,8 +15,10 @@ public delegate void BackwardHook(Module module, Tensor gradOutput);
 /// PyTorch's dotted names; and hooks on the forward and backward passes.
 /// </summary>
 /// <remarks>
-/// Subclasses implement <see cref="Forward"/>; callers use <see cref="Call"/>, which also runs
-/// the hooks.
+/// Subclasses implement <see cref="Forward(Tensor)"/>; callers use <see cref="Call(Tensor)"/>, which
+/// also runs the hooks. A module that takes several inputs (a concatenation, a sum, a graph with
+/// several model inputs) also overrides <see cref="Forward(IReadOnlyList{Tensor})"/>, which callers
+/// reach through <see cref="Call(IReadOnlyList{Tensor})"/>.
 /// </remarks>
 public abstract class Module
 {
@@ -30,13 +32,28 @@ public abstract class Module
     /// <summary>True in training mode (the default), false after <see cref="Eval"/>.</summary>
     public bool IsTraining { get; private set; } = true;
 
-    /// <summary>The computation of this module. Call <see cref="Call"/> to run it with its hooks.</summary>
+    /// <summary>The computation of this module. Call <see cref="Call(Tensor)"/> to run it with its hooks.</summary>
     public abstract Tensor Forward(Tensor x);
 
-    /// <summary>Runs <see cref="Forward"/>, then the forward hooks, and arms the backward hooks on the output.</summary>
-    public Tensor Call(Tensor x)
+    /// <summary>
+    /// The computation over several inputs. By default a module takes one input: a list of one is
+    /// passed to <see cref="Forward(Tensor)"/>, and a longer list is an error.
+    /// </summary>
+    /// <exception cref="ArgumentException">The module takes one input and got another number.</exception>
+    public virtual Tensor Forward(IReadOnlyList<Tensor> inputs) =>
+        inputs.Count == 1 ? Forward(inputs[0]) : throw new ArgumentException($"{GetType().Name}: takes one input, got {inputs.Count}.", nameof(inputs));
+
+    /// <summary>Runs <see cref="Forward(Tensor)"/>, then the forward hooks, and arms the backward hooks on the output.</summary>
+    public Tensor Call(Tensor x) => Hooked(x, Forward(x));
+
+    /// <summary>
+    /// Runs <see cref="Forward(IReadOnlyList{Tensor})"/> with its hooks, as <see cref="Call(Tensor)"/>;
+    /// forward hooks see the first input.
+    /// </summary>
+    public Tensor Call(IReadOnlyList<Tensor> inputs) => Hooked(inputs[0], Forward(inputs));
+
+    private Tensor Hooked(Tensor x, Tensor y)
     {
-        var y = Forward(x);
         if (_forwardHooks is not null)
         {
             foreach (var hook in _forwardHooks)

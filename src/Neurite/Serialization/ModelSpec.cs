@@ -13,22 +13,46 @@ namespace Neurite.Serialization;
 /// </summary>
 /// <remarks>
 /// <para>Fields: <c>input</c> (required: the shape of one sample, e.g. [784]), <c>layers</c>
-/// (required, non-empty: see <see cref="LayerSpec"/>), and optionally <c>loss</c>
+/// (required, non-empty: see <see cref="LayerSpec"/>) or a graph's <c>nodes</c>, and optionally <c>loss</c>
 /// (<see cref="LossSpec"/>), <c>optimizer</c> (<see cref="OptimizerSpec"/>), <c>schedule</c>
 /// (<see cref="ScheduleSpec"/>), <c>batch_size</c>, <c>epochs</c> (positive integers), <c>seed</c> (a
 /// non-negative integer), <c>data</c> (<see cref="DataSpec"/>), <c>l1</c>, <c>l2</c> (penalties ≥ 0),
 /// <c>clip_grad_norm</c> (&gt; 0) and <c>early_stopping</c> (<see cref="EarlyStoppingSpec"/>).</para>
 /// <para><see cref="ToJson"/> writes the spec back with every layer option explicit, so that
 /// <c>Parse(spec.ToJson())</c> equals the spec.</para>
+/// <para>A graph (<see cref="GraphSpec"/>) replaces <c>layers</c> with named <c>nodes</c>, each a layer
+/// with a <c>name</c> and optionally <c>inputs</c> (the model inputs and earlier nodes it takes;
+/// without it, the previous node, and for the first node the model input), and an optional
+/// <c>output</c> (the output node; the last one by default):
+/// <code>{"input": [2], "nodes": [{"name": "h", "type": "linear", "out": 16}, {"name": "a", "type": "relu"},
+///  {"name": "cat", "type": "concat", "inputs": ["input", "a"]}, {"name": "out", "type": "linear", "out": 2}], "output": "out"}</code>
+/// The model input is named <c>input</c>; several are declared by name instead, as
+/// <c>"inputs": {"x": [2], "y": [3]}</c>. A node takes only inputs and earlier nodes, so a graph has no
+/// cycles; nodes the output does not use are allowed (built, so their weights are in the state dict, but not run).</para>
+/// <para>Shapes are inferred once, when the spec is parsed (or first used, for a spec built in code), and kept.</para>
 /// </remarks>
-/// <param name="Input">The shape of one sample, without the batch axis.</param>
-/// <param name="Layers">The layers, in order; a Sequential names them "0", "1", ….</param>
+/// <param name="Input">The shape of one sample, without the batch axis (for a graph, its first input's, which the graph's own <see cref="GraphSpec.Inputs"/> define).</param>
+/// <param name="Layers">The layers, in order; a Sequential names them "0", "1", … (empty for a graph).</param>
 public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec> Layers)
 {
     private static readonly string[] Known =
-        ["input", "layers", "loss", "optimizer", "schedule", "batch_size", "epochs", "seed", "data", "l1", "l2", "clip_grad_norm", "early_stopping"];
+        ["input", "layers", "loss", "optimizer", "schedule", "batch_size", "epochs", "seed", "data", "l1", "l2", "clip_grad_norm", "early_stopping",
+         "nodes", "inputs", "output"];
 
     private static readonly JsonDocumentOptions ParseOptions = new() { CommentHandling = JsonCommentHandling.Skip };
+
+    private Plan? _plan;
+
+    /// <summary>A model given as a graph of named nodes; <see cref="Input"/> is the shape of its first input.</summary>
+    /// <exception cref="ArgumentException">The graph has no input.</exception>
+    public ModelSpec(GraphSpec graph)
+        : this(graph.Inputs.Count > 0 ? graph.Inputs[0].Shape : throw new ArgumentException("ModelSpec: a graph needs at least one input.", nameof(graph)), [])
+    {
+        Graph = graph;
+    }
+
+    /// <summary>The graph, for a spec of <c>nodes</c>; null for a chain of <c>layers</c>.</summary>
+    public GraphSpec? Graph { get; }
 
     /// <summary>loss: how training scores the outputs.</summary>
     public LossSpec? Loss { get; init; }
@@ -98,17 +122,36 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     private static ModelSpec Parse(SpecReader reader, JsonElement root)
     {
         var f = reader.Object(root, "", "a model spec", Known);
-        var input = reader.IntList(f.Required("input", "the shape of one sample, e.g. [784]"), "input", 1, "the shape of one sample, a list of positive integers such as [784]");
-        if (input.Length == 0)
+        ModelSpec spec;
+        if (f.Has("nodes"))
         {
-            throw reader.Error("input", "expected the shape of one sample, a list of positive integers such as [784], got []");
+            if (f.Has("layers"))
+            {
+                throw reader.Error("nodes", "a spec has either layers (a chain) or nodes (a graph), not both");
+            }
+            if (f.Has("input") && f.Has("inputs"))
+            {
+                throw reader.Error("inputs", "a spec has either one input or named inputs, not both");
+            }
+            IReadOnlyList<GraphInput> inputs = f.Optional("inputs") is { } named
+                ? ParseInputs(reader, named)
+                : [new GraphInput(GraphSpec.DefaultInput, ParseShape(reader, f.Required("input", "the shape of one sample, e.g. [784]"), "input"))];
+            spec = new ModelSpec(GraphSpec.Parse(reader, f, inputs));
         }
-        if (input.Aggregate(1L, (count, size) => Math.Min(count * size, long.MaxValue / 2)) > Array.MaxLength)
+        else
         {
-            throw reader.Error("input", $"a sample of shape {Shapes.Format(input)} has more elements than a tensor can hold ({Array.MaxLength})");
+            foreach (string field in new[] { "inputs", "output" })
+            {
+                if (f.Has(field))
+                {
+                    throw reader.Error(field, "named inputs and an output node belong to a graph: give \"nodes\" instead of \"layers\"");
+                }
+            }
+            var input = ParseShape(reader, f.Required("input", "the shape of one sample, e.g. [784]"), "input");
+            var layers = LayerSpec.ParseList(reader, f.Required("layers", "a non-empty list of layers (or a graph's nodes)"), "layers");
+            spec = new ModelSpec(input, layers);
         }
-        var layers = LayerSpec.ParseList(reader, f.Required("layers", "a non-empty list of layers"), "layers");
-        var spec = new ModelSpec(input, layers)
+        spec = spec with
         {
             Loss = f.Optional("loss") is { } loss ? LossSpec.Parse(reader, loss, "loss") : null,
             Optimizer = f.Optional("optimizer") is { } optimizer ? OptimizerSpec.Parse(reader, optimizer, "optimizer") : null,
@@ -128,51 +171,138 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
         return spec;
     }
 
-    /// <summary>The shapes through the network and the loss's needs; throws naming the first impossible layer.</summary>
-    private int[][] CheckShapes(SpecReader reader)
+    private static int[] ParseShape(SpecReader reader, JsonElement element, string path)
     {
-        var shapes = InferShapes(Layers, [.. Input], "layers", reader);
-        var output = shapes[^1];
-        if (Loss is { TakesClassIndices: true } && output.Length != 1)
+        var shape = reader.IntList(element, path, 1, "the shape of one sample, a list of positive integers such as [784]");
+        if (shape.Length == 0)
         {
-            throw reader.Error("loss", $"{Loss.Type} needs class scores [C] per sample, but the network outputs {Shapes.Format(output)}");
+            throw reader.Error(path, "expected the shape of one sample, a list of positive integers such as [784], got []");
         }
-        return shapes;
+        if (shape.Aggregate(1L, (count, size) => Math.Min(count * size, long.MaxValue / 2)) > Array.MaxLength)
+        {
+            throw reader.Error(path, $"a sample of shape {Shapes.Format(shape)} has more elements than a tensor can hold ({Array.MaxLength})");
+        }
+        return shape;
     }
 
-    /// <summary>The output shape of each layer for one sample, checking each layer against its input.</summary>
-    internal static int[][] InferShapes(IReadOnlyList<LayerSpec> layers, int[] input, string path, SpecReader reader)
+    private static GraphInput[] ParseInputs(SpecReader reader, JsonElement element)
     {
-        var shapes = new int[layers.Count][];
-        for (int i = 0; i < layers.Count; i++)
+        if (element.ValueKind != JsonValueKind.Object || !element.EnumerateObject().Any())
         {
-            input = shapes[i] = layers[i].OutputShape(input, $"{path}[{i}]", reader);
-            if (input.Aggregate(1L, (count, size) => Math.Min(count * size, long.MaxValue / 2)) > Array.MaxLength)
+            throw reader.Error("inputs", $"expected named input shapes such as {{\"x\": [2], \"y\": [3]}}, got {SpecReader.Show(element)}");
+        }
+        var fields = reader.Object(element, "inputs", "inputs", [.. element.EnumerateObject().Select(input => input.Name)]);
+        return [.. element.EnumerateObject().Select(input => new GraphInput(input.Name, ParseShape(reader, input.Value, fields.PathOf(input.Name))))];
+    }
+
+    /// <summary>A node of the resolved network: its name, layer, inputs (in its context) and output shape.</summary>
+    private sealed record Node(string Name, LayerSpec Layer, LayerContext Context, int[] Shape);
+
+    /// <summary>The network as resolved from <see cref="Input"/>, <see cref="Layers"/> and <see cref="Graph"/>, which it was resolved from.</summary>
+    private sealed record Plan(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec> Layers, GraphSpec? Graph, Node[] Nodes, int[] Output);
+
+    /// <summary>The nodes and their shapes, inferred once and kept (again only if <c>with</c> gave the spec another network).</summary>
+    private Plan Resolve(SpecReader reader)
+    {
+        var plan = _plan;
+        if (plan is null || !ReferenceEquals(plan.Input, Input) || !ReferenceEquals(plan.Layers, Layers) || !ReferenceEquals(plan.Graph, Graph))
+        {
+            _plan = plan = Graph is null ? ResolveChain(reader) : ResolveGraph(Graph, reader);
+        }
+        return plan;
+    }
+
+    private Plan ResolveChain(SpecReader reader)
+    {
+        var chain = LayerSpec.Chain(Layers, [.. Input], "layers", reader);
+        var nodes = chain.Select((node, i) => new Node(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Layers[i], node.Context, node.Output)).ToArray();
+        return new Plan(Input, Layers, null, nodes, nodes.Length == 0 ? [.. Input] : nodes[^1].Shape);
+    }
+
+    private Plan ResolveGraph(GraphSpec graph, SpecReader reader)
+    {
+        var shapes = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var input in graph.Inputs)
+        {
+            shapes.Add(input.Name, [.. input.Shape]);
+        }
+        string inputNames = string.Join(", ", graph.Inputs.Select(input => input.Name));
+        var nodes = new Node[graph.Nodes.Count];
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            var node = graph.Nodes[i];
+            string path = $"nodes[{i}]", inputsPath = SpecReader.Child(path, "inputs");
+            if (node.Name.Length == 0 || node.Name.Contains('.'))
             {
-                throw reader.Error($"{path}[{i}]", $"the output of one sample, {Shapes.Format(input)}, has more elements than a tensor can hold ({Array.MaxLength})");
+                throw reader.Error(SpecReader.Child(path, "name"), $"\"{node.Name}\" is not a node name: a node name is non-empty and has no dots (state-dict names join with dots)");
+            }
+            if (shapes.ContainsKey(node.Name))
+            {
+                int first = Array.FindIndex(nodes, 0, i, n => n.Name == node.Name);
+                throw reader.Error(SpecReader.Child(path, "name"), first < 0
+                    ? $"\"{node.Name}\" is already the name of a model input"
+                    : $"\"{node.Name}\" is already the name of nodes[{first}]");
+            }
+            IReadOnlyList<string> from = node.Inputs ?? (i > 0 ? [nodes[i - 1].Name]
+                : graph.Inputs.Count == 1 ? [graph.Inputs[0].Name]
+                : throw reader.Error(inputsPath, $"missing; the model has several inputs ({inputNames}), so the first node names the ones it takes"));
+            for (int k = 0; k < from.Count; k++)
+            {
+                if (!shapes.ContainsKey(from[k]))
+                {
+                    int later = FindNode(graph, from[k]);
+                    throw reader.Error($"{inputsPath}[{k}]", later >= i
+                        ? $"\"{from[k]}\" is {(later == i ? "this node" : $"nodes[{later}]")}; a node takes model inputs and earlier nodes only, so that the graph has no cycles"
+                        : $"unknown input \"{from[k]}\"; known here: {string.Join(", ", shapes.Keys)}");
+                }
+            }
+            var context = new LayerContext(reader, path, [.. from.Select(name => shapes[name])], from, inputsPath);
+            nodes[i] = new Node(node.Name, node.Layer, context, context.Infer(node.Layer));
+            shapes.Add(node.Name, nodes[i].Shape);
+        }
+        if (FindNode(graph, graph.Output) < 0)
+        {
+            throw reader.Error("output", $"unknown node \"{graph.Output}\"; known: {string.Join(", ", graph.Nodes.Select(node => node.Name))}");
+        }
+        return new Plan(Input, Layers, graph, nodes, shapes[graph.Output]);
+    }
+
+    private static int FindNode(GraphSpec graph, string name)
+    {
+        for (int i = 0; i < graph.Nodes.Count; i++)
+        {
+            if (graph.Nodes[i].Name == name)
+            {
+                return i;
             }
         }
-        return shapes;
+        return -1;
     }
 
-    /// <summary>The output shape of every layer for one sample (without the batch axis).</summary>
-    /// <exception cref="ModelSpecException">A layer cannot take its input (a spec built in code; parsed specs have been checked).</exception>
-    public IReadOnlyList<int[]> OutputShapes() => CheckShapes(new SpecReader(null));
-
-    internal static Sequential BuildLayers(IReadOnlyList<LayerSpec> layers, int[] input, Generator rng)
+    /// <summary>The network resolved and checked against the loss's needs; throws naming the first impossible layer or node.</summary>
+    private Plan CheckShapes(SpecReader reader)
     {
-        var modules = new Module[layers.Count];
-        for (int i = 0; i < layers.Count; i++)
+        var plan = Resolve(reader);
+        if (Loss is { TakesClassIndices: true } && plan.Output.Length != 1)
         {
-            modules[i] = layers[i].Build(input, rng);
-            input = layers[i].OutputShape(input, "", new SpecReader(null));
+            throw reader.Error("loss", $"{Loss.Type} needs class scores [C] per sample, but the network outputs {Shapes.Format(plan.Output)}");
         }
-        return new Sequential(modules);
+        return plan;
     }
+
+    /// <summary>The output shape of every layer (or graph node, in order) for one sample, without the batch axis.</summary>
+    /// <exception cref="ModelSpecException">A layer cannot take its input (a spec built in code; parsed specs have been checked).</exception>
+    public IReadOnlyList<int[]> OutputShapes() => [.. CheckShapes(new SpecReader(null)).Nodes.Select(node => (int[])node.Shape.Clone())];
+
+    /// <summary>The shape of the model's output for one sample: the last layer's, or the graph's output node's.</summary>
+    /// <exception cref="ModelSpecException">A layer cannot take its input.</exception>
+    public int[] OutputShape() => [.. CheckShapes(new SpecReader(null)).Output];
 
     /// <summary>
     /// Builds the network, its weights initialized from <paramref name="rng"/>, or from a generator
     /// seeded with <see cref="Seed"/> (0 when absent): the same spec and seed give the same weights.
+    /// A chain of <see cref="Layers"/> is a <see cref="Sequential"/> (children "0", "1", …); a
+    /// <see cref="Graph"/> is a <see cref="GraphModule"/> whose children are named as its nodes.
     /// </summary>
     /// <remarks>
     /// Dropout layers draw their masks from the same generator once the weights are drawn;
@@ -180,23 +310,32 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// run resumed from a checkpoint draws the same masks as an uninterrupted one.
     /// </remarks>
     /// <exception cref="ModelSpecException">A layer cannot take its input.</exception>
-    public Sequential Build(Generator? rng = null)
+    public Module Build(Generator? rng = null)
     {
-        OutputShapes();
-        return BuildLayers(Layers, [.. Input], rng ?? new Generator(Seed ?? 0));
+        var plan = CheckShapes(new SpecReader(null));
+        rng ??= new Generator(Seed ?? 0);
+        var modules = plan.Nodes.Select(node => node.Layer.Build(node.Context, rng)).ToArray();
+        return Graph is null
+            ? new Sequential(modules)
+            : new GraphModule(
+                [.. Graph.Inputs.Select(input => input.Name)],
+                [.. plan.Nodes.Select((node, i) => new GraphNode(node.Name, modules[i], node.Context.InputNames))],
+                Graph.Output);
     }
 
-    /// <summary>Each layer's name, type, output shape (batch axis −1) and parameter count, and the totals.</summary>
+    /// <summary>
+    /// Each layer's (or graph node's) name, type, output shape (batch axis −1) and parameter count,
+    /// and the totals. The counts are those of the built modules.
+    /// </summary>
     public ModelSummary Summarize()
     {
-        var shapes = OutputShapes();
-        var rows = new List<LayerSummary>();
-        int[] input = [.. Input];
-        for (int i = 0; i < Layers.Count; i++)
+        var plan = CheckShapes(new SpecReader(null));
+        var modules = Build().NamedChildren().ToDictionary(child => child.Key, child => child.Value);
+        var rows = plan.Nodes.Select(node => new LayerSummary(node.Name, node.Layer.Type, [-1, .. node.Shape], modules[node.Name].ParameterCount)
         {
-            rows.Add(new LayerSummary(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Layers[i].Type, [-1, .. shapes[i]], Layers[i].ParameterCount(input)));
-            input = shapes[i];
-        }
+            Description = node.Layer.Describe(),
+            Inputs = Graph is null ? null : node.Context.InputNames,
+        }).ToList();
         long total = rows.Sum(row => row.Params);
         return new ModelSummary([-1, .. Input], rows, total, total);
     }
@@ -208,18 +347,15 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            json.WriteStartArray("input");
-            foreach (int size in Input)
+            if (Graph is null)
             {
-                json.WriteNumberValue(size);
+                GraphSpec.WriteShape(json, "input", Input);
+                LayerSpec.WriteList(json, "layers", Layers);
             }
-            json.WriteEndArray();
-            json.WriteStartArray("layers");
-            foreach (var layer in Layers)
+            else
             {
-                layer.Write(json);
+                Graph.Write(json);
             }
-            json.WriteEndArray();
             Loss?.Write(json, "loss");
             if (Optimizer is not null)
             {
@@ -258,18 +394,25 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
 /// <param name="Type">The spec's layer type, e.g. "linear".</param>
 /// <param name="OutputShape">The output shape with the batch axis first, as −1.</param>
 /// <param name="Params">The number of learnable values.</param>
-public sealed record LayerSummary(string Name, string Type, IReadOnlyList<int> OutputShape, long Params);
+public sealed record LayerSummary(string Name, string Type, IReadOnlyList<int> OutputShape, long Params)
+{
+    /// <summary>The layer's one-line description, e.g. <c>linear(out=16, bias=true)</c> (<see cref="LayerSpec.Describe"/>).</summary>
+    public string Description { get; init; } = Type;
+
+    /// <summary>For a graph node, the names of the inputs and nodes it takes; null in a chain of layers.</summary>
+    public IReadOnlyList<string>? Inputs { get; init; }
+}
 
 /// <summary>A Keras-like summary of a model: its layers, their output shapes and parameter counts, and the totals.</summary>
-/// <param name="InputShape">The input shape with the batch axis first, as −1.</param>
-/// <param name="Layers">One row per layer of the spec (a residual block is one row with its inner parameters).</param>
+/// <param name="InputShape">The input shape with the batch axis first, as −1 (a graph's first input).</param>
+/// <param name="Layers">One row per layer of the spec or node of its graph (a residual block is one row with its inner parameters).</param>
 /// <param name="TotalParams">All learnable values (parameters, as PyTorch counts them; buffers such as running means excluded).</param>
 /// <param name="TrainableParams">The learnable values training updates (all of them: nothing is frozen).</param>
 public sealed record ModelSummary(IReadOnlyList<int> InputShape, IReadOnlyList<LayerSummary> Layers, long TotalParams, long TrainableParams)
 {
     /// <summary>
     /// {"total_params", "trainable_params", "layers": [{"name", "type", "output_shape", "params"}]}, the
-    /// batch axis of each output shape written as null.
+    /// batch axis of each output shape written as null; a graph node's row also lists its "inputs".
     /// </summary>
     public string ToJson()
     {
@@ -285,6 +428,15 @@ public sealed record ModelSummary(IReadOnlyList<int> InputShape, IReadOnlyList<L
                 json.WriteStartObject();
                 json.WriteString("name", layer.Name);
                 json.WriteString("type", layer.Type);
+                if (layer.Inputs is not null)
+                {
+                    json.WriteStartArray("inputs");
+                    foreach (string input in layer.Inputs)
+                    {
+                        json.WriteStringValue(input);
+                    }
+                    json.WriteEndArray();
+                }
                 json.WriteStartArray("output_shape");
                 json.WriteNullValue();
                 foreach (int size in layer.OutputShape.Skip(1))

@@ -62,6 +62,11 @@ public static class DataPreparation
     /// </summary>
     public static IReadOnlyList<int>? InputShape(ModelSpec spec, Dataset data)
     {
+        if (spec.Graph is { Inputs.Count: > 1 } graph)
+        {
+            throw new ArgumentException(
+                $"inputs: training feeds one input per sample, but the graph takes {graph.Inputs.Count} ({string.Join(", ", graph.Inputs.Select(input => input.Name))})");
+        }
         var sample = data.SampleShape.ToArray();
         if (sample.SequenceEqual(spec.Input))
         {
@@ -83,10 +88,9 @@ public static class DataPreparation
             throw new ArgumentException(
                 $"loss: {objective.Name} is for {Describe(objective.Task)}, but the data is a {Describe(data.Task)} set");
         }
-        var shapes = spec.OutputShapes();
-        var last = shapes[^1];
+        var last = spec.OutputShape();
         int outputs = last.Length == 0 ? 1 : last[^1];
-        string where = $"layers[{LastLinear(spec)}].out";
+        string where = spec.Graph is { } graph ? OutputNode(graph) : $"layers[{LastLinear(spec)}].out";
         if (data.Task == TaskKind.Classification)
         {
             bool binary = objective.Name is "bce" or "bce_with_logits";
@@ -109,6 +113,12 @@ public static class DataPreparation
     }
 
     private static string Describe(TaskKind task) => task == TaskKind.Classification ? "classification" : "regression";
+
+    private static string OutputNode(GraphSpec graph)
+    {
+        int index = graph.Nodes.ToList().FindIndex(node => node.Name == graph.Output);
+        return $"nodes[{index}]" + (graph.Nodes[index].Layer.Type == "linear" ? ".out" : "");
+    }
 
     private static int LastLinear(ModelSpec spec)
     {

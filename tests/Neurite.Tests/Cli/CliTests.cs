@@ -92,6 +92,32 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void A_graph_spec_whose_head_sees_the_input_beside_a_hidden_layer_trains_and_reloads()
+    {
+        string model = PathOf("concat-graph.safetensors");
+        var (code, output, error) = Run("train", Spec("concat-graph.json"), "--out", model, "--json");
+        Assert.True(code == 0, error);
+        var result = LastJson(output);
+        Assert.Equal(20, (int)result["epochs"]!);
+        // Two balanced classes: chance is 0.5; 20 epochs reach about 0.95 on the 500 held-out points.
+        Assert.True((double)result["test_accuracy"]! >= 0.85, output);
+
+        var loaded = ModelFile.Load(model);
+        Assert.Equal(ModelSpec.Load(Spec("concat-graph.json")), loaded.Spec);
+        Assert.Equal(["h1.weight", "h1.bias", "h2.weight", "h2.bias", "out.weight", "out.bias"], loaded.Module.StateDict().Keys);
+        Assert.Equal([2, 34], loaded.Module.StateDict()["out.weight"].Shape.ToArray()); // 2 inputs + 32 hidden features
+
+        var (evalCode, evalOutput, evalError) = Run("eval", model, "--data", "spirals:n=1000,test=500", "--json");
+        Assert.True(evalCode == 0, evalError);
+        Assert.Equal((double)result["test_accuracy"]!, (double)LastJson(evalOutput)["accuracy"]!, 9);
+
+        var (summaryCode, summaryOutput, summaryError) = Run("summary", model, "--json");
+        Assert.True(summaryCode == 0, summaryError);
+        var cat = LastJson(summaryOutput)["layers"]!.AsArray()[4]!;
+        Assert.Equal(("cat", "concat", "input,a2", 34), ((string)cat["name"]!, (string)cat["type"]!, string.Join(",", cat["inputs"]!.AsArray().Select(n => (string)n!)), (int)cat["output_shape"]![1]!));
+    }
+
+    [Fact]
     public void Summary_counts_seed_000s_network()
     {
         string spec = PathOf("seed000.json");

@@ -68,6 +68,12 @@ public sealed class ModelSpecTests
         Assert.Equal((0.0001, 0.001, 1.5), (spec.L1!.Value, spec.L2!.Value, spec.ClipGradNorm!.Value));
         Assert.Equal(new EarlyStoppingSpec(3, 0.01, true), spec.EarlyStopping);
 
+        // One-line descriptions, written from each layer's own fields.
+        Assert.Equal(
+            ["linear(out=8, bias=true)", "relu", "leaky_relu(alpha=0.2)", "batch_norm(eps=1E-05, momentum=0.2, affine=true)",
+             "residual[linear(out=16, bias=true, init=\"he_normal\"), tanh]", "softmax(axis=1)"],
+            new[] { 0, 1, 5, 11, 15, 17 }.Select(i => spec.Layers[i].Describe()));
+
         // Per-sample shapes: [2, 6] → linear [2, 8] … flatten [16] … linear [3].
         var shapes = spec.OutputShapes();
         Assert.Equal([2, 8], shapes[0]);
@@ -217,7 +223,7 @@ public sealed class ModelSpecTests
     public void Building_is_seeded_and_names_layers_as_pytorch()
     {
         var spec = ModelSpec.Parse(Everything);
-        var a = spec.Build();
+        var a = (Sequential)spec.Build();
         var b = spec.Build();
         var c = (spec with { Seed = 7 }).Build();
         var stateA = a.StateDict();
@@ -250,7 +256,7 @@ public sealed class ModelSpecTests
     public void Initializations_follow_torch_nn_init()
     {
         Linear Build(string init, int input = 400, int output = 300) =>
-            (Linear)ModelSpec.Parse($$"""{"input": [{{input}}], "layers": [{"type": "linear", "out": {{output}}, "init": {{init}}}]}""").Build()[0];
+            (Linear)((Sequential)ModelSpec.Parse($$"""{"input": [{{input}}], "layers": [{"type": "linear", "out": {{output}}, "init": {{init}}}]}""").Build())[0];
 
         var zeros = Build("\"zeros\"");
         Assert.All(zeros.Weight.ToArray(), v => Assert.Equal(0f, v));

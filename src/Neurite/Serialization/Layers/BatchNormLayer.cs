@@ -1,0 +1,28 @@
+using System.Text.Json;
+using Neurite.NN;
+using Neurite.Tensors;
+
+namespace Neurite.Serialization;
+
+/// <summary><c>batch_norm</c> (BatchNorm1d) over features [C] or [C, L]. Fields: eps (1e-5), momentum (0.1), affine (true).</summary>
+public sealed record BatchNormSpec(double Eps = 1e-5, double Momentum = 0.1, bool Affine = true) : LayerSpec
+{
+    internal static LayerType Definition { get; } = new("batch_norm", ["eps", "momentum", "affine"], f => new BatchNormSpec(
+        f.Number("eps", 1e-5, Check.Positive, Check.PositiveText), f.Number("momentum", 0.1, Check.UnitClosed, Check.UnitClosedText), f.Bool("affine", true)));
+
+    public override string Type => "batch_norm";
+
+    public override int[] OutputShape(LayerContext context) =>
+        context.Input.Length is 1 or 2
+            ? context.Input
+            : throw context.Error($"batch_norm needs features [C] or [C, L] per sample, but its input is {Shapes.Format(context.Input)}");
+
+    public override Module Build(LayerContext context, Generator rng) => new BatchNorm1d(context.Input[0], (float)Eps, (float)Momentum, Affine);
+
+    public override void WriteFields(Utf8JsonWriter json)
+    {
+        json.WriteNumber("eps", Eps);
+        json.WriteNumber("momentum", Momentum);
+        json.WriteBoolean("affine", Affine);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+using Neurite.NN;
+using Neurite.Tensors;
+
+namespace Neurite.Serialization;
+
+/// <summary><c>layer_norm</c> over the last axis of each sample. Fields: eps (1e-5), elementwise_affine (true).</summary>
+public sealed record LayerNormSpec(double Eps = 1e-5, bool ElementwiseAffine = true) : LayerSpec
+{
+    internal static LayerType Definition { get; } = new("layer_norm", ["eps", "elementwise_affine"], f => new LayerNormSpec(
+        f.Number("eps", 1e-5, Check.Positive, Check.PositiveText), f.Bool("elementwise_affine", true)));
+
+    public override string Type => "layer_norm";
+
+    public override Module Build(LayerContext context, Generator rng) => new LayerNorm(context.Input[^1], (float)Eps, ElementwiseAffine);
+
+    public override void WriteFields(Utf8JsonWriter json)
+    {
+        json.WriteNumber("eps", Eps);
+        json.WriteBoolean("elementwise_affine", ElementwiseAffine);
+    }
+}

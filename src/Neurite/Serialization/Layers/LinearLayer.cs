@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Neurite.NN;
+using Neurite.Tensors;
+
+namespace Neurite.Serialization;
+
+/// <summary><c>linear</c>: y = x·Wᵀ + b over the last axis. Fields: out (required), bias (true), init (PyTorch's default).</summary>
+public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null) : LayerSpec
+{
+    internal static LayerType Definition { get; } = new("linear", ["out", "bias", "init"], f => new LinearSpec(
+        f.RequiredInt("out"), f.Bool("bias", true), f.Inner.Optional("init") is { } init ? InitSpec.Parse(f.Reader, init, f.PathOf("init")) : null));
+
+    public override string Type => "linear";
+
+    public override int[] OutputShape(LayerContext context)
+    {
+        var input = context.Input;
+        if (Out < 1)
+        {
+            throw context.Error("out", $"expected a positive integer, got {Out}");
+        }
+        long weights = (long)input[^1] * Out;
+        if (weights > Array.MaxLength)
+        {
+            throw context.Error("out", $"a linear layer from {input[^1]} to {Out} features needs {weights} weights, more than a tensor can hold ({Array.MaxLength})");
+        }
+        return [.. input[..^1], Out];
+    }
+
+    public override Module Build(LayerContext context, Generator rng)
+    {
+        var linear = new Linear(context.Input[^1], Out, Bias, rng);
+        Init?.Apply(linear, rng);
+        return linear;
+    }
+
+    public override void WriteFields(Utf8JsonWriter json)
+    {
+        json.WriteNumber("out", Out);
+        json.WriteBoolean("bias", Bias);
+        if (Init is not null)
+        {
+            json.WritePropertyName("init");
+            Init.Write(json);
+        }
+    }
+}
