@@ -1,6 +1,32 @@
 #!/usr/bin/env bash
 # Runs one benchmark command in a Release build: `bench/run.sh all` (everything in BENCHMARKS.md), `bench/run.sh mlp`,
 # `bench/run.sh gemm [--sizes 512,1024] [--threads 1,2] ...`.
+# Comparisons need PyTorch and numpy on OpenBLAS: as root, this installs what is missing (libopenblas0-pthread
+# explicitly: without it Debian's python3-torch runs on the reference BLAS), then prints which BLAS and kernels
+# they use and refuses to run against a reference BLAS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+all | mlp | gemm)
+    if [[ " $* " != *" --no-reference "* ]]; then
+        missing=()
+        for package in python3-torch python3-numpy libopenblas0-pthread; do
+            dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+        done
+        if ((${#missing[@]})); then
+            if [[ $(id -u) -ne 0 ]]; then
+                echo "bench: missing ${missing[*]}; install them (apt-get install -y ${missing[*]}) or pass --no-reference" >&2
+                exit 1
+            fi
+            echo "bench: installing ${missing[*]}…" >&2
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
+                { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; }
+        fi
+        env -u OPENBLAS_CORETYPE /usr/bin/python3 bench/reference/blas_check.py
+        echo
+    fi
+    ;;
+esac
+
 exec dotnet run -c Release --project bench/Neurite.Bench -- "$@"

@@ -57,11 +57,7 @@ internal static class GemmBench
                      select new Case(c.Item1, c.Item2, c.Item3, c.Item4, threads)).ToList();
 
         Console.WriteLine($"Neurite SGEMM, path {Gemm.ActivePath}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        var neurite = new Dictionary<Case, Timing>();
-        foreach (var c in cases)
-        {
-            neurite[c] = Timing.Of(Measure(c, reps, seconds));
-        }
+        var neurite = Machine.Measured("gemm", "Neurite", () => cases.ToDictionary(c => c, c => Timing.Of(Measure(c, reps, seconds))));
 
         var openBlas = new Dictionary<Case, Timing>();
         string blas = "not run";
@@ -70,7 +66,8 @@ internal static class GemmBench
         {
             foreach (int threads in threadCounts)
             {
-                var json = RunReference([.. cases.Where(c => c.Threads == threads)], threads, reps, seconds);
+                var json = Machine.Measured("gemm", $"OpenBLAS, {threads} thread(s)",
+                    () => RunReference([.. cases.Where(c => c.Threads == threads)], threads, reps, seconds));
                 numpy = (string)json["numpy"]!;
                 blas = (string)json["blas"]!;
                 foreach (var r in json["results"]!.AsArray())

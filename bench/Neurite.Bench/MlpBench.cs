@@ -57,12 +57,10 @@ internal static class MlpBench
         var pytorch = new Dictionary<int, JsonNode>();
         foreach (int threads in threadCounts)
         {
-            Console.Error.WriteLine($"mlp: Neurite, {threads} thread(s)…");
-            neurite[threads] = RunWorker(threads, reps);
+            neurite[threads] = Machine.Measured("mlp", $"Neurite, {threads} thread(s)", () => RunWorker(threads, reps));
             if (reference)
             {
-                Console.Error.WriteLine($"mlp: PyTorch, {threads} thread(s)…");
-                pytorch[threads] = RunReference(threads, reps);
+                pytorch[threads] = Machine.Measured("mlp", $"PyTorch, {threads} thread(s)", () => RunReference(threads, reps));
             }
         }
 
