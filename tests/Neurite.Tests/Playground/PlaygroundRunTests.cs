@@ -12,17 +12,16 @@ public class PlaygroundRunTests
     }
 
     [Theory]
-    [InlineData("circles", 1)]
-    [InlineData("xor", 1)]
-    [InlineData("gaussians", 1)]
-    [InlineData("spirals", 1)]
-    [InlineData("plane", 0)]
-    [InlineData("multi-gaussian", 0)]
-    [InlineData("blobs", 4)]
-    [InlineData("spirals", 5)]
-    public void DataSetsAreSeededSplitAndLabelled(string dataset, int labels)
+    [InlineData("classification", "circles", 1)]
+    [InlineData("classification", "xor", 1)]
+    [InlineData("classification", "gaussians", 1)]
+    [InlineData("classification", "spirals", 1)]
+    [InlineData("regression", "plane", 0)]
+    [InlineData("regression", "multi-gaussian", 0)]
+    [InlineData("multiclass", "blobs", 4)]
+    [InlineData("multiclass", "spirals", 5)] // the same name as the two-arm set: the problem decides
+    public void DataSetsAreSeededSplitAndLabelled(string problem, string dataset, int labels)
     {
-        string problem = PlaygroundConfig.DatasetsByProblem.First(p => p.Value.Contains(dataset)).Key;
         var config = new PlaygroundConfig { Problem = problem, Dataset = dataset, Classes = labels > 1 ? labels : 3, TrainRatio = 70 };
         var (train, test) = PlaygroundRun.MakeData(config);
         var (again, _) = PlaygroundRun.MakeData(config);
