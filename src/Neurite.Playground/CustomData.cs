@@ -3,6 +3,12 @@ using System.Text.Json.Nodes;
 
 namespace Neurite.Playground;
 
+/// <summary>One labelled point of a two-dimensional data set, as the page draws it.</summary>
+/// <param name="X1">First coordinate, in about [−6, 6].</param>
+/// <param name="X2">Second coordinate, in about [−6, 6].</param>
+/// <param name="Label">+1 or −1 for binary classification, a value in [−1, 1] for regression, the class index for multi-class data.</param>
+public readonly record struct DataPoint(float X1, float X2, float Label);
+
 /// <summary>
 /// Points the person brings: clicked onto the heat map or uploaded as CSV (x1,x2,label per line,
 /// an optional header). Every point is checked against the problem type.
@@ -82,7 +88,7 @@ public static class CustomData
 
     private static DataPoint Check(double x1, double x2, double label, string where, PlaygroundConfig config)
     {
-        const double Extent = PlaygroundTrainer.Extent;
+        const double Extent = PlaygroundRun.Extent;
         if (!double.IsFinite(x1) || !double.IsFinite(x2) || Math.Abs(x1) > Extent || Math.Abs(x2) > Extent)
         {
             throw new PlaygroundValidationException($"{where}: x1 and x2 must be from -6 to 6; got {Format(x1)}, {Format(x2)}");

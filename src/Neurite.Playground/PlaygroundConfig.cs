@@ -27,8 +27,8 @@ public sealed record PlaygroundConfig
     /// <summary>Data sets by problem type.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> DatasetsByProblem = new Dictionary<string, string[]>
     {
-        ["classification"] = ["circle", "xor", "gauss", "spiral", "custom"],
-        ["regression"] = ["plane", "multigauss", "custom"],
+        ["classification"] = ["circles", "xor", "gaussians", "spirals", "custom"],
+        ["regression"] = ["plane", "multi-gaussian", "custom"],
         ["multiclass"] = ["blobs", "spirals", "custom"],
     };
 
@@ -54,7 +54,7 @@ public sealed record PlaygroundConfig
     public string Problem { get; init; } = "classification";
 
     /// <summary>A generated data set, or "custom" for the person's own points (which the session holds, not the configuration).</summary>
-    public string Dataset { get; init; } = "circle";
+    public string Dataset { get; init; } = "circles";
 
     /// <summary>Classes of a multi-class data set, 3 to 5.</summary>
     public int Classes { get; init; } = 3;
@@ -117,6 +117,9 @@ public sealed record PlaygroundConfig
         _ => LearningRate,
     };
 
+    /// <summary>The spec's layer type of an activation the page names; null for "linear", which adds no layer.</summary>
+    public static string? ActivationType(string activation) => activation == "linear" ? null : activation;
+
     /// <summary>The activation hidden layer <paramref name="layer"/> uses.</summary>
     public string ActivationOf(int layer) =>
         layer < LayerActivations.Count && LayerActivations[layer].Length > 0 ? LayerActivations[layer] : Activation;
@@ -137,7 +140,7 @@ public sealed record PlaygroundConfig
             c = name switch
             {
                 "problem" => c with { Problem = OneOf(name, value, Problems) },
-                "dataset" => c with { Dataset = OneOf(name, value, DatasetsByProblem.Values.SelectMany(d => d).ToArray()) },
+                "dataset" => c with { Dataset = OneOf(name, value, DatasetsByProblem.Values.SelectMany(d => d).Distinct().ToArray()) },
                 "classes" => c with { Classes = Integer(name, value, 3, 5) },
                 "noise" => c with { Noise = Integer(name, value, 0, 50) },
                 "trainRatio" => c with { TrainRatio = Integer(name, value, 10, 90) },

@@ -4,6 +4,7 @@ using Neurite.Autograd;
 using Neurite.Models;
 using Neurite.NN;
 using Neurite.Optim;
+using Neurite.Serialization;
 using Neurite.Tensors;
 
 namespace Neurite.Playground;
@@ -37,16 +38,19 @@ public static class PlaygroundLab
 
     private static readonly float[][] GateInputs = [[0, 0], [0, 1], [1, 0], [1, 1]];
 
-    /// <summary>A thumbnail of a generated data set: up to 160 of its points without noise, for the page's data set buttons.</summary>
+    /// <summary>
+    /// A thumbnail of a generated data set: up to 160 of its points without noise, for the page's
+    /// data set buttons; <paramref name="classes"/> is 2 for a binary problem's set, 3 to 5 for a multi-class one.
+    /// </summary>
     public static JsonObject Preview(string dataset, int classes)
     {
-        var names = PlaygroundConfig.DatasetsByProblem.Values.SelectMany(d => d).Where(d => d != "custom").ToArray();
+        var names = PlaygroundConfig.DatasetsByProblem.Values.SelectMany(d => d).Where(d => d != "custom").Distinct().ToArray();
         if (!names.Contains(dataset))
         {
             throw new PlaygroundValidationException($"dataset: '{dataset}' is not one of {string.Join(", ", names)}");
         }
-        CheckRange("classes", classes, 3, 5);
-        var points = Datasets.Generate(dataset, 0, classes, new Generator(1));
+        CheckRange("classes", classes, 2, 5);
+        var points = PlaygroundRun.Generate(dataset, 0, classes, new Generator(1));
         int stride = Math.Max(1, points.Length / 160);
         return new JsonObject
         {
@@ -177,8 +181,7 @@ public static class PlaygroundLab
         foreach (string name in PlaygroundConfig.ActivationNames)
         {
             var x = Tensor.From(xs, requiresGrad: true);
-            var module = PlaygroundTrainer.Activation(name);
-            var y = module is null ? Ops.Mul(x, 1f) : module.Call(x);
+            var y = PlaygroundConfig.ActivationType(name) is { } type ? Layer(type).Call(x) : Ops.Mul(x, 1f);
             Ops.Sum(y).Backward();
             var dy = x.Grad?.ToArray() ?? new float[Points];
             float peak = dy.Max(MathF.Abs);
@@ -194,6 +197,9 @@ public static class PlaygroundLab
         result["activations"] = list;
         return result;
     }
+
+    /// <summary>The module of a layer type with its default fields, built by the spec's layer code.</summary>
+    private static Module Layer(string type) => new ModelSpec([1], [LayerRegistry.Default(type)]).Build();
 
     private static readonly Dictionary<string, string> Ranges = new()
     {

@@ -132,7 +132,7 @@ public static class PlaygroundServer
             Text(request, "function", "sin"), (int)Number(request, "units", 8), (int)Number(request, "epochs", 1000), (int)Number(request, "seed", 1))));
         app.MapGet("/api/activations", () => Lab(PlaygroundLab.Activations));
         app.MapGet("/api/preview", (HttpRequest request) => Lab(() => PlaygroundLab.Preview(
-            Text(request, "dataset", "circle"), (int)Number(request, "classes", 3))));
+            Text(request, "dataset", "circles"), (int)Number(request, "classes", 3))));
         app.MapGet("/{**path}", (string? path) => StaticFile(string.IsNullOrEmpty(path) ? "index.html" : path));
 
         try

@@ -10,7 +10,7 @@ namespace Neurite.Playground;
 
 /// <summary>
 /// One browser tab: reads commands from its WebSocket and trains its own
-/// <see cref="PlaygroundTrainer"/> in the background while playing, sending snapshots at most
+/// <see cref="PlaygroundRun"/> in the background while playing, sending snapshots at most
 /// every <see cref="SnapshotInterval"/>. The training stops when the socket closes.
 /// </summary>
 internal sealed class PlaygroundSession
@@ -24,7 +24,7 @@ internal sealed class PlaygroundSession
     private readonly WebSocket _socket;
     private readonly Channel<JsonObject> _commands = Channel.CreateUnbounded<JsonObject>(new() { SingleReader = true, SingleWriter = true });
     private PlaygroundConfig _config = new();
-    private PlaygroundTrainer _trainer;
+    private PlaygroundRun _run;
     private int _resets;
     private bool _playing;
     private JsonArray _history = [];
@@ -34,16 +34,16 @@ internal sealed class PlaygroundSession
     public PlaygroundSession(WebSocket socket)
     {
         _socket = socket;
-        _trainer = NewTrainer(_config);
+        _run = NewRun(_config);
     }
 
     /// <summary>Whether the session is training continuously now.</summary>
     public bool IsPlaying => _playing;
 
-    private PlaygroundTrainer NewTrainer(PlaygroundConfig config)
+    private PlaygroundRun NewRun(PlaygroundConfig config)
     {
-        var (train, test) = PlaygroundTrainer.MakeData(config, _custom);
-        return new PlaygroundTrainer(config, train, test, (ulong)config.Seed * 7919UL + (ulong)_resets);
+        var (train, test) = PlaygroundRun.MakeData(config, _custom);
+        return new PlaygroundRun(config, train, test, (ulong)config.Seed * 7919UL + (ulong)_resets);
     }
 
     /// <summary>Runs until the socket closes or <paramref name="cancellation"/> fires.</summary>
@@ -211,7 +211,7 @@ internal sealed class PlaygroundSession
                 {
                     CustomData.Check(_custom, config);
                 }
-                _trainer = NewTrainer(config);
+                _run = NewRun(config);
                 _config = config;
                 await SendStateAsync(cancellation);
                 break;
@@ -233,12 +233,12 @@ internal sealed class PlaygroundSession
             case "reset":
                 _playing = false;
                 _resets++;
-                _trainer = NewTrainer(_config);
+                _run = NewRun(_config);
                 await SendStateAsync(cancellation);
                 break;
             case "regenerate":
                 _config = _config with { Seed = (_config.Seed % 1_000_000) + 1 };
-                _trainer = NewTrainer(_config);
+                _run = NewRun(_config);
                 await SendStateAsync(cancellation);
                 break;
             case "setPoints":
@@ -254,13 +254,13 @@ internal sealed class PlaygroundSession
                 await SendStateAsync(cancellation);
                 break;
             case "setWeight":
-                _trainer.SetWeight(
+                _run.SetWeight(
                     IntField(command, "layer"), IntField(command, "to"), IntField(command, "from"), (float)NumberField(command, "value"));
                 await SendSnapshotAsync(cancellation);
                 break;
             case "exportModel":
                 // The JSON spec and weights now; a .safetensors export joins it once serialization lands.
-                await SendAsync(new JsonObject { ["type"] = "model", ["model"] = _trainer.ExportModel() }, cancellation);
+                await SendAsync(new JsonObject { ["type"] = "model", ["model"] = _run.ExportModel() }, cancellation);
                 break;
             case "trace":
                 await SendAsync(Trace(command), cancellation);
@@ -280,17 +280,17 @@ internal sealed class PlaygroundSession
     {
         _custom = points;
         _config = _config with { Dataset = "custom" };
-        _trainer = NewTrainer(_config);
+        _run = NewRun(_config);
     }
 
     /// <summary>Trains an epoch and records its losses and gradient norms for the next snapshot's charts.</summary>
     private void RunEpoch()
     {
-        _trainer.RunEpoch();
-        var (train, _) = _trainer.Evaluate(test: false);
-        var (test, _) = _trainer.Evaluate(test: true);
+        _run.RunEpoch();
+        var (train, _) = _run.Evaluate(test: false);
+        var (test, _) = _run.Evaluate(test: true);
         _history.Add(new JsonArray(
-            _trainer.Epoch, Finite(train), Finite(test), new JsonArray(_trainer.GradientNorms.Select(g => Finite(g)).ToArray())));
+            _run.Epoch, Finite(train), Finite(test), new JsonArray(_run.GradientNorms.Select(g => Finite(g)).ToArray())));
     }
 
     private JsonObject Trace(JsonObject command)
@@ -311,7 +311,7 @@ internal sealed class PlaygroundSession
         {
             throw new PlaygroundValidationException($"trace: {target} is not a label of this {_config.Problem} problem");
         }
-        var t = _trainer.TracePoint(x1, x2, target);
+        var t = _run.TracePoint(x1, x2, target);
         return new JsonObject
         {
             ["type"] = "trace",
@@ -350,7 +350,7 @@ internal sealed class PlaygroundSession
         throw new PlaygroundValidationException($"{command["type"]}: {name} must be a finite number; got {command[name]?.ToJsonString() ?? "nothing"}");
     }
 
-    private JsonObject Status() => new() { ["type"] = "status", ["playing"] = _playing, ["epoch"] = _trainer.Epoch };
+    private JsonObject Status() => new() { ["type"] = "status", ["playing"] = _playing, ["epoch"] = _run.Epoch };
 
     private async Task SendStateAsync(CancellationToken cancellation)
     {
@@ -358,11 +358,11 @@ internal sealed class PlaygroundSession
         await SendAsync(new JsonObject
         {
             ["type"] = "data",
-            ["train"] = Points(_trainer.Train),
-            ["test"] = Points(_trainer.Test),
+            ["train"] = Points(_run.Train),
+            ["test"] = Points(_run.Test),
             // Every input feature over the heat-map grid, so that unused features show what they would add.
             ["featureGrids"] = new JsonObject(PlaygroundConfig.FeatureNames.Select(f => KeyValuePair.Create(f, (JsonNode?)Grid(
-                PlaygroundTrainer.GridPoints().Select(p => PlaygroundTrainer.Feature(f, p.X1, p.X2)).ToArray())))),
+                PlaygroundRun.GridPoints().Select(p => PlaygroundRun.Feature(f, p.X1, p.X2)).ToArray())))),
         }, cancellation);
         await SendAsync(Status(), cancellation);
         await SendSnapshotAsync(cancellation);
@@ -373,26 +373,26 @@ internal sealed class PlaygroundSession
 
     private async Task SendSnapshotAsync(CancellationToken cancellation)
     {
-        var (trainLoss, trainAccuracy) = _trainer.Evaluate(test: false);
-        var (testLoss, testAccuracy) = _trainer.Evaluate(test: true);
-        var confusion = _trainer.ConfusionMatrix();
+        var (trainLoss, trainAccuracy) = _run.Evaluate(test: false);
+        var (testLoss, testAccuracy) = _run.Evaluate(test: true);
+        var confusion = _run.ConfusionMatrix();
         var snapshot = new JsonObject
         {
             ["type"] = "snapshot",
-            ["epoch"] = _trainer.Epoch,
-            ["learningRate"] = _config.LearningRateAt(_trainer.Epoch),
+            ["epoch"] = _run.Epoch,
+            ["learningRate"] = _config.LearningRateAt(_run.Epoch),
             ["trainLoss"] = Finite(trainLoss),
             ["testLoss"] = Finite(testLoss),
             ["trainAccuracy"] = Finite(trainAccuracy),
             ["testAccuracy"] = Finite(testAccuracy),
             ["confusion"] = confusion is null ? null : Nested(confusion.Select(r => r.Select(c => (float)c).ToArray()).ToArray()),
             ["weights"] = Weights(),
-            ["biases"] = new JsonArray(_trainer.Linears.Select(l => (JsonNode?)Floats(l.Bias!.ToArray())).ToArray()),
-            ["gradNorms"] = new JsonArray(_trainer.GradientNorms.Select(g => Finite(g)).ToArray()),
+            ["biases"] = new JsonArray(_run.Linears.Select(l => (JsonNode?)Floats(l.Bias!.ToArray())).ToArray()),
+            ["gradNorms"] = new JsonArray(_run.GradientNorms.Select(g => Finite(g)).ToArray()),
             // [epoch, train loss, test loss, gradient norms] of every epoch since the last snapshot.
             ["history"] = _history,
-            ["grid"] = PlaygroundTrainer.GridSize,
-            ["neurons"] = new JsonArray(_trainer.NeuronGrids().Select(layer =>
+            ["grid"] = PlaygroundRun.GridSize,
+            ["neurons"] = new JsonArray(_run.NeuronGrids().Select(layer =>
                 (JsonNode?)new JsonArray(layer.Select(n => (JsonNode?)Grid(n)).ToArray())).ToArray()),
         };
         _history = [];
@@ -407,7 +407,7 @@ internal sealed class PlaygroundSession
 
     /// <summary>W of every Linear layer as [out][in], input side first.</summary>
     private JsonArray Weights() =>
-        new(_trainer.Linears.Select(l => (JsonNode?)Nested(
+        new(_run.Linears.Select(l => (JsonNode?)Nested(
             Enumerable.Range(0, l.OutFeatures).Select(r => l.Weight.Data.Slice(r * l.InFeatures, l.InFeatures).ToArray()).ToArray())).ToArray());
 
     private static JsonArray Floats(float[] values) => new(values.Select(v => (JsonNode?)(float.IsFinite(v) ? v : 0f)).ToArray());

@@ -9,8 +9,8 @@ import { Stepper } from './stepper.js';
 
 const EXTENT = 6;
 const DATASETS = {
-  classification: [['circle', 'Circle'], ['xor', 'XOR'], ['gauss', 'Gaussian'], ['spiral', 'Spiral']],
-  regression: [['plane', 'Plane'], ['multigauss', 'Multi-gaussian']],
+  classification: [['circles', 'Circle'], ['xor', 'XOR'], ['gaussians', 'Gaussian'], ['spirals', 'Spiral']],
+  regression: [['plane', 'Plane'], ['multi-gaussian', 'Multi-gaussian']],
   multiclass: [['blobs', 'Blobs'], ['spirals', 'Spirals']],
 };
 for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
@@ -166,7 +166,7 @@ function fillDrawLabels(config) {
 
 const previews = new Map();
 
-/** Draws a data set's thumbnail from the server's generator (fetched once per data set and class count). */
+/** Draws a data set's thumbnail from the server's generator (fetched once per data set and class count; two classes for a binary problem). */
 async function drawPreview(canvas, dataset, classes) {
   const key = `${dataset}/${classes}`;
   if (!previews.has(key)) previews.set(key, fetch(`api/preview?dataset=${dataset}&classes=${classes}`).then((r) => r.json()));
@@ -174,7 +174,7 @@ async function drawPreview(canvas, dataset, classes) {
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#f4f4f4';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  const multiclass = DATASETS.multiclass.some(([d]) => d === dataset);
+  const multiclass = classes > 2;
   for (const [x1, x2, label] of points) {
     ctx.fillStyle = labelColor(label, multiclass);
     ctx.fillRect(((x1 + EXTENT) / (2 * EXTENT)) * canvas.width - 1, ((EXTENT - x2) / (2 * EXTENT)) * canvas.height - 1, 2, 2);
@@ -198,7 +198,7 @@ function renderDatasets() {
       canvas.width = 44;
       canvas.height = 44;
       button.append(canvas);
-      drawPreview(canvas, name, state.config.classes);
+      drawPreview(canvas, name, state.config.problem === 'multiclass' ? state.config.classes : 2);
     }
     button.addEventListener('click', () => configure({ dataset: name }));
     box.append(button);

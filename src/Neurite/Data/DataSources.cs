@@ -42,7 +42,8 @@ public sealed record DataSourceOptions
 /// Every generator takes <c>n</c> (training samples, default 1000), <c>noise</c> (σ, default per
 /// generator), <c>seed</c> and <c>test</c> (test samples, drawn after the training samples from the
 /// same generator, so asking for a test set leaves the training set unchanged); <c>spirals</c> (default 2) and
-/// <c>blobs</c> (default 3) take <c>classes</c>, <c>blobs</c> <c>features</c>, <c>circles</c> <c>factor</c>.
+/// <c>blobs</c> (default 3) take <c>classes</c>, <c>blobs</c> <c>features</c>, <c>circles</c> <c>factor</c>;
+/// TensorFlow Playground's sets and blobs take <c>geometry=playground</c> (<see cref="SyntheticGeometry.Playground"/>).
 /// See <see cref="Synthetic"/> for the formulas.</item>
 /// <item><c>fashion-mnist</c>: the training and test sets of <see cref="Idx.LoadFashionMnist"/>.</item>
 /// <item><c>idx:IMAGES,LABELS</c>: a pair of IDX files (<see cref="Idx.Load"/>), training data only.</item>
@@ -55,25 +56,29 @@ public static class DataSources
     /// random stream, a sampler of n samples (called once for the training set, once for a test set).</summary>
     private sealed record SyntheticSource(float DefaultNoise, string[] Extra, Func<Parameters, Generator, Func<int, Dataset>> Sampler, int DefaultClasses = 2);
 
-    private sealed record Parameters(float Noise, int Classes, int Features, float Factor);
+    private sealed record Parameters(float Noise, int Classes, int Features, float Factor, SyntheticGeometry Geometry);
 
     private static readonly Dictionary<string, SyntheticSource> Generators = new(StringComparer.Ordinal)
     {
-        ["xor"] = new(0.05f, [], (p, rng) => n => Synthetic.Xor(n, p.Noise, rng)),
-        ["circles"] = new(0.05f, ["factor"], (p, rng) => n => Synthetic.Circles(n, p.Noise, rng, p.Factor)),
-        ["gaussians"] = new(0.5f, [], (p, rng) => n => Synthetic.Gaussians(n, p.Noise, rng)),
-        ["spirals"] = new(0.02f, ["classes"], (p, rng) => n => Synthetic.Spirals(n, p.Noise, rng, p.Classes)),
+        ["xor"] = new(0.05f, ["geometry"], (p, rng) => n => Synthetic.Xor(n, p.Noise, rng, p.Geometry)),
+        ["circles"] = new(0.05f, ["factor", "geometry"], (p, rng) => n => Synthetic.Circles(n, p.Noise, rng, p.Factor, p.Geometry)),
+        ["gaussians"] = new(0.5f, ["geometry"], (p, rng) => n => Synthetic.Gaussians(n, p.Noise, rng, p.Geometry)),
+        ["spirals"] = new(0.02f, ["classes", "geometry"], (p, rng) => n => Synthetic.Spirals(n, p.Noise, rng, p.Classes, p.Geometry)),
         ["moons"] = new(0.1f, [], (p, rng) => n => Synthetic.Moons(n, p.Noise, rng)),
-        ["blobs"] = new(0.1f, ["classes", "features"], (p, rng) =>
+        ["blobs"] = new(0.1f, ["classes", "features", "geometry"], (p, rng) =>
         {
+            if (p.Geometry == SyntheticGeometry.Playground)
+            {
+                return n => Synthetic.Blobs(n, p.Noise, rng, p.Classes, p.Features, p.Geometry);
+            }
             var centers = Synthetic.BlobCenters(p.Classes, p.Features, rng);
             return n => Synthetic.Blobs(n, p.Noise, rng, centers);
         }, DefaultClasses: 3),
         ["sin"] = new(0.05f, [], (p, rng) => n => Synthetic.Sin(n, p.Noise, rng)),
         ["abs"] = new(0.05f, [], (p, rng) => n => Synthetic.Abs(n, p.Noise, rng)),
         ["step"] = new(0.05f, [], (p, rng) => n => Synthetic.Step(n, p.Noise, rng)),
-        ["plane"] = new(0.05f, [], (p, rng) => n => Synthetic.Plane(n, p.Noise, rng)),
-        ["multi-gaussian"] = new(0f, [], (p, rng) => n => Synthetic.MultiGaussian(n, p.Noise, rng)),
+        ["plane"] = new(0.05f, ["geometry"], (p, rng) => n => Synthetic.Plane(n, p.Noise, rng, p.Geometry)),
+        ["multi-gaussian"] = new(0f, ["geometry"], (p, rng) => n => Synthetic.MultiGaussian(n, p.Noise, rng, p.Geometry)),
     };
 
     private static readonly string[] CommonKeys = ["n", "noise", "seed", "test"];
@@ -83,6 +88,30 @@ public static class DataSources
     /// spirals 0.02, moons 0.1, blobs 0.1, sin 0.05, abs 0.05, step 0.05, plane 0.05, multi-gaussian 0.
     /// </summary>
     public static IReadOnlyList<string> SyntheticNames { get; } = [.. Generators.Keys];
+
+    /// <summary>
+    /// <paramref name="count"/> samples of the synthetic generator <paramref name="name"/> (one of
+    /// <see cref="SyntheticNames"/>) drawn from <paramref name="rng"/>, with its default noise and class
+    /// count unless given: what a source name with parameters loads, for a caller that holds the values.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name, or a value out of range.</exception>
+    public static Dataset Synthesize(string name, int count, Generator rng, float? noise = null, int? classes = null,
+        SyntheticGeometry geometry = SyntheticGeometry.Unit)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        if (!Generators.TryGetValue(name, out var generator))
+        {
+            throw new ArgumentException($"unknown synthetic data set \"{name}\": expected one of {string.Join(", ", SyntheticNames)}.", nameof(name));
+        }
+        try
+        {
+            return generator.Sampler(new Parameters(noise ?? generator.DefaultNoise, classes ?? generator.DefaultClasses, 2, 0.5f, geometry), rng)(count);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ArgumentException($"synthetic data set \"{name}\": {FirstLine(e.Message)}", e);
+        }
+    }
 
     /// <summary>Loads <paramref name="source"/> (see the remarks for the forms it takes).</summary>
     /// <exception cref="ArgumentException">An unknown source or parameter, or an invalid parameter value.</exception>
@@ -171,6 +200,15 @@ public static class DataSources
             return value;
         }
 
+        SyntheticGeometry Geometry() => values.TryGetValue("geometry", out var written)
+            ? written switch
+            {
+                "unit" => SyntheticGeometry.Unit,
+                "playground" => SyntheticGeometry.Playground,
+                _ => throw new ArgumentException($"data source \"{source}\": geometry must be unit or playground; got \"{written}\"."),
+            }
+            : SyntheticGeometry.Unit;
+
         ulong seed = options.Seed;
         if (values.TryGetValue("seed", out var seedText) && !ulong.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out seed))
         {
@@ -181,7 +219,8 @@ public static class DataSources
             Float("noise", options.Noise ?? generator.DefaultNoise),
             Int("classes", generator.DefaultClasses, 2),
             Int("features", 2, 1),
-            Float("factor", 0.5f));
+            Float("factor", 0.5f),
+            Geometry());
         int testCount = Int("test", options.TestCount ?? 0, 0);
         var rng = new Generator(seed);
         try

@@ -14,16 +14,23 @@ namespace Neurite.Data;
 /// balanced and interleaved, and "the j-th point of class c" means sample j·k + c.</para>
 /// <para>The same generator state gives the same data on every machine; a generator passed to
 /// two calls in a row gives two independent draws (this is how a test set is made).</para>
+/// <para>The generators TensorFlow Playground has (xor, circles, gaussians, spirals, plane,
+/// multi-gaussian) and blobs also draw its exact geometry, inputs in [−6, 6] and uniform noise, with
+/// <see cref="SyntheticGeometry.Playground"/>: the Neurite Playground's data.</para>
 /// </remarks>
-public static class Synthetic
+public static partial class Synthetic
 {
     /// <summary>
     /// XOR of signs: a point u uniform on the square [−1, 1]² (no coordinate exactly 0); class 1
     /// when x₁·x₂ &lt; 0 (the signs differ), class 0 when they agree. Shapes [N, 2] and [N].
     /// </summary>
-    public static Dataset Xor(int count, float noise, Generator rng)
+    public static Dataset Xor(int count, float noise, Generator rng, SyntheticGeometry geometry = SyntheticGeometry.Unit)
     {
         Check(count, noise, nameof(Xor));
+        if (geometry == SyntheticGeometry.Playground)
+        {
+            return PlaygroundXor(count, noise, rng);
+        }
         var x = new float[count * 2];
         var y = new float[count];
         for (int i = 0; i < count; i++)
@@ -44,9 +51,13 @@ public static class Synthetic
     /// the circle of radius <paramref name="factor"/>; the j-th of m points of a class lies at angle
     /// 2πj/m. Shapes [N, 2] and [N].
     /// </summary>
-    public static Dataset Circles(int count, float noise, Generator rng, float factor = 0.5f)
+    public static Dataset Circles(int count, float noise, Generator rng, float factor = 0.5f, SyntheticGeometry geometry = SyntheticGeometry.Unit)
     {
         Check(count, noise, nameof(Circles));
+        if (geometry == SyntheticGeometry.Playground)
+        {
+            return PlaygroundCircles(count, noise, rng);
+        }
         if (!(factor > 0 && factor < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(factor), $"Circles: factor (the inner radius) must be in (0, 1); got {factor}.");
@@ -92,9 +103,13 @@ public static class Synthetic
     /// Two Gaussian clouds (TensorFlow Playground's "gaussian"): class 0 around (−1, −1), class 1
     /// around (1, 1); the noise σ is the spread of each cloud. Shapes [N, 2] and [N].
     /// </summary>
-    public static Dataset Gaussians(int count, float noise, Generator rng)
+    public static Dataset Gaussians(int count, float noise, Generator rng, SyntheticGeometry geometry = SyntheticGeometry.Unit)
     {
         Check(count, noise, nameof(Gaussians));
+        if (geometry == SyntheticGeometry.Playground)
+        {
+            return PlaygroundGaussians(count, noise, rng);
+        }
         var x = new float[count * 2];
         var y = new float[count];
         for (int i = 0; i < count; i++)
@@ -112,10 +127,14 @@ public static class Synthetic
     /// m points of class c has radius r = j/m and angle θ = 3.5π·r + 2πc/k, at (r·sin θ, r·cos θ).
     /// Shapes [N, 2] and [N].
     /// </summary>
-    public static Dataset Spirals(int count, float noise, Generator rng, int classes = 2)
+    public static Dataset Spirals(int count, float noise, Generator rng, int classes = 2, SyntheticGeometry geometry = SyntheticGeometry.Unit)
     {
         Check(count, noise, nameof(Spirals));
         CheckClasses(classes, nameof(Spirals));
+        if (geometry == SyntheticGeometry.Playground)
+        {
+            return PlaygroundSpirals(count, noise, rng, classes);
+        }
         var x = new float[count * 2];
         var y = new float[count];
         for (int i = 0; i < count; i++)
@@ -136,8 +155,21 @@ public static class Synthetic
     /// <see cref="BlobCenters"/>, then sample i at center i mod k; the noise σ is the spread of each
     /// blob. Shapes [N, features] and [N].
     /// </summary>
-    public static Dataset Blobs(int count, float noise, Generator rng, int classes = 3, int features = 2) =>
-        Blobs(count, noise, rng, BlobCenters(classes, features, rng));
+    /// <remarks>With <see cref="SyntheticGeometry.Playground"/>, the centres lie evenly on a circle instead (two features only).</remarks>
+    public static Dataset Blobs(int count, float noise, Generator rng, int classes = 3, int features = 2, SyntheticGeometry geometry = SyntheticGeometry.Unit)
+    {
+        if (geometry == SyntheticGeometry.Playground)
+        {
+            Check(count, noise, nameof(Blobs));
+            CheckClasses(classes, nameof(Blobs));
+            if (features != 2)
+            {
+                throw new ArgumentOutOfRangeException(nameof(features), $"Blobs: the Playground geometry is two-dimensional; got {features} features.");
+            }
+            return PlaygroundBlobs(count, noise, rng, classes);
+        }
+        return Blobs(count, noise, rng, BlobCenters(classes, features, rng));
+    }
 
     /// <summary>Gaussian blobs around given centers [k, features] (e.g. to draw a test set from the training set's blobs).</summary>
     public static Dataset Blobs(int count, float noise, Generator rng, Tensor centers)
@@ -188,16 +220,26 @@ public static class Synthetic
     /// A plane (TensorFlow Playground's "plane"): y = (x₁ + x₂)/2 for x uniform on [−1, 1)².
     /// Shapes [N, 2] and [N, 1].
     /// </summary>
-    public static Dataset Plane(int count, float noise, Generator rng) =>
-        Surface(count, noise, rng, (a, b) => (a + b) / 2, nameof(Plane));
+    public static Dataset Plane(int count, float noise, Generator rng, SyntheticGeometry geometry = SyntheticGeometry.Unit)
+    {
+        Check(count, noise, nameof(Plane));
+        return geometry == SyntheticGeometry.Playground
+            ? PlaygroundPlane(count, noise, rng)
+            : Surface(count, noise, rng, (a, b) => (a + b) / 2, nameof(Plane));
+    }
 
     /// <summary>
     /// TensorFlow Playground's "multi gaussian" regression, scaled from [−6, 6]² to [−1, 1]²: six
     /// bumps at (±2/3, ±5/12) and (0, ±5/12) with alternating signs sᵢ; y is the sᵢ·max(0, 1 − 3·dᵢ)
     /// (dᵢ the distance to bump i) of largest magnitude. Shapes [N, 2] and [N, 1].
     /// </summary>
-    public static Dataset MultiGaussian(int count, float noise, Generator rng) =>
-        Surface(count, noise, rng, MultiGaussianAt, nameof(MultiGaussian));
+    public static Dataset MultiGaussian(int count, float noise, Generator rng, SyntheticGeometry geometry = SyntheticGeometry.Unit)
+    {
+        Check(count, noise, nameof(MultiGaussian));
+        return geometry == SyntheticGeometry.Playground
+            ? PlaygroundMultiGaussian(count, noise, rng)
+            : Surface(count, noise, rng, MultiGaussianAt, nameof(MultiGaussian));
+    }
 
     private static readonly (float X, float Y, float Sign)[] Bumps =
     [

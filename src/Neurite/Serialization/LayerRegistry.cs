@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Neurite.Serialization;
 
@@ -88,6 +89,18 @@ public static class LayerRegistry
         {
             return Registered.Find(type => type.Name == name);
         }
+    }
+
+    /// <summary>
+    /// The layer of type <paramref name="name"/> with every field at its default, as the spec
+    /// <c>{"type": name}</c> reads: <c>Default("gelu")</c> is <c>new GeluSpec()</c>.
+    /// </summary>
+    /// <exception cref="ModelSpecException">No type has that name, or the type has a required field (linear's out).</exception>
+    public static LayerSpec Default(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        using var document = JsonDocument.Parse(new JsonObject { ["type"] = name }.ToJsonString());
+        return Parse(new SpecReader(null), document.RootElement, "layer", []);
     }
 
     /// <summary>Reads the layer at <paramref name="path"/>; <paramref name="extraFields"/> are fields the caller reads itself (a node's name and inputs).</summary>

@@ -93,6 +93,13 @@ public sealed class Trainer
     /// <summary>Clip the gradients to this global 2-norm before each step.</summary>
     public double? ClipGradNorm { get; init; }
 
+    /// <summary>
+    /// Whether a NaN or infinite loss stops training before its backward pass (the default), with
+    /// <see cref="StopReason.NonFiniteLoss"/>; when false, the steps go on as PyTorch's would and the
+    /// epochs report the non-finite loss (TensorFlow Playground lets a diverged network run on).
+    /// </summary>
+    public bool StopOnNonFiniteLoss { get; init; } = true;
+
     /// <summary>The seed of the per-epoch reseeding of the model's generators (dropout).</summary>
     public ulong Seed { get; init; }
 
@@ -254,7 +261,7 @@ public sealed class Trainer
                 var outputs = Model.Call(Shaped(batch.Inputs));
                 var loss = _loss(outputs, batch.Targets);
                 float lossValue = loss.Item();
-                if (!float.IsFinite(lossValue))
+                if (StopOnNonFiniteLoss && !float.IsFinite(lossValue))
                 {
                     RequestStop(StopReason.NonFiniteLoss,
                         $"the loss became {lossValue} at epoch {epoch}, batch {batchIndex + 1}; training stopped (lower the learning rate?)");

@@ -68,8 +68,8 @@ public sealed class DataSourcesTests : IDisposable
     public static TheoryData<string, string> BadSources => new()
     {
         { "swirls", "unknown data source \"swirls\": expected a synthetic name (xor, circles, gaussians, spirals, moons, blobs, sin, abs, step, plane, multi-gaussian), fashion-mnist, a CSV file path, or idx:IMAGES,LABELS." },
-        { "spirals:size=3", "data source \"spirals:size=3\": unknown parameter \"size\"; spirals takes n, noise, seed, test, classes." },
-        { "xor:classes=3", "data source \"xor:classes=3\": unknown parameter \"classes\"; xor takes n, noise, seed, test." },
+        { "spirals:size=3", "data source \"spirals:size=3\": unknown parameter \"size\"; spirals takes n, noise, seed, test, classes, geometry." },
+        { "xor:classes=3", "data source \"xor:classes=3\": unknown parameter \"classes\"; xor takes n, noise, seed, test, geometry." },
         { "moons:n=0", "data source \"moons:n=0\": n must be an integer >= 1; got \"0\"." },
         { "moons:n=ten", "data source \"moons:n=ten\": n must be an integer >= 1; got \"ten\"." },
         { "moons:noise=-1", "data source \"moons:noise=-1\": noise must be a finite number >= 0; got \"-1\"." },
@@ -78,6 +78,8 @@ public sealed class DataSourcesTests : IDisposable
         { "moons:n=5,n=6", "data source \"moons:n=5,n=6\": parameter \"n\" is given twice." },
         { "spirals:classes=1", "data source \"spirals:classes=1\": classes must be an integer >= 2; got \"1\"." },
         { "circles:factor=2", "data source \"circles:factor=2\": Circles: factor (the inner radius) must be in (0, 1); got 2." },
+        { "circles:geometry=huge", "data source \"circles:geometry=huge\": geometry must be unit or playground; got \"huge\"." },
+        { "moons:geometry=playground", "data source \"moons:geometry=playground\": unknown parameter \"geometry\"; moons takes n, noise, seed, test." },
         { "idx:only-one", "data source \"idx:only-one\": expected idx:IMAGES,LABELS (two file paths separated by a comma)." },
         { "", "data source: empty; expected a synthetic name" },
     };

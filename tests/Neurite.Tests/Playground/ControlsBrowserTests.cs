@@ -57,7 +57,7 @@ public class ControlsBrowserTests(BrowserFixture browser) : IClassFixture<Browse
     [Fact]
     public async Task RegressionOnTheMultiGaussianLearns()
     {
-        var (page, errors) = await browser.NewPageAsync("?problem=regression&dataset=multigauss&hidden=8,8&optimizer=adam&learningRate=0.01&showTest=true");
+        var (page, errors) = await browser.NewPageAsync("?problem=regression&dataset=multi-gaussian&hidden=8,8&optimizer=adam&learningRate=0.01&showTest=true");
         Assert.True(await page.IsHiddenAsync("#accuracy-row"));
         Assert.True(await page.IsHiddenAsync("#confusion-wrap"));
         Assert.Equal(2, await page.Locator("#datasets button:not(#dataset-custom)").CountAsync());

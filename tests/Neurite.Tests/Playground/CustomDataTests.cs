@@ -46,18 +46,19 @@ public class CustomDataTests
     {
         var points = CustomData.FromCsv(string.Join("\n", Enumerable.Range(0, 40).Select(i => $"{(i % 2 == 0 ? -3 : 3)},{(i % 7) - 3},{(i % 2 == 0 ? -1 : 1)}")), Binary);
         var config = Binary with { Dataset = "custom", TrainRatio = 50 };
-        var (train, test) = PlaygroundTrainer.MakeData(config, points);
+        var (train, test) = PlaygroundRun.MakeData(config, points);
         Assert.Equal(20, train.Length);
         Assert.Equal(points.Order(Sorter).ToArray(), train.Concat(test).Order(Sorter).ToArray());
-        var trainer = new PlaygroundTrainer(config with { LearningRate = 0.1 }, train, test, 1);
+        var trainer = new PlaygroundRun(config with { LearningRate = 0.1 }, train, test, 1);
         for (int i = 0; i < 30; i++)
         {
             trainer.RunEpoch();
         }
         Assert.Equal(1.0, trainer.Evaluate(test: true).Accuracy);
-        var empty = PlaygroundTrainer.MakeData(config, []);
-        var untrained = new PlaygroundTrainer(config, empty.Train, empty.Test, 1);
+        var empty = PlaygroundRun.MakeData(config, []);
+        var untrained = new PlaygroundRun(config, empty.Train, empty.Test, 1);
         untrained.RunEpoch(); // no points yet: nothing to learn, nothing breaks
+        Assert.Equal(1, untrained.Epoch);
         Assert.Equal((0.0, (double?)null), untrained.Evaluate(test: true));
         Assert.Equal([[0, 0], [0, 0]], untrained.ConfusionMatrix()!);
     }

@@ -24,7 +24,7 @@ public class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixture<Brow
         // The data set buttons show thumbnails drawn from the server's generators: the circle's blue
         // centre and orange ring.
         await page.WaitForFunctionAsync("""
-            () => { const d = document.querySelector('#dataset-circle canvas').getContext('2d').getImageData(0, 0, 44, 44).data;
+            () => { const d = document.querySelector('#dataset-circles canvas').getContext('2d').getImageData(0, 0, 44, 44).data;
                     let blue = 0, orange = 0;
                     for (let i = 0; i < d.length; i += 4) { if (d[i] === 8 && d[i + 2] === 189) blue++; if (d[i] === 245 && d[i + 2] === 34) orange++; }
                     return blue > 20 && orange > 20; }
@@ -42,7 +42,7 @@ public class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixture<Brow
     public async Task PlayingOnTheSpiralDrivesTheTestLossDownAndRepaintsTheHeatMap()
     {
         var (page, errors) = await browser.NewPageAsync(
-            "?dataset=spiral&hidden=8,8,6&features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2&learningRate=0.01&optimizer=adam&activation=tanh&batchSize=10");
+            "?dataset=spirals&hidden=8,8,6&features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2&learningRate=0.01&optimizer=adam&activation=tanh&batchSize=10");
         string before = await HeatmapPixelsAsync(page);
         double initialLoss = double.Parse(await page.TextContentAsync("#test-loss") ?? "", System.Globalization.CultureInfo.InvariantCulture);
         await page.ClickAsync("#play");
@@ -57,7 +57,7 @@ public class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.True(await EpochAsync(page) > 0);
         Assert.NotEqual("000,000", await page.TextContentAsync("#epoch"));
         await page.CheckAsync("#show-test");
-        await BrowserFixture.ScreenshotAsync(page, "spiral-trained");
+        await BrowserFixture.ScreenshotAsync(page, "spirals-trained");
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }
@@ -105,8 +105,8 @@ public class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Equal(350, await page.EvaluateAsync<int>("() => window.playground.data.train.length"));
 
         // The page writes everything it has into its URL; that URL gives the same page again.
-        await page.ClickAsync("#dataset-spiral");
-        await page.WaitForFunctionAsync("() => window.playground.config.dataset === 'spiral'");
+        await page.ClickAsync("#dataset-spirals");
+        await page.WaitForFunctionAsync("() => window.playground.config.dataset === 'spirals'");
         await page.SelectOptionAsync("#activation", "tanh");
         await page.WaitForFunctionAsync("() => location.search.includes('activation=tanh')");
         var expected = await ControlValuesAsync(page);

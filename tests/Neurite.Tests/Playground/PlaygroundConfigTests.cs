@@ -62,7 +62,7 @@ public class PlaygroundConfigTests
     [InlineData("""{"features":[]}""", "features: pick at least one input feature")]
     [InlineData("""{"features":["x3"]}""", "features: \"x3\" is not one of x1, x2, x1sq, x2sq, x1x2, sinx1, sinx2")]
     [InlineData("""{"epochs":3}""", "unknown setting 'epochs'")]
-    [InlineData("""{"dataset":"plane"}""", "dataset: 'plane' is not a classification data set; choose one of circle, xor, gauss, spiral, custom")]
+    [InlineData("""{"dataset":"plane"}""", "dataset: 'plane' is not a classification data set; choose one of circles, xor, gaussians, spirals, custom")]
     [InlineData("""{"dropout":0.95}""", "dropout: must be a finite number from 0 to 0.9; got 0.95")]
     [InlineData("""{"batchNorm":"yes"}""", "batchNorm: must be true or false; got \"yes\"")]
     public void EveryFieldIsCheckedWithAMessageThatNamesIt(string json, string message) =>

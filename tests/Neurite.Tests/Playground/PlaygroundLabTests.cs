@@ -80,8 +80,8 @@ public class PlaygroundLabTests
     }
 
     [Theory]
-    [InlineData("api/preview?dataset=custom", "dataset: 'custom' is not one of circle, xor, gauss, spiral, plane, multigauss, blobs, spirals")]
-    [InlineData("api/preview?dataset=blobs&classes=9", "classes: must be from 3 to 5; got 9")]
+    [InlineData("api/preview?dataset=custom", "dataset: 'custom' is not one of circles, xor, gaussians, spirals, plane, multi-gaussian, blobs")]
+    [InlineData("api/preview?dataset=blobs&classes=9", "classes: must be from 2 to 5; got 9")]
     [InlineData("api/perceptron?gate=xnor", "gate: 'xnor' is not one of and, or, nand, xor")]
     [InlineData("api/perceptron?epochs=1000", "epochs: must be from 1 to 200; got 1000")]
     [InlineData("api/perceptron?learningRate=abc", "learningRate: must be a number; got 'abc'")]

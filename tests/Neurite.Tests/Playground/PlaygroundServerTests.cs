@@ -139,7 +139,7 @@ public class PlaygroundServerTests
         await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
         await using var client = await PlaygroundClient.ConnectAsync(server);
         var config = await client.ReceiveAsync("config");
-        Assert.Equal("circle", (string?)config["config"]!["dataset"]);
+        Assert.Equal("circles", (string?)config["config"]!["dataset"]);
         var data = await client.ReceiveAsync("data");
         Assert.Equal(250, data["train"]!.AsArray().Count);
         var first = await client.ReceiveAsync("snapshot");
@@ -147,8 +147,8 @@ public class PlaygroundServerTests
         Assert.Equal([2, 4, 2, 1], first["neurons"]!.AsArray().Select(l => l!.AsArray().Count));
         Assert.Equal(32 * 32 * 4, Convert.FromBase64String((string)first["neurons"]![1]![0]!).Length);
 
-        await client.SendAsync("""{"type":"configure","config":{"dataset":"spiral","hidden":[8,8],"learningRate":0.1}}""");
-        Assert.Equal("spiral", (string?)(await client.ReceiveAsync("config"))["config"]!["dataset"]);
+        await client.SendAsync("""{"type":"configure","config":{"dataset":"spirals","hidden":[8,8],"learningRate":0.1}}""");
+        Assert.Equal("spirals", (string?)(await client.ReceiveAsync("config"))["config"]!["dataset"]);
         await client.SendAsync("""{"type":"step"}""");
         Assert.Equal(1, (int)(await client.ReceiveAsync("snapshot", s => (int)s["epoch"]! > 0))["epoch"]!);
 

@@ -227,4 +227,17 @@ public sealed class GraphSpecTests
         Assert.NotNull(LayerRegistry.Find("concat"));
         Assert.Null(LayerRegistry.Find("conv2d"));
     }
+
+    [Fact]
+    public void A_layer_type_with_its_defaults_is_what_a_spec_of_only_its_type_reads()
+    {
+        Assert.Equal(new GeluSpec(), LayerRegistry.Default("gelu"));
+        Assert.Equal(new LeakyReluSpec(0.01), LayerRegistry.Default("leaky_relu"));
+        Assert.Equal(new SimpleLayerSpec("tanh"), LayerRegistry.Default("tanh"));
+        Assert.Equal(new DropoutSpec(0.5), LayerRegistry.Default("dropout"));
+        Assert.Equal("layer.out: missing; expected a positive integer",
+            Assert.Throws<ModelSpecException>(() => LayerRegistry.Default("linear")).Message);
+        Assert.StartsWith("layer.type: unknown layer type \"conv9d\"",
+            Assert.Throws<ModelSpecException>(() => LayerRegistry.Default("conv9d")).Message);
+    }
 }

@@ -84,6 +84,23 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Without_stop_on_non_finite_loss_a_diverged_run_trains_every_epoch()
+    {
+        var data = Synthetic.Sin(64, 0f, new Generator(5));
+        var model = Mlp(1, 8, 1, 6);
+        var trainer = new Trainer(model, Objective.FromName("mse"), new SGD(model.Parameters(), new SGDOptions(1e4)))
+        {
+            StopOnNonFiniteLoss = false,
+        };
+        var fit = trainer.Fit(new DataLoader(data, 8), null, 50);
+        Assert.Equal(StopReason.Completed, fit.Reason);
+        Assert.Equal(50, fit.History.Count);
+        Assert.Equal(50 * 8, trainer.Steps);
+        Assert.False(double.IsFinite(fit.History[^1].TrainLoss));
+        Assert.Contains(((Linear)model[0]).Weight.ToArray(), w => !float.IsFinite(w)); // the steps went on with the non-finite gradients
+    }
+
+    [Fact]
     public void Early_stopping_stops_after_patience_epochs_without_improvement_and_restores_the_best_weights()
     {
         var model = Mlp(1, 2, 1, 1);

@@ -3,29 +3,28 @@ using Neurite.Tensors;
 
 namespace Neurite.Tests.Playground;
 
-public class PlaygroundTrainerTests
+public class PlaygroundRunTests
 {
-    private static PlaygroundTrainer Trainer(PlaygroundConfig config)
+    private static PlaygroundRun Trainer(PlaygroundConfig config)
     {
-        var (train, test) = PlaygroundTrainer.MakeData(config);
-        return new PlaygroundTrainer(config, train, test, 3);
+        var (train, test) = PlaygroundRun.MakeData(config);
+        return new PlaygroundRun(config, train, test, 3);
     }
 
     [Theory]
-    [InlineData("circle", 1)]
-    [InlineData("xor", 1)]
-    [InlineData("gauss", 1)]
-    [InlineData("spiral", 1)]
-    [InlineData("plane", 0)]
-    [InlineData("multigauss", 0)]
-    [InlineData("blobs", 4)]
-    [InlineData("spirals", 5)]
-    public void DataSetsAreSeededSplitAndLabelled(string dataset, int labels)
+    [InlineData("classification", "circles", 1)]
+    [InlineData("classification", "xor", 1)]
+    [InlineData("classification", "gaussians", 1)]
+    [InlineData("classification", "spirals", 1)]
+    [InlineData("regression", "plane", 0)]
+    [InlineData("regression", "multi-gaussian", 0)]
+    [InlineData("multiclass", "blobs", 4)]
+    [InlineData("multiclass", "spirals", 5)] // the same name as the two-arm set: the problem decides
+    public void DataSetsAreSeededSplitAndLabelled(string problem, string dataset, int labels)
     {
-        string problem = PlaygroundConfig.DatasetsByProblem.First(p => p.Value.Contains(dataset)).Key;
         var config = new PlaygroundConfig { Problem = problem, Dataset = dataset, Classes = labels > 1 ? labels : 3, TrainRatio = 70 };
-        var (train, test) = PlaygroundTrainer.MakeData(config);
-        var (again, _) = PlaygroundTrainer.MakeData(config);
+        var (train, test) = PlaygroundRun.MakeData(config);
+        var (again, _) = PlaygroundRun.MakeData(config);
         Assert.Equal(train, again);
         Assert.Equal((train.Length + test.Length) * 70 / 100, train.Length);
         var all = train.Concat(test).ToArray();
@@ -43,13 +42,13 @@ public class PlaygroundTrainerTests
             Assert.All(all, p => Assert.InRange(p.Label, -1f, 1f));
             Assert.True(all.Select(p => p.Label).Distinct().Count() > 100);
         }
-        Assert.NotEqual(train, PlaygroundTrainer.MakeData(config with { Seed = 2 }).Train);
+        Assert.NotEqual(train, PlaygroundRun.MakeData(config with { Seed = 2 }).Train);
     }
 
     [Fact]
     public void TrainingOnTheCircleDrivesTheTestLossDown()
     {
-        var trainer = Trainer(new PlaygroundConfig { Dataset = "circle", LearningRate = 0.1 });
+        var trainer = Trainer(new PlaygroundConfig { Dataset = "circles", LearningRate = 0.1 });
         double before = trainer.Evaluate(test: true).Loss;
         for (int i = 0; i < 60; i++)
         {
@@ -86,9 +85,9 @@ public class PlaygroundTrainerTests
         var trainer = Trainer(new PlaygroundConfig { Features = ["x1", "x2", "x1x2"], Hidden = [3, 2] });
         var grids = trainer.NeuronGrids();
         Assert.Equal([3, 3, 2, 1], grids.Select(l => l.Length));
-        Assert.All(grids.SelectMany(l => l), n => Assert.Equal(PlaygroundTrainer.GridSize * PlaygroundTrainer.GridSize, n.Length));
+        Assert.All(grids.SelectMany(l => l), n => Assert.Equal(PlaygroundRun.GridSize * PlaygroundRun.GridSize, n.Length));
         // First grid point is the top-left cell centre: x1 = -6 + 6/32·… , x2 = +6 − ….
-        var (x1, x2) = PlaygroundTrainer.GridPoints().First();
+        var (x1, x2) = PlaygroundRun.GridPoints().First();
         Assert.Equal(x1, grids[0][0][0]);
         Assert.Equal(x2, grids[0][1][0]);
         Assert.Equal(x1 * x2, grids[0][2][0], 5);
@@ -146,6 +145,23 @@ public class PlaygroundTrainerTests
             Assert.Equal(expected, trace.Normalized![0][j], 4);
             Assert.Equal(MathF.Tanh(expected), trace.A[0][j], 4);
         }
+    }
+
+    [Fact]
+    public void UnderBatchNormNoBatchOfOneIsTrained()
+    {
+        // Batch statistics need two samples (BatchNorm1d refuses one in training).
+        var config = new PlaygroundConfig { Hidden = [3], BatchNorm = true };
+        var one = Trainer(config with { BatchSize = 1 });
+        var before = one.Linears[0].Weight.ToArray();
+        one.RunEpoch();
+        Assert.Equal(1, one.Epoch); // the epoch counts, with nothing to train
+        Assert.Equal(before, one.Linears[0].Weight.ToArray());
+        var three = Trainer(config with { BatchSize = 3 });
+        Assert.Equal(1, three.Train.Length % 3); // so the last batch has one sample: it is dropped
+        three.RunEpoch();
+        Assert.Equal(1, three.Epoch);
+        Assert.NotEqual(before, three.Linears[0].Weight.ToArray());
     }
 
     [Fact]
@@ -214,7 +230,7 @@ public class PlaygroundTrainerTests
         // The seeds' vanishing-gradient story: ‖∂L/∂W‖ of the first layer against the last.
         double Ratio(string activation, string init)
         {
-            var trainer = Trainer(new PlaygroundConfig { Hidden = [8, 8, 8, 8, 8, 8], Activation = activation, Init = init, Dataset = "spiral" });
+            var trainer = Trainer(new PlaygroundConfig { Hidden = [8, 8, 8, 8, 8, 8], Activation = activation, Init = init, Dataset = "spirals" });
             trainer.RunEpoch();
             return trainer.GradientNorms[0] / trainer.GradientNorms[^1];
         }
@@ -229,8 +245,14 @@ public class PlaygroundTrainerTests
         var trainer = Trainer(new PlaygroundConfig { Hidden = [3], Activation = "relu", Dropout = 0.1, Optimizer = "momentum", Features = ["x1", "x2", "x1x2"] });
         trainer.RunEpoch();
         var model = System.Text.Json.Nodes.JsonNode.Parse(trainer.ExportModel().ToJsonString())!;
-        Assert.Equal("""{"input":[3],"layers":[{"type":"linear","out":3},{"type":"relu"},{"type":"dropout","p":0.1},{"type":"linear","out":1},{"type":"tanh"}],"loss":"mse","optimizer":{"type":"sgd","lr":0.03,"momentum":0.9},"batch_size":10}""",
+        // The canonical spec: every field explicit, as ModelSpec.ToJson writes it and the CLI reads it.
+        Assert.Equal("""{"input":[3],"layers":[{"type":"linear","out":3,"bias":true},{"type":"relu"},{"type":"dropout","p":0.1},{"type":"linear","out":1,"bias":true},{"type":"tanh"}],"loss":"mse","optimizer":{"type":"sgd","lr":0.03,"momentum":0.9,"dampening":0,"weight_decay":0,"nesterov":false},"batch_size":10}""",
             model["spec"]!.ToJsonString());
+        Assert.Equal(trainer.Spec, Neurite.Serialization.ModelSpec.Parse(model["spec"]!.ToJsonString()));
+        string file = Path.Combine(Directory.CreateTempSubdirectory().FullName, "playground.safetensors");
+        File.WriteAllBytes(file, Convert.FromBase64String((string)model["safetensors"]!));
+        Assert.Equal(trainer.Spec, Neurite.Serialization.ModelFile.Load(file).Spec); // the model file that neurite predict reads holds the same spec
+        Directory.Delete(Path.GetDirectoryName(file)!, true);
         Assert.Equal(["0.weight", "0.bias", "3.weight", "3.bias"], model["state_dict"]!.AsObject().Select(p => p.Key));
         Assert.Equal("[3,3]", model["state_dict"]!["0.weight"]!["shape"]!.ToJsonString());
         Assert.Equal(trainer.Linears[0].Weight[2, 1], (float)model["state_dict"]!["0.weight"]!["data"]![7]!);

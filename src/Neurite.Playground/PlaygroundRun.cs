@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Neurite.Autograd;
+using Neurite.Data;
 using Neurite.NN;
 using Neurite.Optim;
 using Neurite.Serialization;
 using Neurite.Tensors;
+using Neurite.Training;
 
 namespace Neurite.Playground;
 
@@ -23,11 +25,16 @@ public sealed record PointTrace(
     float[][]? Normalized);
 
 /// <summary>
-/// One Playground run on the real engine: the data set split into train and test, a
-/// <see cref="Sequential"/> of <see cref="Linear"/> layers and activations, a loss and an
-/// optimizer, trained one epoch at a time. Not thread-safe: one session drives it.
+/// One Playground run on the real engine: the data set split into train and test, a network built
+/// from a Neurite model spec (the layer code <c>neurite train</c> uses), trained one epoch at a time
+/// by the library's <see cref="Trainer"/>, and the views the page draws (neuron heat maps, the trace
+/// of one point). Not thread-safe: one session drives it.
 /// </summary>
-public sealed class PlaygroundTrainer
+/// <remarks>
+/// Binary classification follows TensorFlow Playground: a tanh output fitted to the labels ±1 with
+/// the squared loss, so the trainer sees it as a regression onto ±1.
+/// </remarks>
+public sealed class PlaygroundRun
 {
     /// <summary>The heat maps cover [−<see cref="Extent"/>, <see cref="Extent"/>]² in both coordinates.</summary>
     public const float Extent = 6f;
@@ -35,53 +42,92 @@ public sealed class PlaygroundTrainer
     /// <summary>Heat map resolution: <see cref="GridSize"/>² points per neuron.</summary>
     public const int GridSize = 32;
 
-    private readonly Generator _rng;
+    /// <summary>Points drawn for a classification data set, as TensorFlow Playground.</summary>
+    public const int ClassificationSamples = 500;
+
+    /// <summary>Points drawn for a regression data set, as TensorFlow Playground.</summary>
+    public const int RegressionSamples = 1200;
+
     private readonly Sequential _model;
     private readonly Linear[] _linears;
     private readonly int[] _neuronOutputs; // index in _model of the module whose output a hidden layer shows
     private readonly int[] _preActivations; // index in _model of each Linear (z before batch norm and activation)
-    private readonly Optimizer _optimizer;
-    private readonly float[] _trainFeatures, _testFeatures, _gridFeatures;
+    private readonly Trainer _trainer;
+    private readonly DataLoader? _loader; // null when no batch can be trained (see the constructor)
+    private readonly Dataset _trainSet, _testSet;
+    private readonly float[] _gridFeatures;
     private double[] _gradientNorms;
+    private int _epochsWithoutBatches;
 
-    /// <summary>Builds the data and the network of <paramref name="config"/>; <paramref name="initSeed"/> seeds the weights.</summary>
-    public PlaygroundTrainer(PlaygroundConfig config, DataPoint[] train, DataPoint[] test, ulong initSeed)
+    /// <summary>Builds the data and the network of <paramref name="config"/>; <paramref name="initSeed"/> seeds the weights, the shuffling and dropout.</summary>
+    public PlaygroundRun(PlaygroundConfig config, DataPoint[] train, DataPoint[] test, ulong initSeed)
     {
         Config = config;
         Train = train;
         Test = test;
-        _rng = new Generator(initSeed);
-        (_model, _linears, _neuronOutputs, _preActivations) = Build(config, _rng);
-        _optimizer = config.Optimizer switch
-        {
-            "adam" => new Adam(_model.Parameters(), new AdamOptions(Lr: config.LearningRate)),
-            "momentum" => new SGD(_model.Parameters(), new SGDOptions(config.LearningRate, Momentum: 0.9)),
-            _ => new SGD(_model.Parameters(), new SGDOptions(config.LearningRate)),
-        };
-        _trainFeatures = FeatureMatrix(train.Select(p => (p.X1, p.X2)), config.Features);
-        _testFeatures = FeatureMatrix(test.Select(p => (p.X1, p.X2)), config.Features);
+        Spec = SpecOf(config);
+        _model = (Sequential)Spec.Build(new Generator(initSeed));
+        (_linears, _neuronOutputs, _preActivations) = Roles(_model);
+        _trainSet = ToDataset(train, config);
+        _testSet = ToDataset(test, config);
         _gridFeatures = FeatureMatrix(GridPoints(), config.Features);
         _gradientNorms = new double[_linears.Length];
-        Epoch = 0;
+        // Batch statistics need two samples: under batch norm a last batch of one is dropped, and
+        // with one sample per batch (or one point in all) there is nothing to train; nor is there
+        // before the first custom point. Such epochs still count, as the page has always shown.
+        bool trainable = config.BatchNorm ? train.Length >= 2 && config.BatchSize >= 2 : train.Length > 0;
+        _loader = trainable
+            ? new DataLoader(_trainSet, config.BatchSize, shuffle: true, seed: initSeed, dropLast: config.BatchNorm && train.Length % config.BatchSize == 1)
+            : null;
+        _trainer = new Trainer(_model, Spec.Loss!.Objective(), Spec.Optimizer!.Build(_model.Parameters()))
+        {
+            L1 = Spec.L1 ?? 0,
+            L2 = Spec.L2 ?? 0,
+            Seed = initSeed,
+            // A diverged network runs on and shows its NaNs, as on TensorFlow Playground.
+            StopOnNonFiniteLoss = false,
+            Callbacks = [new GradientNormWatch(this)],
+        };
     }
 
     /// <summary>
-    /// Splits a freshly generated data set of <paramref name="config"/>, or <paramref name="custom"/>
-    /// points for the "custom" data set, into train and test (seeded by the configuration's seed).
+    /// Splits a freshly generated data set of <paramref name="config"/> (the library's synthetic
+    /// generators in TensorFlow Playground's geometry), or <paramref name="custom"/> points for the
+    /// "custom" data set, into train and test (seeded by the configuration's seed).
     /// </summary>
     public static (DataPoint[] Train, DataPoint[] Test) MakeData(PlaygroundConfig config, IReadOnlyList<DataPoint>? custom = null)
     {
         var rng = new Generator((ulong)config.Seed);
         var points = config.Dataset == "custom"
             ? [.. custom ?? []]
-            : Datasets.Generate(config.Dataset, config.Noise / 100f, config.Classes, rng);
+            : Generate(config.Dataset, config.Noise / 100f, config.Problem == "multiclass" ? config.Classes : 2, rng);
         var order = rng.Permutation(points.Length);
         int trainCount = points.Length * config.TrainRatio / 100;
         return (order.Take(trainCount).Select(i => points[i]).ToArray(), order.Skip(trainCount).Select(i => points[i]).ToArray());
     }
 
+    /// <summary>
+    /// The points of the library's synthetic set <paramref name="dataset"/> in TensorFlow Playground's
+    /// geometry (with <paramref name="classes"/> classes where the set takes a class count), labelled
+    /// as the page shows them: ±1 for two classes (class 1 is +1), the class index for more, the
+    /// target for a regression.
+    /// </summary>
+    public static DataPoint[] Generate(string dataset, float noise, int classes, Generator rng)
+    {
+        bool regression = PlaygroundConfig.DatasetsByProblem["regression"].Contains(dataset);
+        var data = DataSources.Synthesize(dataset, regression ? RegressionSamples : ClassificationSamples, rng, noise,
+            regression ? null : classes, SyntheticGeometry.Playground);
+        var x = data.Features.ToArray();
+        var y = data.Targets.ToArray();
+        bool signs = data.Task == TaskKind.Classification && data.ClassNames.Count == 2;
+        return [.. Enumerable.Range(0, data.Count).Select(i => new DataPoint(x[2 * i], x[2 * i + 1], signs ? 2 * y[i] - 1 : y[i]))];
+    }
+
     /// <summary>The configuration this run was built from.</summary>
     public PlaygroundConfig Config { get; }
+
+    /// <summary>The network as a Neurite model spec.</summary>
+    public ModelSpec Spec { get; }
 
     /// <summary>The training points.</summary>
     public DataPoint[] Train { get; }
@@ -89,8 +135,8 @@ public sealed class PlaygroundTrainer
     /// <summary>The held-out test points.</summary>
     public DataPoint[] Test { get; }
 
-    /// <summary>Epochs trained so far.</summary>
-    public int Epoch { get; private set; }
+    /// <summary>Epochs trained so far (including those that had no batch to train).</summary>
+    public int Epoch => _trainer.EpochsDone + _epochsWithoutBatches;
 
     /// <summary>The network.</summary>
     public Sequential Model => _model;
@@ -101,86 +147,109 @@ public sealed class PlaygroundTrainer
     /// <summary>‖∂L/∂W‖ of each Linear layer after the last batch of the last epoch.</summary>
     public IReadOnlyList<double> GradientNorms => _gradientNorms;
 
-    private static (Sequential, Linear[], int[], int[]) Build(PlaygroundConfig config, Generator rng)
+    /// <summary>
+    /// The spec of <paramref name="config"/>'s network: per hidden layer a linear layer (with the
+    /// chosen initialization), batch norm, the activation and dropout; then the output layer, with
+    /// tanh for binary classification; the loss, the optimizer, the batch size and the penalty.
+    /// </summary>
+    private static ModelSpec SpecOf(PlaygroundConfig config)
     {
-        var modules = new List<Module>();
-        var linears = new List<Linear>();
-        var outputs = new List<int>();
-        var pre = new List<int>();
-        int inputs = config.Features.Count;
-        for (int layer = 0; layer < config.Hidden.Count; layer++)
+        // The page's initializations: PyTorch's default (none), Xavier (Glorot) uniform, He (Kaiming) uniform, zeros.
+        var init = config.Init switch
         {
-            var linear = new Linear(inputs, config.Hidden[layer], rng: rng);
-            string activation = config.ActivationOf(layer);
-            Initialize(linear, config.Init, activation, rng);
-            pre.Add(modules.Count);
-            modules.Add(linear);
-            linears.Add(linear);
+            "xavier" => new InitSpec("xavier_uniform"),
+            "he" => new InitSpec("he_uniform"),
+            "zeros" => new InitSpec("zeros"),
+            _ => null,
+        };
+        var layers = new List<LayerSpec>();
+        for (int i = 0; i < config.Hidden.Count; i++)
+        {
+            layers.Add(new LinearSpec(config.Hidden[i], Init: init));
             if (config.BatchNorm)
             {
-                modules.Add(new BatchNorm1d(config.Hidden[layer]));
+                layers.Add(new BatchNormSpec());
             }
-            if (Activation(activation) is { } module)
+            if (PlaygroundConfig.ActivationType(config.ActivationOf(i)) is { } activation)
             {
-                modules.Add(module);
+                layers.Add(LayerRegistry.Default(activation));
             }
-            outputs.Add(modules.Count - 1);
             if (config.Dropout > 0)
             {
-                modules.Add(new Dropout((float)config.Dropout, rng));
+                layers.Add(new DropoutSpec(config.Dropout));
             }
-            inputs = config.Hidden[layer];
         }
-        var output = new Linear(inputs, config.Outputs, rng: rng);
-        Initialize(output, config.Init, config.Problem == "classification" ? "tanh" : "linear", rng);
-        pre.Add(modules.Count);
-        modules.Add(output);
-        linears.Add(output);
+        layers.Add(new LinearSpec(config.Outputs, Init: init));
         if (config.Problem == "classification")
         {
             // TensorFlow Playground's output: tanh against labels ±1 with the squared loss.
-            modules.Add(new Tanh());
+            layers.Add(LayerRegistry.Default("tanh"));
         }
-        outputs.Add(modules.Count - 1);
-        return (new Sequential([.. modules]), [.. linears], [.. outputs], [.. pre]);
-    }
-
-    private static void Initialize(Linear linear, string init, string activation, Generator rng)
-    {
-        switch (init)
+        bool penalty = config.RegularizationRate > 0;
+        return new ModelSpec([config.Features.Count], layers)
         {
-            case "xavier":
-                NN.Init.XavierUniform(linear.Weight, rng: rng);
-                NN.Init.Zeros(linear.Bias!);
-                break;
-            case "he":
-                NN.Init.KaimingUniform(linear.Weight, nonlinearity: activation is "relu" or "leaky_relu" ? "relu" : "linear", rng: rng);
-                NN.Init.Zeros(linear.Bias!);
-                break;
-            case "zeros":
-                // Every neuron of a layer then computes the same function and gets the same gradient:
-                // the symmetry never breaks, which is what the page shows.
-                NN.Init.Zeros(linear.Weight);
-                NN.Init.Zeros(linear.Bias!);
-                break;
-            default:
-                break;
-        }
+            Loss = new LossSpec(config.Problem == "multiclass" ? "cross_entropy" : "mse"),
+            Optimizer = new OptimizerSpec(config.Optimizer switch
+            {
+                "adam" => new AdamOptions(Lr: config.LearningRate),
+                "momentum" => new SGDOptions(config.LearningRate, Momentum: 0.9),
+                _ => new SGDOptions(config.LearningRate),
+            }),
+            BatchSize = config.BatchSize,
+            L1 = penalty && config.Regularization == "l1" ? config.RegularizationRate : null,
+            L2 = penalty && config.Regularization == "l2" ? config.RegularizationRate : null,
+        };
     }
 
-    /// <summary>The module for an activation name; null for "linear" (the identity).</summary>
-    public static Module? Activation(string name) => name switch
+    /// <summary>Finds the Linear layers, the module whose output each layer shows, and each layer's pre-activation.</summary>
+    private static (Linear[], int[], int[]) Roles(Sequential model)
     {
-        "step" => new Step(),
-        "sigmoid" => new Sigmoid(),
-        "tanh" => new Tanh(),
-        "relu" => new ReLU(),
-        "leaky_relu" => new LeakyReLU(),
-        "gelu" => new GELU(),
-        "silu" => new SiLU(),
-        "linear" => null,
-        _ => throw new ArgumentException($"unknown activation '{name}'", nameof(name)),
-    };
+        var linears = new List<Linear>();
+        var outputs = new List<int>();
+        var pre = new List<int>();
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            if (model[i] is Linear linear)
+            {
+                if (linears.Count > 0)
+                {
+                    outputs.Add(LastBefore(model, i));
+                }
+                linears.Add(linear);
+                pre.Add(i);
+            }
+        }
+        outputs.Add(model.Layers.Count - 1);
+        return ([.. linears], [.. outputs], [.. pre]);
+    }
+
+    /// <summary>The last module before index <paramref name="next"/> that is not dropout: what a hidden layer's neurons output.</summary>
+    private static int LastBefore(Sequential model, int next)
+    {
+        int i = next - 1;
+        while (model[i] is Dropout)
+        {
+            i--;
+        }
+        return i;
+    }
+
+    private static Dataset ToDataset(DataPoint[] points, PlaygroundConfig config)
+    {
+        var features = FeatureMatrix(points.Select(p => (p.X1, p.X2)), config.Features);
+        var x = Tensor.From(features, [points.Length, config.Features.Count]);
+        var labels = points.Select(p => p.Label).ToArray();
+        return config.Problem == "multiclass"
+            ? new Dataset(x, Tensor.From(labels), TaskKind.Classification,
+                [.. Enumerable.Range(0, config.Classes).Select(c => c.ToString(CultureInfo.InvariantCulture))])
+            : new Dataset(x, Tensor.From(labels, [points.Length, 1]), TaskKind.Regression);
+    }
+
+    /// <summary>Keeps the weight gradient norms of the last batch, read between backward and the step.</summary>
+    private sealed class GradientNormWatch(PlaygroundRun run) : ITrainingCallback
+    {
+        public void OnAfterBackward(Trainer trainer, BatchStep step) => run._gradientNorms = GradientFlow.WeightGradientNorms(trainer.Model);
+    }
 
     /// <summary>The value of input feature <paramref name="name"/> at (x₁, x₂).</summary>
     public static float Feature(string name, float x1, float x2) => name switch
@@ -221,66 +290,19 @@ public sealed class PlaygroundTrainer
         }
     }
 
-    private Tensor Targets(DataPoint[] points, int[] rows)
-    {
-        var values = rows.Select(i => points[i].Label).ToArray();
-        return Config.Problem == "multiclass" ? Tensor.From(values) : Tensor.From(values, [rows.Length, 1]);
-    }
-
-    private Tensor Loss(Tensor output, Tensor targets) =>
-        Config.Problem == "multiclass" ? Losses.CrossEntropy(output, targets) : Losses.Mse(output, targets);
-
-    private Tensor Penalty()
-    {
-        Tensor? sum = null;
-        foreach (var linear in _linears)
-        {
-            var term = Config.Regularization == "l1"
-                ? Ops.Sum(Ops.Abs(linear.Weight))
-                : Ops.Mul(Ops.Sum(Ops.Mul(linear.Weight, linear.Weight)), 0.5f);
-            sum = sum is null ? term : Ops.Add(sum, term);
-        }
-        return Ops.Mul(sum!, (float)Config.RegularizationRate);
-    }
-
-    private static Tensor Rows(float[] matrix, int width, ReadOnlySpan<int> rows)
-    {
-        var data = new float[rows.Length * width];
-        for (int r = 0; r < rows.Length; r++)
-        {
-            Array.Copy(matrix, rows[r] * width, data, r * width, width);
-        }
-        return Tensor.From(data, [rows.Length, width]);
-    }
-
-    /// <summary>Trains one epoch: the training set shuffled, in mini-batches, one optimizer step per batch.</summary>
+    /// <summary>Trains one epoch through the library's trainer: the training set shuffled, in mini-batches, one optimizer step per batch, at the schedule's rate.</summary>
     public void RunEpoch()
     {
-        _model.Train();
-        foreach (var group in _optimizer.ParamGroups)
+        if (_loader is null)
+        {
+            _epochsWithoutBatches++;
+            return;
+        }
+        foreach (var group in _trainer.Optimizer!.ParamGroups)
         {
             group.Lr = Config.LearningRateAt(Epoch);
         }
-        int width = Config.Features.Count;
-        var order = _rng.Permutation(Train.Length);
-        for (int start = 0; start < order.Length; start += Config.BatchSize)
-        {
-            var rows = order.AsSpan(start, Math.Min(Config.BatchSize, order.Length - start));
-            if (Config.BatchNorm && rows.Length < 2)
-            {
-                continue; // batch statistics need two samples
-            }
-            _optimizer.ZeroGrad();
-            var loss = Loss(_model.Call(Rows(_trainFeatures, width, rows)), Targets(Train, rows.ToArray()));
-            if (Config.Regularization != "none" && Config.RegularizationRate > 0)
-            {
-                loss = Ops.Add(loss, Penalty());
-            }
-            loss.Backward();
-            _gradientNorms = GradientFlow.WeightGradientNorms(_model);
-            _optimizer.Step();
-        }
-        Epoch++;
+        _trainer.Fit(_loader, null, _trainer.EpochsDone + 1);
     }
 
     /// <summary>Mean loss (without the penalty), and accuracy for classification, over the training or test set.</summary>
@@ -291,14 +313,14 @@ public sealed class PlaygroundTrainer
         {
             return (0, null);
         }
-        var output = Predict(test ? _testFeatures : _trainFeatures, points.Length);
-        var rows = Enumerable.Range(0, points.Length).ToArray();
-        double loss;
-        using (Graph.NoGrad())
+        var data = test ? _testSet : _trainSet;
+        var evaluation = _trainer.Evaluate(data);
+        return Config.Problem switch
         {
-            loss = Loss(output, Targets(points, rows)).Item();
-        }
-        return (loss, Config.Problem == "regression" ? null : Correct(output, points) / (double)points.Length);
+            "regression" => (evaluation.Loss, null),
+            "multiclass" => (evaluation.Loss, evaluation.Classification!.Accuracy),
+            _ => (evaluation.Loss, Correct(Predict(data), points) / (double)points.Length),
+        };
     }
 
     private int Correct(Tensor output, DataPoint[] points)
@@ -346,7 +368,7 @@ public sealed class PlaygroundTrainer
         {
             return matrix;
         }
-        var output = Predict(_testFeatures, Test.Length);
+        var output = Predict(_testSet);
         for (int i = 0; i < Test.Length; i++)
         {
             matrix[TrueClass(Test[i])][PredictedClass(output, i)]++;
@@ -354,14 +376,7 @@ public sealed class PlaygroundTrainer
         return matrix;
     }
 
-    private Tensor Predict(float[] features, int count)
-    {
-        _model.Eval();
-        using (Graph.NoGrad())
-        {
-            return _model.Call(Tensor.From(features, [count, Config.Features.Count]));
-        }
-    }
+    private Tensor Predict(Dataset data) => _trainer.Predict(data.Features);
 
     /// <summary>
     /// The output of every neuron over the heat-map grid, per layer: the input features first, then
@@ -415,7 +430,7 @@ public sealed class PlaygroundTrainer
     {
         var features = Config.Features.Select(f => Feature(f, x1, x2)).ToArray();
         _model.Eval();
-        _optimizer.ZeroGrad();
+        _model.ZeroGrad();
         var zs = new List<Tensor>();
         var normalized = new List<float[]>();
         var activations = new List<Tensor>();
@@ -437,7 +452,7 @@ public sealed class PlaygroundTrainer
             }
         }
         var targets = Config.Problem == "multiclass" ? Tensor.From([target]) : Tensor.From([target], [1, 1]);
-        var loss = Loss(x, targets);
+        var loss = _trainer.Objective!.Loss(x, targets);
         loss.Backward();
         var trace = new PointTrace(
             features,
@@ -449,7 +464,7 @@ public sealed class PlaygroundTrainer
             loss.Item(),
             target,
             Config.BatchNorm ? [.. normalized] : null);
-        _optimizer.ZeroGrad();
+        _model.ZeroGrad();
         return trace;
     }
 
@@ -457,37 +472,13 @@ public sealed class PlaygroundTrainer
         Enumerable.Range(0, rows).Select(r => t is null ? new float[cols] : t.Data.Slice(r * cols, cols).ToArray()).ToArray();
 
     /// <summary>
-    /// The trained model: a Neurite model spec (DESIGN.md: input, layers in lower snake case, loss,
-    /// optimizer, batch size), the state dict with PyTorch's names ("0.weight", …) as shapes and
-    /// row-major values, and the same model as a Neurite <c>.safetensors</c> model file (base64)
-    /// that <c>neurite predict</c> reads: its inputs are the CSV columns named after the features
-    /// (x1, x2, x1sq, …), and a multi-class model names its classes 0 … k − 1.
+    /// The trained model: its Neurite model spec, the state dict with PyTorch's names ("0.weight",
+    /// …) as shapes and row-major values, and the same model as a Neurite <c>.safetensors</c> model
+    /// file (base64) that <c>neurite predict</c> reads: its inputs are the CSV columns named after the
+    /// features (x1, x2, x1sq, …), and a multi-class model names its classes 0 … k − 1.
     /// </summary>
     public JsonObject ExportModel()
     {
-        var layers = new JsonArray();
-        foreach (var module in _model.Layers)
-        {
-            layers.Add(module switch
-            {
-                Linear l => new JsonObject { ["type"] = "linear", ["out"] = l.OutFeatures },
-                BatchNorm1d => new JsonObject { ["type"] = "batch_norm" },
-                Dropout d => new JsonObject { ["type"] = "dropout", ["p"] = d.P },
-                LeakyReLU r => new JsonObject { ["type"] = "leaky_relu", ["alpha"] = r.NegativeSlope },
-                ReLU => new JsonObject { ["type"] = "relu" },
-                GELU => new JsonObject { ["type"] = "gelu" },
-                SiLU => new JsonObject { ["type"] = "silu" },
-                Sigmoid => new JsonObject { ["type"] = "sigmoid" },
-                Tanh => new JsonObject { ["type"] = "tanh" },
-                Step => new JsonObject { ["type"] = "step" },
-                _ => throw new InvalidOperationException($"no spec name for {module.GetType().Name}"),
-            });
-        }
-        var optimizer = new JsonObject { ["type"] = Config.Optimizer == "adam" ? "adam" : "sgd", ["lr"] = Config.LearningRate };
-        if (Config.Optimizer == "momentum")
-        {
-            optimizer["momentum"] = 0.9;
-        }
         var state = new JsonObject();
         foreach (var (name, tensor) in _model.StateDict())
         {
@@ -498,30 +489,18 @@ public sealed class PlaygroundTrainer
                 ["data"] = new JsonArray(tensor.ToArray().Select(v => float.IsFinite(v) ? (JsonNode?)v : null).ToArray()),
             };
         }
-        var spec = new JsonObject
-        {
-            ["input"] = new JsonArray(Config.Features.Count),
-            ["layers"] = layers,
-            ["loss"] = Config.Problem == "multiclass" ? "cross_entropy" : "mse",
-            ["optimizer"] = optimizer,
-            ["batch_size"] = Config.BatchSize,
-        };
-        var metadata = new Dictionary<string, string>
-        {
-            ["neurite.features"] = new JsonArray([.. Config.Features.Select(f => (JsonNode?)f)]).ToJsonString(),
-        };
+        var metadata = new Dictionary<string, string> { [ModelFile.FeaturesKey] = TrainingRun.Names(Config.Features) };
         if (Config.Problem == "multiclass")
         {
-            metadata["neurite.classes"] = new JsonArray([.. Enumerable.Range(0, Config.Classes).Select(c => (JsonNode?)c.ToString(CultureInfo.InvariantCulture))]).ToJsonString();
+            metadata[ModelFile.ClassesKey] = TrainingRun.Names(_trainSet.ClassNames);
         }
-        byte[] file = ModelFile.Serialize(_model, ModelSpec.Parse(spec.ToJsonString(), "playground model"), metadata);
         return new JsonObject
         {
-            ["spec"] = spec,
+            ["spec"] = JsonNode.Parse(Spec.ToJson()),
             ["epochs_trained"] = Epoch,
             ["playground"] = Config.ToJson(),
             ["state_dict"] = state,
-            ["safetensors"] = Convert.ToBase64String(file),
+            ["safetensors"] = Convert.ToBase64String(ModelFile.Serialize(_model, Spec, metadata)),
         };
     }
 
