@@ -259,7 +259,7 @@ internal sealed class PlaygroundSession
                 await SendSnapshotAsync(cancellation);
                 break;
             case "exportModel":
-                // The JSON spec and weights now; a .safetensors export joins it once serialization lands.
+                // The spec, the weights and the .safetensors model file that neurite predict reads.
                 await SendAsync(new JsonObject { ["type"] = "model", ["model"] = _trainer.ExportModel() }, cancellation);
                 break;
             case "trace":

@@ -7,7 +7,7 @@ using Neurite.Tensors;
 namespace Neurite.Serialization;
 
 /// <summary>
-/// A model and, optionally, how to train it, as the JSON spec of DESIGN.md describes it. Parsing
+/// A model and, optionally, how to train it, as the JSON spec of docs/spec-format.md describes it. Parsing
 /// validates every field (its type, range and that it is known) and the shapes through the whole
 /// network, so that a spec that parses builds; every error names the JSON path of the field.
 /// </summary>

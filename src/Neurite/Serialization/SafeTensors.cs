@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 using Neurite.IO;
 using Neurite.Tensors;
 
@@ -69,6 +71,8 @@ public static class SafeTensors
     };
 
     private static readonly string[] UnsupportedDtypes = ["F8_E5M2", "F8_E4M3"];
+
+    private static readonly SearchValues<byte> JsonWhitespace = SearchValues.Create(" \t\n\r"u8);
 
     /// <summary>
     /// Writes <paramref name="tensors"/> as F32 and the <paramref name="metadata"/> entries to
@@ -219,7 +223,13 @@ public static class SafeTensors
         }
         var header = new byte[headerLength];
         stream.ReadExactly(header);
-        if (headerLength == 0 || header[0] != (byte)'{')
+        if (!Utf8.IsValid(header))
+        {
+            throw Error(source, $"the header is not valid UTF-8 (byte {8 + FirstInvalidUtf8(header)} of the file); the file is not safetensors.");
+        }
+        // JSON whitespace may pad the header on either side: the reference implementation accepts it (since 0.8.0).
+        int start = header.AsSpan().IndexOfAnyExcept(JsonWhitespace);
+        if (start < 0 || header[start] != (byte)'{')
         {
             throw Error(source, "the header is not a JSON object (it must start with '{'); the file is not safetensors.");
         }
@@ -246,9 +256,10 @@ public static class SafeTensors
                 }
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw Error(source, $"the header is not valid JSON: {e.Message}");
+            // InvalidOperationException: a name or string with an escaped lone surrogate (\ud800), which no string can hold.
+            throw Error(source, $"the header is not valid JSON: {FirstLine(e.Message)}");
         }
 
         long dataLength = length - 8 - (long)headerLength;
@@ -421,6 +432,21 @@ public static class SafeTensors
             };
         }
     }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        for (int i = 0; i < bytes.Length;)
+        {
+            if (Rune.DecodeFromUtf8(bytes[i..], out _, out int consumed) != OperationStatus.Done)
+            {
+                return i;
+            }
+            i += consumed;
+        }
+        return bytes.Length;
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].TrimEnd();
 
     private static string Kind(JsonElement element) => element.ValueKind.ToString().ToLowerInvariant();
 

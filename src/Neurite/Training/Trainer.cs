@@ -330,13 +330,13 @@ public sealed class Trainer
             }
             Progress?.Report(new EpochEnded(result, epochs));
         }
-        foreach (var callback in Callbacks)
-        {
-            callback.OnTrainEnd(this);
-        }
         if (_stopRequest is { } stop)
         {
             Progress?.Report(new TrainingStopped(stop.Reason, stop.Message));
+        }
+        foreach (var callback in Callbacks)
+        {
+            callback.OnTrainEnd(this);
         }
         return new FitResult(_history.ToArray(), _stopRequest?.Reason ?? StopReason.Completed, _stopRequest?.Message,
             samples / Math.Max(computeSeconds, 1e-9));

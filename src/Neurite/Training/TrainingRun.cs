@@ -25,7 +25,12 @@ public sealed record RunOptions(
 /// <param name="Fit">The history and why training stopped.</param>
 /// <param name="Test">The evaluation on the test data (else the validation data), if there is any.</param>
 /// <param name="ModelPath">The model file written.</param>
-public sealed record RunResult(FitResult Fit, Evaluation? Test, string ModelPath);
+/// <param name="Restored">The epoch whose weights early stopping put back (<c>restore_best</c>), which the model file holds; null when it holds the last epoch's.</param>
+public sealed record RunResult(FitResult Fit, Evaluation? Test, string ModelPath, EpochResult? Restored = null)
+{
+    /// <summary>The figures of the epoch whose weights the model file holds: the restored one, else the last one (null before any epoch).</summary>
+    public EpochResult? Final => Restored ?? (Fit.History.Count == 0 ? null : Fit.History[^1]);
+}
 
 /// <summary>
 /// One training run as a spec describes it: <see cref="Create"/> turns the spec and the caller's
@@ -36,6 +41,8 @@ public sealed record RunResult(FitResult Fit, Evaluation? Test, string ModelPath
 /// </summary>
 public sealed class TrainingRun
 {
+    private EarlyStopping? _earlyStopping;
+
     private TrainingRun(ModelSpec spec, PreparedData data, Trainer trainer, DataLoader loader, int epochs, string modelPath)
     {
         (Spec, Data, Trainer, Loader, Epochs, ModelPath) = (spec, data, trainer, loader, epochs, modelPath);
@@ -139,7 +146,8 @@ public sealed class TrainingRun
         var run = new TrainingRun(spec, prepared, trainer, loader, epochs, options.ModelPath);
         if (spec.EarlyStopping is { } stopping)
         {
-            callbacks.Add(new EarlyStopping(stopping.Patience, stopping.MinDelta, stopping.RestoreBest));
+            run._earlyStopping = new EarlyStopping(stopping.Patience, stopping.MinDelta, stopping.RestoreBest);
+            callbacks.Add(run._earlyStopping);
         }
         callbacks.Add(new ModelCheckpoint((t, path) => Checkpoint.Save(path, t, spec), run.LastCheckpointPath, run.BestCheckpointPath));
         callbacks.Add(new HistoryLog(run.HistoryPath));
@@ -162,7 +170,8 @@ public sealed class TrainingRun
         var test = Data.Test ?? Data.Validation;
         var evaluation = test is null ? null : Trainer.Evaluate(test);
         ModelFile.Save(ModelPath, Trainer.Model, Spec, Metadata());
-        return new RunResult(fit, evaluation, ModelPath);
+        var restored = _earlyStopping?.RestoredEpoch is { } epoch ? fit.History[epoch - 1] : null;
+        return new RunResult(fit, evaluation, ModelPath, restored);
     }
 
     /// <summary>What the model file keeps beside the spec: the scaling, the feature names and the class names.</summary>
