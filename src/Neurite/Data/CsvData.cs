@@ -62,7 +62,7 @@ public static class CsvData
         if (targetColumn < 0)
         {
             throw new InvalidDataException(
-                $"{path} line 1: no target column \"{options.Target}\"; the columns are {string.Join(", ", table.Header.Select(h => $"\"{h}\""))}.");
+                $"{path} line 1: no target column \"{options.Target}\"; the columns are {string.Join(", ", table.Header.Select(h => $"\"{Shown(h)}\""))}.");
         }
         if (table.Header.Length < 2)
         {
@@ -124,7 +124,7 @@ public static class CsvData
                 if (!index.TryGetValue(labels[r], out int c))
                 {
                     throw new InvalidDataException(
-                        $"{path} line {table.Rows[r].Line}, column \"{options.Target}\": \"{labels[r]}\" is not one of the {given.Count} known classes.");
+                        $"{path} line {table.Rows[r].Line}, column \"{options.Target}\": \"{Shown(labels[r])}\" is not one of the {given.Count} known classes.");
                 }
                 numbers[r] = c;
             }
@@ -266,7 +266,7 @@ public static class CsvData
                 string field = row.Fields[columns[f]];
                 if (field.Length == 0)
                 {
-                    throw new InvalidDataException($"{path} line {row.Line}, column \"{table.Header[columns[f]]}\": the value is missing.");
+                    throw new InvalidDataException($"{path} line {row.Line}, column \"{Shown(table.Header[columns[f]])}\": the value is missing.");
                 }
                 if (!TryParseNumber(field, out values[r * columns.Length + f]))
                 {
@@ -281,7 +281,10 @@ public static class CsvData
         float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && float.IsFinite(value);
 
     private static InvalidDataException NotANumber(string path, int line, string column, string field) =>
-        new($"{path} line {line}, column \"{column}\": \"{field}\" is not a number.");
+        new($"{path} line {line}, column \"{Shown(column)}\": \"{Shown(field)}\" is not a number.");
+
+    /// <summary>A name or value as a message quotes it: at most 40 characters.</summary>
+    private static string Shown(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     /// <summary>Splits one line into trimmed fields, honouring double quotes.</summary>
     private static string[] SplitLine(string text, string path, int line)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Neurite.Data;
+using Neurite.IO;
 using Neurite.Serialization;
 using Neurite.Tensors;
 
@@ -26,11 +27,21 @@ public sealed record TrainedModel(
     {
         var loaded = ModelFile.Load(path);
         var metadata = loaded.Metadata;
-        var preprocessor = metadata.TryGetValue(ModelFile.PreprocessingKey, out var p)
-            ? Data.Preprocessor.FromJson(Parse(path, p, ModelFile.PreprocessingKey), $"{path}: {ModelFile.PreprocessingKey}")
-            : null;
-        var features = metadata.TryGetValue(ModelFile.FeaturesKey, out var f) ? Names(path, f, ModelFile.FeaturesKey) : null;
-        var classes = metadata.TryGetValue(ModelFile.ClassesKey, out var c) ? Names(path, c, ModelFile.ClassesKey) : null;
+        // A string with an escaped lone surrogate (\ud800) throws InvalidOperationException when read.
+        T Read<T>(string key, Func<string, T> read) where T : class?
+        {
+            try
+            {
+                return metadata.TryGetValue(key, out var json) ? read(json) : null!;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidDataException($"{path}: {key}: {e.Message.Split('\n')[0].TrimEnd()}");
+            }
+        }
+        var preprocessor = Read<IPreprocessor?>(ModelFile.PreprocessingKey, p => Data.Preprocessor.FromJson(Parse(path, p, ModelFile.PreprocessingKey), $"{path}: {ModelFile.PreprocessingKey}"));
+        var features = Read<List<string>?>(ModelFile.FeaturesKey, f => Names(path, f, ModelFile.FeaturesKey));
+        var classes = Read<List<string>?>(ModelFile.ClassesKey, c => Names(path, c, ModelFile.ClassesKey));
         var objective = loaded.Spec.Loss?.Objective() ?? Objective.FromName(classes is null ? "mse" : "cross_entropy");
         return new TrainedModel(loaded, preprocessor, features, classes, objective);
     }
@@ -101,7 +112,7 @@ public sealed record TrainedModel(
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: {key} is not valid JSON: {e.Message}");
+            throw new InvalidDataException($"{path}: {key} is not valid JSON: {JsonErrors.Describe(e)}");
         }
     }
 }

@@ -188,9 +188,10 @@ public sealed class Trainer
                 Plateau!.Resume(plateauState);
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or ArgumentException or ArithmeticException)
         {
-            throw new InvalidDataException($"{source}: malformed: {e.Message}");
+            // ArgumentException: a value out of range (a negative step count); its message's first line says which.
+            throw new InvalidDataException($"{source}: malformed: {e.Message.Split('\n')[0].TrimEnd()}");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Neurite.Data;
 using Neurite.Optim;
@@ -91,6 +92,7 @@ public sealed class TrainingRun
         if (checkpoint is not null)
         {
             spec = checkpoint.Spec ?? throw new InvalidDataException($"{options.Resume}: the checkpoint holds no model spec, so it cannot resume a spec's run.");
+            ModelFile.CheckHolds(spec, checkpoint.ModelState, options.Resume!);
         }
         ArgumentNullException.ThrowIfNull(spec);
         int epochs = Positive(options.Epochs ?? spec.Epochs ?? 10, "--epochs");
@@ -100,6 +102,7 @@ public sealed class TrainingRun
         {
             throw new ArgumentException($"--lr: expected a finite non-negative number, got {rate}");
         }
+        CheckFitsInMemory(spec);
         string source = options.Data
             ?? (spec.Data?.Source is { } fromSpec ? RelativeTo(options.SpecDirectory, fromSpec) : null)
             ?? throw new ArgumentException("no data: pass --data SOURCE or set data.source in the spec");
@@ -205,6 +208,21 @@ public sealed class TrainingRun
             return "idx:" + string.Join(',', source[4..].Split(',').Select(Resolve));
         }
         return source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Resolve(source) : source;
+    }
+
+    /// <summary>
+    /// Refuses a network that cannot be trained in this process's memory before anything is allocated: each parameter
+    /// takes 16 bytes in training (its value, its gradient, and up to two optimizer buffers such as Adam's moments).
+    /// </summary>
+    private static void CheckFitsInMemory(ModelSpec spec)
+    {
+        long parameters = spec.MinimumParameters();
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (parameters > available / 16)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"the model has at least {parameters:N0} parameters, which need about {parameters * 16.0 / (1 << 30):0.#} GiB to train, more than the {available / (double)(1 << 30):0.#} GiB this process may use"));
+        }
     }
 
     private static int Positive(int value, string name) =>

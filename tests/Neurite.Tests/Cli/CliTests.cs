@@ -346,6 +346,7 @@ public sealed class CliTests : IDisposable
         { "epochs", "--epochs: expected a positive integer, got -1" },
         { "batch-size", "--batch-size: expected a positive integer, got 0" },
         { "huge-layer", "layers[0]" },
+        { "too-big-to-train", "parameters, which need about" },
         { "truncated-init", "init.safetensors" },
         { "non-utf8-init", "init.safetensors: the header is not valid UTF-8 (byte 9 of the file)" },
         { "mismatched-init", "0.weight" },
@@ -363,6 +364,8 @@ public sealed class CliTests : IDisposable
             "bad-field" => """{"input": [2], "layers": [{"type": "linear", "out": -2}]}""",
             "bad-json" => """{"input": [2], "layers": [{"type": "linear", "out": 2}""",
             "huge-layer" => """{"input": [1000000], "layers": [{"type": "linear", "out": 1000000}], "loss": "cross_entropy"}""",
+            // 6.3 billion parameters (100 GiB to train): each layer fits a tensor, the whole does not fit the machine.
+            "too-big-to-train" => """{"input": [46000], "layers": [{"type": "linear", "out": 46000}, {"type": "linear", "out": 46000}, {"type": "linear", "out": 46000}]}""",
             "task" => """{"input": [2], "layers": [{"type": "linear", "out": 1}], "loss": "mse"}""",
             _ => """{"input": [2], "layers": [{"type": "linear", "out": 2}], "loss": "cross_entropy"}""",
         });
