@@ -22,6 +22,7 @@ public static class NeuriteCommandLine
             PlaygroundCommand.Build(console),
             XorCommand.Build(console),
         };
+        root.HelpName = "neurite";
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -44,7 +45,9 @@ public static class NeuriteCommandLine
             {
                 message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
             }
-            error.WriteLine(e is ArgumentException or FormatException or IOException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException
+            // Expected failures (a malformed file, a bad option) say what and where; the type name marks anything else as a bug.
+            error.WriteLine(e is ArgumentException or FormatException or IOException or InvalidDataException or InvalidOperationException
+                or NotSupportedException or UnauthorizedAccessException
                 ? $"neurite: {message}"
                 : $"neurite: unexpected {e.GetType().Name}: {message}");
             return 1;

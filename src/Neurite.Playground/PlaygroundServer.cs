@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,6 +23,12 @@ public sealed record PlaygroundOptions
 
     /// <summary>The TCP port; 0 picks a free one (see <see cref="PlaygroundHandle.Url"/>).</summary>
     public int Port { get; init; } = 5050;
+
+    /// <summary>The most sessions (WebSocket connections) open at once; another is refused with 503 and a message.</summary>
+    public int MaxSessions { get; init; } = 64;
+
+    /// <summary>What each session accepts from its page.</summary>
+    public SessionLimits SessionLimits { get; init; } = new();
 }
 
 /// <summary>A running Playground server.</summary>
@@ -90,11 +97,17 @@ public static class PlaygroundServer
         {
             throw new ArgumentException($"playground: port must be from 0 to 65535; got {options.Port}", nameof(options));
         }
+        var limits = options.SessionLimits;
+        if (options.MaxSessions < 1 || limits.MaxMessageBytes < 1024 || limits.MaxWaiting < 1 || limits.Burst < 1 || !(limits.CommandsPerSecond > 0))
+        {
+            throw new ArgumentException($"playground: limits must be positive (MaxSessions {options.MaxSessions}, {limits})", nameof(options));
+        }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(address, options.Port));
         var app = builder.Build();
         var sessions = new ConcurrentDictionary<PlaygroundSession, byte>();
+        var open = new StrongBox<int>();
         var stopping = app.Lifetime.ApplicationStopping;
 
         app.UseWebSockets();
@@ -113,17 +126,32 @@ public static class PlaygroundServer
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 return;
             }
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-            var session = new PlaygroundSession(socket);
-            sessions[session] = 0;
+            // Each session holds a network and its data; a bound on their number keeps the server's memory bounded.
+            if (Interlocked.Increment(ref open.Value) > options.MaxSessions)
+            {
+                Interlocked.Decrement(ref open.Value);
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await context.Response.WriteAsync($"the Playground has {options.MaxSessions} sessions open, its most; close a tab and reload");
+                return;
+            }
             try
             {
-                await session.RunAsync(both.Token);
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+                var session = new PlaygroundSession(socket, options.SessionLimits);
+                sessions[session] = 0;
+                try
+                {
+                    await session.RunAsync(both.Token);
+                }
+                finally
+                {
+                    sessions.TryRemove(session, out _);
+                }
             }
             finally
             {
-                sessions.TryRemove(session, out _);
+                Interlocked.Decrement(ref open.Value);
             }
         });
         app.MapGet("/api/perceptron", (HttpRequest request) => Lab(() => PlaygroundLab.Perceptron(

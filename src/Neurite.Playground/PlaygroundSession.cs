@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 
 namespace Neurite.Playground;
 
@@ -18,11 +16,8 @@ internal sealed class PlaygroundSession
     /// <summary>Snapshots are sent at most this often while playing (they carry every neuron's heat map).</summary>
     public static readonly TimeSpan SnapshotInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Longest command accepted, in bytes.</summary>
-    public const int MaxMessageBytes = 64 * 1024;
-
     private readonly WebSocket _socket;
-    private readonly Channel<JsonObject> _commands = Channel.CreateUnbounded<JsonObject>(new() { SingleReader = true, SingleWriter = true });
+    private readonly SessionInbox _inbox;
     private PlaygroundConfig _config = new();
     private PlaygroundRun _run;
     private int _resets;
@@ -31,9 +26,10 @@ internal sealed class PlaygroundSession
     private DataPoint[] _custom = [];
 
     /// <summary>A session on an accepted socket, with the default configuration until the page sends its own.</summary>
-    public PlaygroundSession(WebSocket socket)
+    public PlaygroundSession(WebSocket socket, SessionLimits limits)
     {
         _socket = socket;
+        _inbox = new SessionInbox(socket, limits);
         _run = NewRun(_config);
     }
 
@@ -49,11 +45,11 @@ internal sealed class PlaygroundSession
     /// <summary>Runs until the socket closes or <paramref name="cancellation"/> fires.</summary>
     public async Task RunAsync(CancellationToken cancellation)
     {
-        var receiving = ReceiveAsync(cancellation);
+        var receiving = _inbox.ReceiveAsync(cancellation);
         try
         {
             await SendStateAsync(cancellation);
-            var reader = _commands.Reader;
+            var reader = _inbox.Commands;
             var lastSnapshot = Stopwatch.StartNew();
             while (!cancellation.IsCancellationRequested)
             {
@@ -109,62 +105,6 @@ internal sealed class PlaygroundSession
             _playing = false;
         }
         await receiving;
-    }
-
-    private async Task ReceiveAsync(CancellationToken cancellation)
-    {
-        var buffer = new byte[MaxMessageBytes];
-        try
-        {
-            while (_socket.State == WebSocketState.Open)
-            {
-                int length = 0;
-                bool tooBig = false;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    if (length == buffer.Length)
-                    {
-                        // Read the rest and drop it: the page gets a message, the session goes on.
-                        tooBig = true;
-                        length = 0;
-                    }
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellation);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellation);
-                    return;
-                }
-                _commands.Writer.TryWrite(tooBig ? new JsonObject { ["type"] = "tooBig" } : Parse(buffer.AsSpan(0, length)));
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
-        {
-            // A tab closed without a close handshake: same as a close.
-        }
-        finally
-        {
-            _commands.Writer.TryComplete();
-        }
-    }
-
-    /// <summary>A command object, or one that reports why the message is not one.</summary>
-    private static JsonObject Parse(ReadOnlySpan<byte> message)
-    {
-        try
-        {
-            if (JsonNode.Parse(message) is JsonObject command)
-            {
-                return command;
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        return new JsonObject { ["type"] = "invalid" };
     }
 
     private async Task HandleAsync(JsonObject command, CancellationToken cancellation)
@@ -259,16 +199,14 @@ internal sealed class PlaygroundSession
                 await SendSnapshotAsync(cancellation);
                 break;
             case "exportModel":
-                // The JSON spec and weights now; a .safetensors export joins it once serialization lands.
+                // The spec, the weights and the .safetensors model file that neurite predict reads.
                 await SendAsync(new JsonObject { ["type"] = "model", ["model"] = _run.ExportModel() }, cancellation);
                 break;
             case "trace":
                 await SendAsync(Trace(command), cancellation);
                 break;
-            case "tooBig":
-                throw new PlaygroundValidationException($"a command is at most {MaxMessageBytes / 1024} KiB; this one was larger (a CSV file of {CustomData.MaxPoints} points fits)");
-            case "invalid":
-                throw new PlaygroundValidationException("a command must be a JSON object");
+            case SessionInbox.Refused:
+                throw new PlaygroundValidationException((string)command["message"]!);
             default:
                 throw new PlaygroundValidationException(
                     $"unknown command '{type}'; known: configure, play, pause, step, reset, regenerate, setPoints, uploadCsv, setWeight, trace, exportModel");

@@ -26,6 +26,17 @@ public class ReadmeTests
         Assert.Contains("Console.WriteLine(w2.Grad);                 // tensor([[0., 5.]])", readme);
     }
 
+    [Fact]
+    public void The_readme_names_the_gates_the_perceptron_example_prints()
+    {
+        var output = new StringWriter();
+        Neurite.Examples.PerceptronGates.Run(output);
+        var printed = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')[0]).Order().ToArray();
+        string row = File.ReadAllLines(Path.Combine(RepositoryRoot(), "README.md")).Single(line => line.StartsWith("| `perceptron` |", StringComparison.Ordinal));
+        var named = System.Text.RegularExpressions.Regex.Matches(row, @"\b(AND|OR|NAND|NOR|XOR|NOT)\b").Select(m => m.Value).Order().ToArray();
+        Assert.Equal(printed, named);
+    }
+
     internal static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

@@ -16,21 +16,17 @@ internal static class EvalCommand
         var model = new Argument<string>("MODEL") { Description = "a model file written by neurite train" };
         var data = new Option<string>("--data") { Description = "data source (its test set when it has one)", Required = true };
         var seed = new Option<ulong?>("--seed") { Description = "seed of a synthetic source (default: the one the model was trained with)" };
+        var target = new Option<string?>("--target") { Description = "the CSV column holding the target (default: the spec's data.target, else label)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
-        var command = new Command("eval", "evaluate a trained model on a data source") { model, data, seed, json };
-        command.SetAction(parse => Run(console, parse.GetRequiredValue(model), parse.GetRequiredValue(data), parse.GetValue(seed), parse.GetValue(json)));
+        var command = new Command("eval", "evaluate a trained model on a data source") { model, data, seed, target, json };
+        command.SetAction(parse => Run(console, parse.GetRequiredValue(model), parse.GetRequiredValue(data), parse.GetValue(seed), parse.GetValue(target), parse.GetValue(json)));
         return command;
     }
 
-    private static int Run(Terminal console, string modelPath, string source, ulong? seed, bool json)
+    private static int Run(Terminal console, string modelPath, string source, ulong? seed, string? target, bool json)
     {
         var saved = TrainedModel.Load(modelPath);
-        var loaded = DataSources.Load(source, new DataSourceOptions { Seed = seed ?? saved.Loaded.Spec.Seed ?? 0, Task = saved.Objective.Task, ClassNames = saved.ClassNames });
-        var data = loaded.Test ?? loaded.Train;
-        if (saved.Preprocessor is not null)
-        {
-            data = saved.Preprocessor.Apply(data);
-        }
+        var data = saved.ReadData(source, seed, target);
         DataPreparation.CheckOutputs(saved.Loaded.Spec, data, saved.Objective);
         var evaluation = saved.Evaluator(data).Evaluate(data);
         if (json)
@@ -62,22 +58,22 @@ internal static class PredictCommand
     public static Command Build(Terminal console)
     {
         var model = new Argument<string>("MODEL") { Description = "a model file written by neurite train" };
-        var input = new Option<string>("--input") { Description = "a CSV file with the training features' columns (a header row)", Required = true };
+        var input = new Option<string>("--input")
+        {
+            Description = "a CSV file (a header row) with the columns the model was trained on; for a model that records none, the inputs by position",
+            Required = true,
+        };
+        var target = new Option<string>("--target") { Description = "a column to leave out when the inputs are read by position", DefaultValueFactory = _ => "label" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
-        var command = new Command("predict", "run a trained model on the rows of a CSV file") { model, input, json };
-        command.SetAction(parse => Run(console, parse.GetRequiredValue(model), parse.GetRequiredValue(input), parse.GetValue(json)));
+        var command = new Command("predict", "run a trained model on the rows of a CSV file") { model, input, target, json };
+        command.SetAction(parse => Run(console, parse.GetRequiredValue(model), parse.GetRequiredValue(input), parse.GetRequiredValue(target), parse.GetValue(json)));
         return command;
     }
 
-    private static int Run(Terminal console, string modelPath, string inputPath, bool json)
+    private static int Run(Terminal console, string modelPath, string inputPath, string target, bool json)
     {
         var saved = TrainedModel.Load(modelPath);
-        int features = saved.Loaded.Spec.Input.Aggregate(1, (a, b) => a * b);
-        var x = CsvData.ReadFeatures(inputPath, saved.FeatureNames ?? [.. Enumerable.Range(1, features).Select(i => $"x{i}")]);
-        if (saved.Preprocessor is not null)
-        {
-            x = saved.Preprocessor.Apply(x);
-        }
+        var x = saved.ReadInputs(inputPath, target);
         var outputs = saved.Evaluator().Predict(x);
         int rows = outputs.Shape[0], width = outputs.Rank == 2 ? outputs.Shape[1] : 1;
         var result = new JsonObject

@@ -9,7 +9,7 @@ namespace Neurite.Cli.Commands;
 /// <summary>
 /// <c>neurite train SPEC.json</c>: builds the spec's network, trains it on the data source with a
 /// progress bar, and writes the model file, the last and best checkpoints, the history and an HTML
-/// report beside the model.
+/// report beside the model: in runs/NAME/ (NAME the spec's file name) unless --out says where.
 /// </summary>
 internal static class TrainCommand
 {
@@ -24,7 +24,7 @@ internal static class TrainCommand
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "take the training samples in order" };
         var init = new Option<string?>("--init") { Description = "initial weights: a safetensors file with PyTorch's names" };
         var resume = new Option<string?>("--resume") { Description = "continue from a checkpoint written by an earlier run" };
-        var output = new Option<string?>("--out") { Description = "the model file to write (default: SPEC's name with .safetensors)" };
+        var output = new Option<string?>("--out") { Description = "the model file to write, the other files beside it (default: runs/NAME/NAME.safetensors, NAME the spec's file name)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
         var command = new Command("train", "train the network a JSON spec describes")
         {
@@ -41,25 +41,39 @@ internal static class TrainCommand
         string Spec, string? Data, int? Epochs, int? BatchSize, double? Lr, ulong? Seed, bool NoShuffle,
         string? Init, string? Resume, string? Out, bool Json);
 
+    /// <summary>Where a run writes without --out: runs/NAME/NAME.safetensors in the current folder, NAME the spec's file name.</summary>
+    internal static string DefaultModelPath(string specPath)
+    {
+        string name = Path.GetFileNameWithoutExtension(specPath);
+        return Path.Combine("runs", name, name + ".safetensors");
+    }
+
     private static int Run(Terminal console, Request request)
     {
         var spec = request.Resume is null ? ModelSpec.Load(request.Spec) : null;
+        string modelPath = request.Out ?? DefaultModelPath(request.Spec);
         var progress = new TrainingProgress(console, quiet: request.Json);
         var run = TrainingRun.Create(spec!, new RunOptions(
             request.Data, request.Epochs, request.BatchSize, request.Lr, request.Seed, request.NoShuffle, request.Init, request.Resume,
-            request.Out ?? Path.ChangeExtension(Path.GetFileName(request.Spec), ".safetensors"),
-            Path.GetDirectoryName(Path.GetFullPath(request.Spec))!), progress);
+            modelPath, Path.GetDirectoryName(Path.GetFullPath(request.Spec))!), progress);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(modelPath))!);
+        if (!request.Json)
+        {
+            string folder = Path.GetDirectoryName(modelPath) is { Length: > 0 } directory ? directory : ".";
+            console.Out.WriteLine($"writing the model, its checkpoints, history and report to {folder}{Path.DirectorySeparatorChar}");
+        }
         var result = progress.Run(() => run.Execute(console.Cancellation));
         HtmlReport.Write(run.ReportPath, run.Spec, result.Fit, result.Test, run.Data.Train.ClassNames);
 
         var fit = result.Fit;
-        var last = fit.History.Count == 0 ? null : fit.History[^1];
+        var final = result.Final;
         var json = new JsonObject
         {
             ["epochs"] = run.Trainer.EpochsDone,
             ["steps"] = run.Trainer.Steps,
-            ["train_loss"] = last?.TrainLoss,
-            ["train_accuracy"] = last?.TrainAccuracy,
+            ["train_loss"] = final?.TrainLoss,
+            ["train_accuracy"] = final?.TrainAccuracy,
+            ["restored_epoch"] = result.Restored?.Epoch,
             ["samples_per_second"] = Math.Round(fit.SamplesPerSecond, 1),
             ["model"] = run.ModelPath,
             ["report"] = run.ReportPath,
@@ -76,7 +90,7 @@ internal static class TrainCommand
         }
         else
         {
-            Tables.TrainingResult(console, fit, result.Test, run.ModelPath, run.ReportPath);
+            Tables.TrainingResult(console, result, run.ReportPath);
         }
         return 0;
     }

@@ -7,18 +7,22 @@ namespace Neurite.Cli.Commands;
 
 /// <summary>
 /// `neurite xor`: trains the seeds' 2-2-1 network on XOR with full-batch gradient descent and
-/// prints the loss falling and the four final predictions. A stand-in main job until the spec-driven
-/// `train` command exists.
+/// prints the loss falling and the four final predictions, and says so when the network is stuck.
 /// </summary>
 /// <remarks>
 /// Hidden layer tanh, output sigmoid, binary cross-entropy; W, b ~ U(−1/√in, 1/√in) as
-/// torch.nn.Linear; w ← w − η ∂L/∂w.
+/// torch.nn.Linear; w ← w − η ∂L/∂w. Some seeds (4 and 7) start where gradient descent settles with
+/// two of the four points at 0.5: a poor local minimum (loss ≈ ln 2 / 2), which is the seeds' lesson
+/// about optimization; the command says so rather than changing the initialization.
 /// </remarks>
 public static class XorCommand
 {
     public sealed record Options(int Epochs = 2000, float LearningRate = 0.5f, ulong Seed = 3, int ReportEvery = 200);
 
-    public sealed record Result(float FinalLoss, float[] Predictions);
+    /// <param name="FinalLoss">The loss after the last epoch.</param>
+    /// <param name="Predictions">The outputs for 00, 01, 10, 11.</param>
+    /// <param name="Stuck">Whether some prediction is on the wrong side of 0.5: the network did not learn XOR.</param>
+    public sealed record Result(float FinalLoss, float[] Predictions, bool Stuck);
 
     private static readonly float[][] Inputs = [[0, 0], [0, 1], [1, 0], [1, 1]];
     private static readonly float[] Targets = [0, 1, 1, 0];
@@ -90,7 +94,17 @@ public static class XorCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {Inputs[i][0]:0} XOR {Inputs[i][1]:0} = {Targets[i]:0}   predicted {predictions[i]:0.0000}"));
         }
-        return new Result(loss, predictions);
+        var wrong = Enumerable.Range(0, Inputs.Length).Where(i => Math.Abs(predictions[i] - Targets[i]) >= 0.5f).ToArray();
+        if (wrong.Length > 0)
+        {
+            string points = string.Join(" and ", wrong.Select(i => $"{Inputs[i][0]:0} XOR {Inputs[i][1]:0}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"The network is stuck: {points} {(wrong.Length == 1 ? "is" : "are")} on the wrong side of 0.5 and the loss has settled at {loss:0.0000}.")
+                + string.Create(CultureInfo.InvariantCulture, $" Gradient descent from seed {options.Seed}'s initial weights reached a poor local minimum,")
+                + " where the gradient vanishes before the task is learned: which minimum it finds depends on where it starts."
+                + " Try another --seed (the default, 3, learns XOR).");
+        }
+        return new Result(loss, predictions, wrong.Length > 0);
     }
 
     /// <summary>L = −mean(t·ln p + (1 − t)·ln(1 − p)), with p clamped away from 0 and 1.</summary>

@@ -8,20 +8,24 @@ namespace Neurite.Cli.Rendering;
 /// <summary>The tables the commands print for people (the --json output is separate).</summary>
 internal static class Tables
 {
-    public static void TrainingResult(Terminal console, FitResult fit, Evaluation? test, string modelPath, string reportPath)
+    /// <summary>The run's figures: those of the epoch whose weights the model file holds (the restored one, if any); why it stopped is printed as it happens.</summary>
+    public static void TrainingResult(Terminal console, RunResult result, string reportPath)
     {
         var table = new Table().AddColumn("").AddColumn(new TableColumn("value").RightAligned());
-        if (fit.History.Count > 0)
+        if (result.Final is { } final)
         {
-            var last = fit.History[^1];
-            table.AddRow("epochs", last.Epoch.ToString(CultureInfo.InvariantCulture));
-            table.AddRow("train loss", Number(last.TrainLoss));
-            if (last.TrainAccuracy is { } accuracy)
+            table.AddRow("epochs", result.Fit.History[^1].Epoch.ToString(CultureInfo.InvariantCulture));
+            if (result.Restored is not null)
+            {
+                table.AddRow("weights of epoch", final.Epoch.ToString(CultureInfo.InvariantCulture));
+            }
+            table.AddRow("train loss", Number(final.TrainLoss));
+            if (final.TrainAccuracy is { } accuracy)
             {
                 table.AddRow("train accuracy", Percent(accuracy));
             }
         }
-        if (test is not null)
+        if (result.Test is { } test)
         {
             table.AddRow("test loss", Number(test.Loss));
             if (test.Classification is { } c)
@@ -33,13 +37,9 @@ internal static class Tables
                 table.AddRow("test R²", Number(r.R2));
             }
         }
-        table.AddRow("samples/s", fit.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
-        if (fit.Message is not null)
-        {
-            console.Out.WriteLine(fit.Message);
-        }
+        table.AddRow("samples/s", result.Fit.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
         console.Ansi.Write(table);
-        console.Out.WriteLine($"model:  {modelPath}");
+        console.Out.WriteLine($"model:  {result.ModelPath}");
         console.Out.WriteLine($"report: {reportPath}");
     }
 

@@ -7,7 +7,7 @@ namespace Neurite.Cli.Rendering;
 /// <summary>
 /// Renders training events: on a terminal, a Spectre.Console progress bar for the epoch (loss,
 /// accuracy, samples/s, ETA) above which each finished epoch leaves a line; elsewhere, one line per
-/// epoch; with --json, nothing.
+/// epoch; then why training stopped early and which weights were restored; with --json, nothing.
 /// </summary>
 internal sealed class TrainingProgress(Terminal console, bool quiet) : IProgress<TrainingEvent>
 {
@@ -60,6 +60,10 @@ internal sealed class TrainingProgress(Terminal console, bool quiet) : IProgress
                 {
                     console.Ansi.WriteLine(line);
                 }
+                break;
+            case WeightsRestored restored:
+                console.Out.WriteLine(Invariant($"early stopping: restored the weights of epoch {restored.Epoch.Epoch}, the best (") +
+                    (restored.Epoch.ValidationLoss is { } v ? Invariant($"val_loss {v:0.0000}") : Invariant($"loss {restored.Epoch.TrainLoss:0.0000}")) + ")");
                 break;
             case TrainingStopped stopped:
                 console.Out.WriteLine(stopped.Message);

@@ -20,6 +20,13 @@ public sealed record CsvOptions
     /// training file did); a label not among them is an error. Null: derived from the file.
     /// </summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>
+    /// The feature columns by name, in this order (those saved with a model, so that a test file is read
+    /// as the training file was, whatever its column order); a missing one is an error and other columns
+    /// are ignored. Null: every column but the target, in file order.
+    /// </summary>
+    public IReadOnlyList<string>? FeatureNames { get; init; }
 }
 
 /// <summary>
@@ -55,13 +62,15 @@ public static class CsvData
         if (targetColumn < 0)
         {
             throw new InvalidDataException(
-                $"{path} line 1: no target column \"{options.Target}\"; the columns are {string.Join(", ", table.Header.Select(h => $"\"{h}\""))}.");
+                $"{path} line 1: no target column \"{options.Target}\"; the columns are {string.Join(", ", table.Header.Select(h => $"\"{Shown(h)}\""))}.");
         }
         if (table.Header.Length < 2)
         {
             throw new InvalidDataException($"{path} line 1: the target \"{options.Target}\" is the only column; there are no features.");
         }
-        var featureColumns = Enumerable.Range(0, table.Header.Length).Where(c => c != targetColumn).ToArray();
+        var featureColumns = options.FeatureNames is { } names
+            ? ColumnsNamed(path, table, names)
+            : Enumerable.Range(0, table.Header.Length).Where(c => c != targetColumn).ToArray();
         var features = ParseFeatures(path, table, featureColumns);
         var featureNames = featureColumns.Select(c => table.Header[c]).ToArray();
         int n = table.Rows.Count;
@@ -115,7 +124,7 @@ public static class CsvData
                 if (!index.TryGetValue(labels[r], out int c))
                 {
                     throw new InvalidDataException(
-                        $"{path} line {table.Rows[r].Line}, column \"{options.Target}\": \"{labels[r]}\" is not one of the {given.Count} known classes.");
+                        $"{path} line {table.Rows[r].Line}, column \"{options.Target}\": \"{Shown(labels[r])}\" is not one of the {given.Count} known classes.");
                 }
                 numbers[r] = c;
             }
@@ -152,17 +161,42 @@ public static class CsvData
     public static Tensor ReadFeatures(string path, IReadOnlyList<string> featureNames)
     {
         var table = ReadTable(path);
-        var columns = new int[featureNames.Count];
-        for (int f = 0; f < featureNames.Count; f++)
+        var columns = ColumnsNamed(path, table, featureNames);
+        return new Tensor(ParseFeatures(path, table, columns), [table.Rows.Count, columns.Length]);
+    }
+
+    /// <summary>
+    /// Reads prediction inputs by position, for a model that records no column names: every column but
+    /// <paramref name="target"/> (when the file has one), in file order, as a tensor [N, F]; there must be
+    /// exactly <paramref name="count"/> of them.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file has another number of feature columns, or a value is missing or not a number.</exception>
+    public static Tensor ReadFeatures(string path, int count, string target = "label")
+    {
+        var table = ReadTable(path);
+        var columns = Enumerable.Range(0, table.Header.Length).Where(c => table.Header[c] != target).ToArray();
+        if (columns.Length != count)
         {
-            columns[f] = Array.IndexOf(table.Header, featureNames[f]);
+            bool hasTarget = columns.Length < table.Header.Length;
+            throw new InvalidDataException(
+                $"{path} line 1: {columns.Length} feature column{(columns.Length == 1 ? "" : "s")}{(hasTarget ? $" besides \"{target}\"" : "")}, but the model takes {count} inputs (it records no column names, so they are read by position).");
+        }
+        return new Tensor(ParseFeatures(path, table, columns), [table.Rows.Count, columns.Length]);
+    }
+
+    private static int[] ColumnsNamed(string path, Table table, IReadOnlyList<string> names)
+    {
+        var columns = new int[names.Count];
+        for (int f = 0; f < names.Count; f++)
+        {
+            columns[f] = Array.IndexOf(table.Header, names[f]);
             if (columns[f] < 0)
             {
                 throw new InvalidDataException(
-                    $"{path} line 1: no column \"{featureNames[f]}\"; the model needs the columns {string.Join(", ", featureNames.Select(h => $"\"{h}\""))}.");
+                    $"{path} line 1: no column \"{names[f]}\"; the model needs the columns {string.Join(", ", names.Select(h => $"\"{h}\""))}.");
             }
         }
-        return new Tensor(ParseFeatures(path, table, columns), [table.Rows.Count, columns.Length]);
+        return columns;
     }
 
     private sealed record Row(int Line, string[] Fields);
@@ -232,7 +266,7 @@ public static class CsvData
                 string field = row.Fields[columns[f]];
                 if (field.Length == 0)
                 {
-                    throw new InvalidDataException($"{path} line {row.Line}, column \"{table.Header[columns[f]]}\": the value is missing.");
+                    throw new InvalidDataException($"{path} line {row.Line}, column \"{Shown(table.Header[columns[f]])}\": the value is missing.");
                 }
                 if (!TryParseNumber(field, out values[r * columns.Length + f]))
                 {
@@ -247,7 +281,10 @@ public static class CsvData
         float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && float.IsFinite(value);
 
     private static InvalidDataException NotANumber(string path, int line, string column, string field) =>
-        new($"{path} line {line}, column \"{column}\": \"{field}\" is not a number.");
+        new($"{path} line {line}, column \"{Shown(column)}\": \"{Shown(field)}\" is not a number.");
+
+    /// <summary>A name or value as a message quotes it: at most 40 characters.</summary>
+    private static string Shown(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     /// <summary>Splits one line into trimmed fields, honouring double quotes.</summary>
     private static string[] SplitLine(string text, string path, int line)

@@ -30,6 +30,9 @@ public sealed record DataSourceOptions
     /// <summary>The class names to map CSV labels onto, e.g. those saved with a model.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>The feature columns of a CSV file by name, e.g. those saved with a model (see <see cref="CsvOptions.FeatureNames"/>).</summary>
+    public IReadOnlyList<string>? FeatureNames { get; init; }
+
     /// <summary>Where the <c>fashion-mnist</c> source looks for its files.</summary>
     public string FashionMnistDirectory { get; init; } = Idx.FashionMnistDirectory;
 }
@@ -145,7 +148,7 @@ public static class DataSources
         }
         if (source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || File.Exists(source))
         {
-            var csv = new CsvOptions { Target = options.Target, Task = options.Task, ClassNames = options.ClassNames };
+            var csv = new CsvOptions { Target = options.Target, Task = options.Task, ClassNames = options.ClassNames, FeatureNames = options.FeatureNames };
             return new LoadedData(CsvData.Read(source, csv), null);
         }
         throw new ArgumentException($"unknown data source \"{source}\": expected {Known()}.");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Neurite.IO;
 using Neurite.NN;
 using Neurite.Optim;
 using Neurite.Tensors;
@@ -179,7 +180,7 @@ public sealed class Checkpoint
             if (parts.Length != 3 || parts[0] + "." != OptimizerPrefix
                 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int index) || parts[2].Length == 0)
             {
-                throw new InvalidDataException($"{path}: tensor \"{name}\" is neither model.NAME nor optimizer.INDEX.BUFFER.");
+                throw new InvalidDataException(OneLine.Escape($"{path}: tensor \"{name}\" is neither model.NAME nor optimizer.INDEX.BUFFER."));
             }
             if (!buffers.TryGetValue(index, out var own))
             {
@@ -197,7 +198,7 @@ public sealed class Checkpoint
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: __metadata__.{TrainingKey} is not valid JSON: {e.Message}");
+            throw new InvalidDataException($"{path}: __metadata__.{TrainingKey} is not valid JSON: {JsonErrors.Describe(e)}");
         }
         return new Checkpoint(path, spec, modelState, optimizerState, training);
     }
@@ -206,11 +207,21 @@ public sealed class Checkpoint
     {
         try
         {
-            return JsonDocument.Parse(json);
+            var document = JsonDocument.Parse(json);
+            try
+            {
+                reader.CheckStrings(document.RootElement);
+            }
+            catch (ModelSpecException)
+            {
+                document.Dispose();
+                throw;
+            }
+            return document;
         }
         catch (JsonException e)
         {
-            throw reader.Error("", $"not valid JSON: {e.Message}");
+            throw reader.Error("", $"not valid JSON: {JsonErrors.Describe(e)}");
         }
     }
 
@@ -244,7 +255,7 @@ public sealed class Checkpoint
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{_source}: the optimizer state does not fit the optimizer: {e.Message}");
+            throw new InvalidDataException($"{_source}: the optimizer state does not fit the optimizer: {e.Message.Split('\n')[0].TrimEnd()}");
         }
         try
         {

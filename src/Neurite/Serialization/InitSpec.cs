@@ -48,6 +48,14 @@ public sealed record InitSpec(string Type, double Gain = 1, double Mean = 0, dou
         {
             throw reader.Error(f.PathOf("high"), $"high {Check.Format(spec.High)} is below low {Check.Format(spec.Low)}");
         }
+        // The weights are float32: a larger value would become infinite.
+        foreach (var (name, value) in new[] { ("gain", spec.Gain), ("mean", spec.Mean), ("std", spec.Std), ("low", spec.Low), ("high", spec.High) })
+        {
+            if (Math.Abs(value) > float.MaxValue)
+            {
+                throw reader.Error(f.PathOf(name), $"{Check.Format(value)} is beyond the range of float32 weights (±3.4e38)");
+            }
+        }
         return spec;
     }
 

@@ -1,3 +1,4 @@
+using Neurite.IO;
 using Neurite.NN;
 using Neurite.Tensors;
 
@@ -85,9 +86,27 @@ public static class ModelFile
     {
         var file = SafeTensors.Load(path);
         var spec = ReadSpec(file, path);
+        CheckHolds(spec, file.Tensors, path);
         var module = spec.Build();
         LoadState(module, file.Tensors, path);
         return new LoadedModel(spec, module, file.Metadata);
+    }
+
+    /// <summary>
+    /// Refuses weights that cannot hold the spec's parameters before the network is built, when the network is large:
+    /// a small file whose spec describes a huge network would otherwise allocate that network first, only to find the
+    /// weights missing.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tensors hold fewer values than the spec has parameters.</exception>
+    internal static void CheckHolds(ModelSpec spec, IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        long parameters = spec.MinimumParameters();
+        long values = tensors.Values.Sum(tensor => (long)tensor.Count);
+        // Small mismatches are left to the listing of missing and mis-shaped weights, which says more.
+        if (parameters > values && parameters > 1 << 20)
+        {
+            throw new InvalidDataException($"{source}: the weights do not fit the model: its spec has at least {parameters} parameters, but the file holds {values} values.");
+        }
     }
 
     /// <summary>The spec of a model file, read from its header alone (no weights are read or built), e.g. for a summary.</summary>
@@ -145,7 +164,7 @@ public static class ModelFile
         }
         if (problems.Count > 0)
         {
-            throw new InvalidDataException($"{source}: the weights do not fit the model: {string.Join("; ", problems)}.");
+            throw new InvalidDataException(OneLine.Escape($"{source}: the weights do not fit the model: {string.Join("; ", problems)}."));
         }
         module.LoadStateDict(state);
     }

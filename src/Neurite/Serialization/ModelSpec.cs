@@ -1,13 +1,14 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Neurite.IO;
 using Neurite.NN;
 using Neurite.Tensors;
 
 namespace Neurite.Serialization;
 
 /// <summary>
-/// A model and, optionally, how to train it, as the JSON spec of DESIGN.md describes it. Parsing
+/// A model and, optionally, how to train it, as the JSON spec of docs/spec-format.md describes it. Parsing
 /// validates every field (its type, range and that it is known) and the shapes through the whole
 /// network, so that a spec that parses builds; every error names the JSON path of the field.
 /// </summary>
@@ -99,10 +100,11 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
         }
         catch (JsonException e)
         {
-            throw reader.Error("", $"not valid JSON: {e.Message}");
+            throw reader.Error("", $"not valid JSON: {JsonErrors.Describe(e)}");
         }
         using (document)
         {
+            reader.CheckStrings(document.RootElement);
             return Parse(reader, document.RootElement);
         }
     }
@@ -289,6 +291,13 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
         }
         return plan;
     }
+
+    /// <summary>
+    /// A lower bound of the parameter count, found without building the network: the weights and biases of its
+    /// top-level linear layers (in × out + out). For refusing, before any allocation, a network that cannot fit.
+    /// </summary>
+    internal long MinimumParameters() =>
+        CheckShapes(new SpecReader(null)).Nodes.Sum(node => node.Layer is LinearSpec linear ? ((long)node.Context.Input[^1] + (linear.Bias ? 1 : 0)) * linear.Out : 0);
 
     /// <summary>The output shape of every layer (or graph node, in order) for one sample, without the batch axis.</summary>
     /// <exception cref="ModelSpecException">A layer cannot take its input (a spec built in code; parsed specs have been checked).</exception>

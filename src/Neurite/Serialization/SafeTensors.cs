@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 using Neurite.IO;
 using Neurite.Tensors;
 
@@ -37,15 +39,23 @@ public sealed class SafeTensorsFile
 /// is F32), their data in that order; the header padded with spaces to a multiple of 8 bytes. The
 /// reference keeps metadata in a hash map, so its order is unspecified there; here it is sorted by key.</para>
 /// <para>Reading validates everything before it allocates tensors: the header length against the file
-/// size, the JSON, every entry's fields, dtype and shape, and that the offsets are in range, do not
-/// overlap, leave no gap, cover the data exactly, and hold product(shape)·size(dtype) bytes. F32 is read
-/// as is; F64, F16, BF16 and the integer and boolean dtypes are converted to float32. A problem raises
-/// <see cref="InvalidDataException"/> whose one-line message names the file and the tensor.</para>
+/// size, UTF-8, the JSON, every entry's fields, dtype and shape, and that the offsets are in range, do not
+/// overlap, leave no gap, cover the data exactly (no trailing bytes), and hold product(shape)·size(dtype) bytes.
+/// Its verdicts are the reference implementation's on the cases its tests cover; like it, it accepts JSON
+/// whitespace before and after the header's object. F32 is read as is; F64, F16, BF16 and the integer and
+/// boolean dtypes are converted to float32. A problem raises <see cref="InvalidDataException"/> whose one-line
+/// message names the file and the tensor. At most <see cref="MaxTensors"/> tensors are read.</para>
 /// </remarks>
 public static class SafeTensors
 {
     /// <summary>The largest header accepted, 100 MB (the reference implementation's limit).</summary>
     public const int MaxHeaderSize = 100_000_000;
+
+    /// <summary>
+    /// The most tensors read from one file. A 100 MB header can list two million; PyTorch checkpoints have a few
+    /// thousand per file. Above this a file is refused, so that reading stays bounded in time and memory.
+    /// </summary>
+    public const int MaxTensors = 100_000;
 
     private const string MetadataKey = "__metadata__";
 
@@ -68,7 +78,11 @@ public static class SafeTensors
         ["BOOL"] = 1,
     };
 
-    private static readonly string[] UnsupportedDtypes = ["F8_E5M2", "F8_E4M3"];
+    /// <summary>The reference's other dtypes: known, but not converted to float32 here.</summary>
+    private static readonly string[] UnsupportedDtypes =
+        ["F8_E5M2", "F8_E4M3", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F4", "F6_E2M3", "F6_E3M2", "C64"];
+
+    private static readonly SearchValues<byte> JsonWhitespace = SearchValues.Create(" \t\n\r"u8);
 
     /// <summary>
     /// Writes <paramref name="tensors"/> as F32 and the <paramref name="metadata"/> entries to
@@ -219,7 +233,13 @@ public static class SafeTensors
         }
         var header = new byte[headerLength];
         stream.ReadExactly(header);
-        if (headerLength == 0 || header[0] != (byte)'{')
+        if (!Utf8.IsValid(header))
+        {
+            throw Error(source, $"the header is not valid UTF-8 (byte {8 + FirstInvalidUtf8(header)} of the file); the file is not safetensors.");
+        }
+        // JSON whitespace may pad the header on either side: the reference implementation accepts it (since 0.8.0).
+        int start = header.AsSpan().IndexOfAnyExcept(JsonWhitespace);
+        if (start < 0 || header[start] != (byte)'{')
         {
             throw Error(source, "the header is not a JSON object (it must start with '{'); the file is not safetensors.");
         }
@@ -228,27 +248,16 @@ public static class SafeTensors
         var entries = new List<Entry>();
         try
         {
-            using var document = JsonDocument.Parse(header);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                if (!seen.Add(property.Name))
-                {
-                    throw Error(source, $"the header names \"{property.Name}\" twice.");
-                }
-                if (property.Name == MetadataKey)
-                {
-                    ReadMetadata(property.Value, metadata, source);
-                }
-                else
-                {
-                    entries.Add(ReadEntry(property.Name, property.Value, source));
-                }
-            }
+            ReadHeader(header, metadata, entries, source);
         }
         catch (JsonException e)
         {
-            throw Error(source, $"the header is not valid JSON: {e.Message}");
+            throw Error(source, $"the header is not valid JSON: {JsonErrors.Describe(e)}");
+        }
+        catch (InvalidOperationException e)
+        {
+            // A name or string with an escaped lone surrogate (\ud800), which no string can hold.
+            throw Error(source, $"the header is not valid JSON: {e.Message.Split('\n')[0].TrimEnd()}");
         }
 
         long dataLength = length - 8 - (long)headerLength;
@@ -262,48 +271,113 @@ public static class SafeTensors
         return new SafeTensorsFile(tensors, metadata);
     }
 
-    private static void ReadMetadata(JsonElement element, Dictionary<string, string> metadata, string source)
+    /// <summary>
+    /// Reads the header's JSON as a stream of tokens, so that memory stays in proportion to the entries kept (at most
+    /// <see cref="MaxTensors"/>) rather than to a document tree of the whole header.
+    /// </summary>
+    private static void ReadHeader(ReadOnlySpan<byte> header, Dictionary<string, string> metadata, List<Entry> entries, string source)
     {
-        if (element.ValueKind != JsonValueKind.Object)
+        var reader = new Utf8JsonReader(header);
+        reader.Read(); // the '{' checked by the caller
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        List<JsonNumber> shape = [], offsets = [];
+        while (Next(ref reader) != JsonTokenType.EndObject)
         {
-            throw Error(source, $"__metadata__ must be an object of strings, not {Kind(element)}.");
-        }
-        foreach (var property in element.EnumerateObject())
-        {
-            if (property.Value.ValueKind != JsonValueKind.String)
+            string name = reader.GetString()!;
+            if (!seen.Add(name))
             {
-                throw Error(source, $"__metadata__.{property.Name} must be a string, not {Kind(property.Value)}.");
+                throw Error(source, $"the header names \"{name}\" twice.");
             }
-            if (!metadata.TryAdd(property.Name, property.Value.GetString()!))
+            Next(ref reader);
+            if (name == MetadataKey)
             {
-                throw Error(source, $"__metadata__ names \"{property.Name}\" twice.");
+                ReadMetadata(ref reader, metadata, source);
+            }
+            else if (entries.Count == MaxTensors)
+            {
+                throw Error(source, $"the header lists more than {MaxTensors} tensors, the most read here.");
+            }
+            else
+            {
+                entries.Add(ReadEntry(ref reader, header, name, source, shape, offsets));
+            }
+        }
+        // Whitespace may follow the object; anything else makes the reader throw.
+        while (reader.Read())
+        {
+        }
+    }
+
+    /// <summary>The next token; the data ending first is malformed JSON.</summary>
+    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
+        reader.Read() ? reader.TokenType : throw new JsonException("the header ends inside its JSON object.");
+
+    private static void ReadMetadata(ref Utf8JsonReader reader, Dictionary<string, string> metadata, string source)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return; // as the reference reads it: no metadata
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Error(source, $"__metadata__ must be an object of strings, not {Kind(reader.TokenType)}.");
+        }
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            string key = reader.GetString()!;
+            if (Next(ref reader) != JsonTokenType.String)
+            {
+                throw Error(source, $"__metadata__.{key} must be a string, not {Kind(reader.TokenType)}.");
+            }
+            if (!metadata.TryAdd(key, reader.GetString()!))
+            {
+                throw Error(source, $"__metadata__ names \"{key}\" twice.");
             }
         }
     }
 
-    private static Entry ReadEntry(string name, JsonElement element, string source)
+    private static Entry ReadEntry(ref Utf8JsonReader reader, ReadOnlySpan<byte> header, string name, string source, List<JsonNumber> shape, List<JsonNumber> offsets)
     {
-        if (element.ValueKind != JsonValueKind.Object)
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw TensorError(source, name, $"the entry must be an object with dtype, shape and data_offsets, not {Kind(element)}.");
+            throw TensorError(source, name, $"the entry must be an object with dtype, shape and data_offsets, not {Kind(reader.TokenType)}.");
         }
-        JsonElement? dtype = null, shape = null, offsets = null;
-        foreach (var field in element.EnumerateObject())
+        string? type = null;
+        Range? shapeText = null, offsetsText = null;
+        bool wellTyped = true;
+        while (Next(ref reader) != JsonTokenType.EndObject)
         {
-            switch (field.Name)
+            // Field names are compared in place: a header of many entries allocates no string per field.
+            bool isType = reader.ValueTextEquals("dtype"u8), isShape = reader.ValueTextEquals("shape"u8), isOffsets = reader.ValueTextEquals("data_offsets"u8);
+            if ((isType && type is not null) || (isShape && shapeText is not null) || (isOffsets && offsetsText is not null) || !(isType || isShape || isOffsets))
             {
-                case "dtype" when dtype is null: dtype = field.Value; break;
-                case "shape" when shape is null: shape = field.Value; break;
-                case "data_offsets" when offsets is null: offsets = field.Value; break;
-                default:
-                    throw TensorError(source, name, $"unexpected or repeated field \"{field.Name}\" (an entry has dtype, shape and data_offsets).");
+                throw TensorError(source, name, $"unexpected or repeated field \"{reader.GetString()}\" (an entry has dtype, shape and data_offsets).");
+            }
+            var token = Next(ref reader);
+            if (isType)
+            {
+                wellTyped &= token == JsonTokenType.String;
+                type = token == JsonTokenType.String ? Dtype(ref reader) : "";
+                reader.Skip();
+            }
+            else
+            {
+                wellTyped &= token == JsonTokenType.StartArray;
+                var range = Numbers(ref reader, isShape ? shape : offsets);
+                if (isShape)
+                {
+                    shapeText = range;
+                }
+                else
+                {
+                    offsetsText = range;
+                }
             }
         }
-        if (dtype is not { ValueKind: JsonValueKind.String } || shape is not { ValueKind: JsonValueKind.Array } || offsets is not { ValueKind: JsonValueKind.Array })
+        if (type is null || shapeText is not { } shapeRange || offsetsText is not { } offsetsRange || !wellTyped)
         {
             throw TensorError(source, name, "the entry needs dtype (a string), shape (an array) and data_offsets (an array).");
         }
-        string type = dtype.Value.GetString()!;
         if (UnsupportedDtypes.Contains(type))
         {
             throw TensorError(source, name, $"dtype {type} is not supported; supported: {string.Join(", ", DtypeSizes.Keys)}.");
@@ -312,32 +386,80 @@ public static class SafeTensors
         {
             throw TensorError(source, name, $"unknown dtype \"{type}\"; supported: {string.Join(", ", DtypeSizes.Keys)}.");
         }
-        var sizes = new List<int>();
+        var sizes = new int[shape.Count];
         long count = 1;
-        foreach (var size in shape.Value.EnumerateArray())
+        for (int d = 0; d < sizes.Length; d++)
         {
-            if (size.ValueKind != JsonValueKind.Number || !size.TryGetInt32(out int s) || s < 0)
+            if (shape[d].Int is not { } s || s < 0)
             {
-                throw TensorError(source, name, $"shape {shape.Value.GetRawText()} must list sizes that are whole numbers from 0 to {int.MaxValue}.");
+                throw TensorError(source, name, $"shape {Text(header, shapeRange)} must list sizes that are whole numbers from 0 to {int.MaxValue}.");
             }
-            sizes.Add(s);
+            sizes[d] = s;
             count = s == 0 || count > long.MaxValue / s ? (s == 0 ? 0 : long.MaxValue) : count * s;
         }
         if (count > Array.MaxLength)
         {
-            throw TensorError(source, name, $"shape {shape.Value.GetRawText()} has {count} elements, more than a tensor can hold ({Array.MaxLength}).");
+            throw TensorError(source, name, $"shape {Text(header, shapeRange)} has {count} elements, more than a tensor can hold ({Array.MaxLength}).");
         }
-        var bounds = offsets.Value.EnumerateArray().ToArray();
-        if (bounds.Length != 2 || !bounds[0].TryGetUInt64(out ulong begin) || !bounds[1].TryGetUInt64(out ulong end))
+        if (offsets.Count != 2 || offsets[0].UInt64 is not { } begin || offsets[1].UInt64 is not { } end)
         {
-            throw TensorError(source, name, $"data_offsets {offsets.Value.GetRawText()} must be two whole numbers [begin, end].");
+            throw TensorError(source, name, $"data_offsets {Text(header, offsetsRange)} must be two whole numbers [begin, end].");
         }
         if (end < begin)
         {
             throw TensorError(source, name, $"data_offsets [{begin}, {end}] end before they begin.");
         }
-        return new Entry(name, type, [.. sizes], count, begin, end);
+        return new Entry(name, type, sizes, count, begin, end);
     }
+
+    /// <summary>A number of an array as the two readings a header needs (null where it is not one), or neither for another token.</summary>
+    private readonly record struct JsonNumber(int? Int, ulong? UInt64);
+
+    /// <summary>
+    /// Reads the elements of the array the reader is at into <paramref name="numbers"/> (cleared first) and returns
+    /// where its text is in the header (for a message); a value that is not an array gives no elements, and a nested
+    /// value counts as a non-number, skipped whole.
+    /// </summary>
+    private static Range Numbers(ref Utf8JsonReader reader, List<JsonNumber> numbers)
+    {
+        numbers.Clear();
+        int start = (int)reader.TokenStartIndex;
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            while (Next(ref reader) != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType == JsonTokenType.Number)
+                {
+                    numbers.Add(new(reader.TryGetInt32(out int i) ? i : null, reader.TryGetUInt64(out ulong u) ? u : null));
+                }
+                else
+                {
+                    reader.Skip();
+                    numbers.Add(default);
+                }
+            }
+        }
+        else
+        {
+            reader.Skip();
+        }
+        return start..(int)reader.BytesConsumed;
+    }
+
+    /// <summary>The dtype string, the known names shared rather than allocated per entry.</summary>
+    private static string Dtype(ref Utf8JsonReader reader)
+    {
+        foreach (string known in DtypeSizes.Keys)
+        {
+            if (reader.ValueTextEquals(known))
+            {
+                return known;
+            }
+        }
+        return reader.GetString()!;
+    }
+
+    private static string Text(ReadOnlySpan<byte> header, Range range) => Encoding.UTF8.GetString(header[range]);
 
     private static void CheckLayout(List<Entry> entries, ulong dataLength, string source)
     {
@@ -422,9 +544,27 @@ public static class SafeTensors
         }
     }
 
-    private static string Kind(JsonElement element) => element.ValueKind.ToString().ToLowerInvariant();
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        for (int i = 0; i < bytes.Length;)
+        {
+            if (Rune.DecodeFromUtf8(bytes[i..], out _, out int consumed) != OperationStatus.Done)
+            {
+                return i;
+            }
+            i += consumed;
+        }
+        return bytes.Length;
+    }
 
-    private static InvalidDataException Error(string source, string detail) => new($"{source}: {detail}");
+    private static string Kind(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.StartArray => "array",
+        _ => token.ToString().ToLowerInvariant(),
+    };
 
-    private static InvalidDataException TensorError(string source, string name, string detail) => new($"{source}: tensor \"{name}\": {detail}");
+    private static InvalidDataException Error(string source, string detail) => new(OneLine.Escape($"{source}: {detail}"));
+
+    private static InvalidDataException TensorError(string source, string name, string detail) => Error(source, $"tensor \"{name}\": {detail}");
 }

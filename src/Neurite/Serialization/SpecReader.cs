@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Neurite.IO;
 
 namespace Neurite.Serialization;
 
@@ -10,7 +11,7 @@ namespace Neurite.Serialization;
 public sealed class ModelSpecException : FormatException
 {
     internal ModelSpecException(string? source, string path, string detail)
-        : base((source is null ? "" : source + ": ") + (path.Length == 0 ? "" : path + ": ") + detail)
+        : base(OneLine.Escape((source is null ? "" : source + ": ") + (path.Length == 0 ? "" : path + ": ") + detail))
     {
         JsonPath = path;
         Detail = detail;
@@ -56,11 +57,54 @@ internal sealed class SpecReader(string? source)
 
     public static string Child(string path, string name) => path.Length == 0 ? name : path + "." + name;
 
-    /// <summary>A JSON value as the error messages quote it, shortened.</summary>
+    /// <summary>A JSON value as the error messages quote it, shortened, on one line.</summary>
     public static string Show(JsonElement element)
     {
-        string text = element.GetRawText();
+        string text = string.Join(' ', element.GetRawText().Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
         return text.Length <= 40 ? text : text[..37] + "...";
+    }
+
+    /// <summary>
+    /// Refuses, with its JSON path, a string or field name holding an escaped lone surrogate (\ud800), which no .NET
+    /// string can hold: reading it later would throw where no path is known. Run once on a parsed document.
+    /// </summary>
+    public void CheckStrings(JsonElement element, string path = "")
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        throw Error(path, "a field name is not valid Unicode (an escaped lone surrogate)");
+                    }
+                    CheckStrings(property.Value, Child(path, name));
+                }
+                break;
+            case JsonValueKind.Array:
+                int index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckStrings(item, $"{path}[{index++}]");
+                }
+                break;
+            case JsonValueKind.String:
+                try
+                {
+                    element.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw Error(path, "the string is not valid Unicode (an escaped lone surrogate)");
+                }
+                break;
+        }
     }
 
     public int Int(JsonElement element, string path, int min)

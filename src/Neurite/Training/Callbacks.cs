@@ -68,10 +68,10 @@ public interface IMetric
     double Value { get; }
 }
 
-/// <summary>The loss that early stopping and "best" checkpoints watch: validation loss when there is held-out data, else training loss.</summary>
-public static class Monitor
+/// <summary>The loss that early stopping and "best" checkpoints watch (Keras's monitor): validation loss when there is held-out data, else training loss.</summary>
+public static class MonitoredLoss
 {
-    public static double Loss(EpochResult result) => result.ValidationLoss ?? result.TrainLoss;
+    public static double Of(EpochResult result) => result.ValidationLoss ?? result.TrainLoss;
 }
 
 /// <summary>
@@ -125,17 +125,26 @@ public sealed class EarlyStopping : ITrainingCallback
         }
     }
 
+    /// <summary>The epoch whose weights were put back when training ended (<see cref="RestoreBest"/>), or null.</summary>
+    public int? RestoredEpoch { get; private set; }
+
     public void OnTrainEnd(Trainer trainer)
     {
+        RestoredEpoch = null;
         if (RestoreBest && _bestState is not null && Best.Epoch != trainer.EpochsDone)
         {
             trainer.Model.LoadStateDict(_bestState);
+            RestoredEpoch = Best.Epoch;
+            if (Best.Epoch <= trainer.History.Count)
+            {
+                trainer.Progress?.Report(new WeightsRestored(trainer.History[Best.Epoch - 1]));
+            }
         }
     }
 
     private void Observe(Trainer trainer, EpochResult result, bool snapshot)
     {
-        double loss = Monitor.Loss(result);
+        double loss = MonitoredLoss.Of(result);
         if (loss < Best.Loss - MinDelta)
         {
             Best = (loss, result.Epoch);
@@ -232,18 +241,20 @@ public sealed class ModelCheckpoint(Action<Trainer, string> save, string lastPat
     {
         foreach (var past in trainer.History)
         {
-            _best = Math.Min(_best, Monitor.Loss(past));
+            _best = Math.Min(_best, MonitoredLoss.Of(past));
         }
     }
 
     public void OnEpochEnd(Trainer trainer, EpochResult result)
     {
-        save(trainer, LastPath);
-        double loss = Monitor.Loss(result);
+        // The best first: a run killed between the two resumes from the previous last checkpoint, replays this
+        // epoch and writes the best again, so that the best checkpoint is never older than the last one says.
+        double loss = MonitoredLoss.Of(result);
         if (BestPath is not null && loss < _best)
         {
             _best = loss;
             save(trainer, BestPath);
         }
+        save(trainer, LastPath);
     }
 }

@@ -62,5 +62,8 @@ public sealed record BatchEnded(
 /// <summary>An epoch finished (with its evaluation).</summary>
 public sealed record EpochEnded(EpochResult Result, int Epochs) : TrainingEvent;
 
+/// <summary>Early stopping put back the weights of an earlier epoch, whose figures these are, when training ended.</summary>
+public sealed record WeightsRestored(EpochResult Epoch) : TrainingEvent;
+
 /// <summary>Training stopped before its last epoch.</summary>
 public sealed record TrainingStopped(StopReason Reason, string Message) : TrainingEvent;

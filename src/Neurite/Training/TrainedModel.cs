@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Neurite.Data;
+using Neurite.IO;
 using Neurite.Serialization;
+using Neurite.Tensors;
 
 namespace Neurite.Training;
 
@@ -11,7 +13,8 @@ namespace Neurite.Training;
 /// </summary>
 /// <param name="Loaded">The spec, the network holding the file's weights, and the metadata.</param>
 /// <param name="Preprocessor">The scaling fitted on the training data, to apply to new inputs.</param>
-/// <param name="FeatureNames">The CSV columns the model reads, in order (null: x1, x2, …).</param>
+/// <param name="FeatureNames">The CSV columns the model reads, in order (null: it records none, e.g. weights trained
+/// elsewhere plus a spec, and CSV columns are read by position).</param>
 /// <param name="ClassNames">The class of each output (classification).</param>
 /// <param name="Objective">The spec's loss, or cross_entropy (with class names) or mse by default.</param>
 public sealed record TrainedModel(
@@ -24,13 +27,66 @@ public sealed record TrainedModel(
     {
         var loaded = ModelFile.Load(path);
         var metadata = loaded.Metadata;
-        var preprocessor = metadata.TryGetValue(ModelFile.PreprocessingKey, out var p)
-            ? Data.Preprocessor.FromJson(Parse(path, p, ModelFile.PreprocessingKey), $"{path}: {ModelFile.PreprocessingKey}")
-            : null;
-        var features = metadata.TryGetValue(ModelFile.FeaturesKey, out var f) ? Names(path, f, ModelFile.FeaturesKey) : null;
-        var classes = metadata.TryGetValue(ModelFile.ClassesKey, out var c) ? Names(path, c, ModelFile.ClassesKey) : null;
+        // A string with an escaped lone surrogate (\ud800) throws InvalidOperationException when read.
+        T Read<T>(string key, Func<string, T> read) where T : class?
+        {
+            try
+            {
+                return metadata.TryGetValue(key, out var json) ? read(json) : null!;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidDataException($"{path}: {key}: {e.Message.Split('\n')[0].TrimEnd()}");
+            }
+        }
+        var preprocessor = Read<IPreprocessor?>(ModelFile.PreprocessingKey, p => Data.Preprocessor.FromJson(Parse(path, p, ModelFile.PreprocessingKey), $"{path}: {ModelFile.PreprocessingKey}"));
+        var features = Read<List<string>?>(ModelFile.FeaturesKey, f => Names(path, f, ModelFile.FeaturesKey));
+        var classes = Read<List<string>?>(ModelFile.ClassesKey, c => Names(path, c, ModelFile.ClassesKey));
         var objective = loaded.Spec.Loss?.Objective() ?? Objective.FromName(classes is null ? "mse" : "cross_entropy");
         return new TrainedModel(loaded, preprocessor, features, classes, objective);
+    }
+
+    /// <summary>The number of values in one input sample (the product of the spec's input shape).</summary>
+    public long InputWidth => Loaded.Spec.Input.Aggregate(1L, (a, b) => a * b);
+
+    /// <summary>
+    /// The rows of a CSV file as inputs for prediction, scaled as the training data was: the columns the model
+    /// records, by name and in its order; for a model that records none, every column but <paramref name="target"/>,
+    /// by position, as many as the model takes (<see cref="CsvData.ReadFeatures(string, int, string)"/>).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A column is missing, the number of columns is wrong, or a value is not a number.</exception>
+    public Tensor ReadInputs(string csvPath, string target = "label")
+    {
+        var x = FeatureNames is { } names ? CsvData.ReadFeatures(csvPath, names) : CsvData.ReadFeatures(csvPath, (int)InputWidth, target);
+        return Preprocessor?.Apply(x) ?? x;
+    }
+
+    /// <summary>
+    /// A data source's test set (its training data when it has none) as the model was trained on it: the same
+    /// class names and CSV feature columns (by name when the model records them, else by position, as
+    /// <see cref="ReadInputs"/> reads them), the same scaling.
+    /// </summary>
+    /// <param name="source">A data source (<see cref="DataSources.Load"/>).</param>
+    /// <param name="seed">The seed of a synthetic source (default: the one in the spec).</param>
+    /// <param name="target">The CSV target column (default: the spec's data.target, else "label").</param>
+    /// <exception cref="InvalidDataException">A file is invalid, or its samples have another number of values than the model takes.</exception>
+    public Dataset ReadData(string source, ulong? seed = null, string? target = null)
+    {
+        var loaded = DataSources.Load(source, new DataSourceOptions
+        {
+            Seed = seed ?? Loaded.Spec.Seed ?? 0,
+            Task = Objective.Task,
+            ClassNames = ClassNames,
+            FeatureNames = FeatureNames,
+            Target = target ?? Loaded.Spec.Data?.Target ?? "label",
+        });
+        var data = loaded.Test ?? loaded.Train;
+        long width = data.SampleShape.ToArray().Aggregate(1L, (a, b) => a * b);
+        if (width != InputWidth)
+        {
+            throw new InvalidDataException($"{source}: samples of {width} value{(width == 1 ? "" : "s")}, but the model takes {InputWidth} inputs.");
+        }
+        return Preprocessor?.Apply(data) ?? data;
     }
 
     /// <summary>
@@ -56,7 +112,7 @@ public sealed record TrainedModel(
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: {key} is not valid JSON: {e.Message}");
+            throw new InvalidDataException($"{path}: {key} is not valid JSON: {JsonErrors.Describe(e)}");
         }
     }
 }

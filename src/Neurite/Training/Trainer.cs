@@ -195,9 +195,10 @@ public sealed class Trainer
                 Plateau!.Resume(plateauState);
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or ArgumentException or ArithmeticException)
         {
-            throw new InvalidDataException($"{source}: malformed: {e.Message}");
+            // ArgumentException: a value out of range (a negative step count); its message's first line says which.
+            throw new InvalidDataException($"{source}: malformed: {e.Message.Split('\n')[0].TrimEnd()}");
         }
     }
 
@@ -337,13 +338,13 @@ public sealed class Trainer
             }
             Progress?.Report(new EpochEnded(result, epochs));
         }
-        foreach (var callback in Callbacks)
-        {
-            callback.OnTrainEnd(this);
-        }
         if (_stopRequest is { } stop)
         {
             Progress?.Report(new TrainingStopped(stop.Reason, stop.Message));
+        }
+        foreach (var callback in Callbacks)
+        {
+            callback.OnTrainEnd(this);
         }
         return new FitResult(_history.ToArray(), _stopRequest?.Reason ?? StopReason.Completed, _stopRequest?.Message,
             samples / Math.Max(computeSeconds, 1e-9));

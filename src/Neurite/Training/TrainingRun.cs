@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Neurite.Data;
 using Neurite.Optim;
@@ -25,7 +26,12 @@ public sealed record RunOptions(
 /// <param name="Fit">The history and why training stopped.</param>
 /// <param name="Test">The evaluation on the test data (else the validation data), if there is any.</param>
 /// <param name="ModelPath">The model file written.</param>
-public sealed record RunResult(FitResult Fit, Evaluation? Test, string ModelPath);
+/// <param name="Restored">The epoch whose weights early stopping put back (<c>restore_best</c>), which the model file holds; null when it holds the last epoch's.</param>
+public sealed record RunResult(FitResult Fit, Evaluation? Test, string ModelPath, EpochResult? Restored = null)
+{
+    /// <summary>The figures of the epoch whose weights the model file holds: the restored one, else the last one (null before any epoch).</summary>
+    public EpochResult? Final => Restored ?? (Fit.History.Count == 0 ? null : Fit.History[^1]);
+}
 
 /// <summary>
 /// One training run as a spec describes it: <see cref="Create"/> turns the spec and the caller's
@@ -36,6 +42,8 @@ public sealed record RunResult(FitResult Fit, Evaluation? Test, string ModelPath
 /// </summary>
 public sealed class TrainingRun
 {
+    private EarlyStopping? _earlyStopping;
+
     private TrainingRun(ModelSpec spec, PreparedData data, Trainer trainer, DataLoader loader, int epochs, string modelPath)
     {
         (Spec, Data, Trainer, Loader, Epochs, ModelPath) = (spec, data, trainer, loader, epochs, modelPath);
@@ -84,6 +92,7 @@ public sealed class TrainingRun
         if (checkpoint is not null)
         {
             spec = checkpoint.Spec ?? throw new InvalidDataException($"{options.Resume}: the checkpoint holds no model spec, so it cannot resume a spec's run.");
+            ModelFile.CheckHolds(spec, checkpoint.ModelState, options.Resume!);
         }
         ArgumentNullException.ThrowIfNull(spec);
         int epochs = Positive(options.Epochs ?? spec.Epochs ?? 10, "--epochs");
@@ -93,6 +102,7 @@ public sealed class TrainingRun
         {
             throw new ArgumentException($"--lr: expected a finite non-negative number, got {rate}");
         }
+        CheckFitsInMemory(spec);
         string source = options.Data
             ?? (spec.Data?.Source is { } fromSpec ? RelativeTo(options.SpecDirectory, fromSpec) : null)
             ?? throw new ArgumentException("no data: pass --data SOURCE or set data.source in the spec");
@@ -139,7 +149,8 @@ public sealed class TrainingRun
         var run = new TrainingRun(spec, prepared, trainer, loader, epochs, options.ModelPath);
         if (spec.EarlyStopping is { } stopping)
         {
-            callbacks.Add(new EarlyStopping(stopping.Patience, stopping.MinDelta, stopping.RestoreBest));
+            run._earlyStopping = new EarlyStopping(stopping.Patience, stopping.MinDelta, stopping.RestoreBest);
+            callbacks.Add(run._earlyStopping);
         }
         callbacks.Add(new ModelCheckpoint((t, path) => Checkpoint.Save(path, t, spec), run.LastCheckpointPath, run.BestCheckpointPath));
         callbacks.Add(new HistoryLog(run.HistoryPath));
@@ -162,7 +173,8 @@ public sealed class TrainingRun
         var test = Data.Test ?? Data.Validation;
         var evaluation = test is null ? null : Trainer.Evaluate(test);
         ModelFile.Save(ModelPath, Trainer.Model, Spec, Metadata());
-        return new RunResult(fit, evaluation, ModelPath);
+        var restored = _earlyStopping?.RestoredEpoch is { } epoch ? fit.History[epoch - 1] : null;
+        return new RunResult(fit, evaluation, ModelPath, restored);
     }
 
     /// <summary>What the model file keeps beside the spec: the scaling, the feature names and the class names.</summary>
@@ -196,6 +208,21 @@ public sealed class TrainingRun
             return "idx:" + string.Join(',', source[4..].Split(',').Select(Resolve));
         }
         return source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Resolve(source) : source;
+    }
+
+    /// <summary>
+    /// Refuses a network that cannot be trained in this process's memory before anything is allocated: each parameter
+    /// takes 16 bytes in training (its value, its gradient, and up to two optimizer buffers such as Adam's moments).
+    /// </summary>
+    private static void CheckFitsInMemory(ModelSpec spec)
+    {
+        long parameters = spec.MinimumParameters();
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (parameters > available / 16)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"the model has at least {parameters:N0} parameters, which need about {parameters * 16.0 / (1 << 30):0.#} GiB to train, more than the {available / (double)(1 << 30):0.#} GiB this process may use"));
+        }
     }
 
     private static int Positive(int value, string name) =>

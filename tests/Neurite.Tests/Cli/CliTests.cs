@@ -89,6 +89,122 @@ public sealed class CliTests : IDisposable
         Assert.Equal(["above", "below"], result["classes"]!.AsArray().Select(c => (string)c!));
         Assert.Equal(2, result["outputs"]!.AsArray().Count);
         Assert.All(result["probabilities"]!.AsArray(), row => Assert.Equal(1.0, row!.AsArray().Sum(p => (double)p!), 5));
+
+        // eval reads the recorded columns by name too, whatever their order in the file.
+        string reordered = PathOf("reordered.csv");
+        File.WriteAllLines(reordered, rows.Select(row => string.Join(',', row.Split(',').Reverse())));
+        var (evalCode, evalOutput, evalError) = Run("eval", model, "--data", csv, "--json");
+        var (reorderedCode, reorderedOutput, reorderedError) = Run("eval", model, "--data", reordered, "--json");
+        Assert.True(evalCode == 0 && reorderedCode == 0, evalError + reorderedError);
+        Assert.Equal((double)LastJson(evalOutput)["accuracy"]!, (double)LastJson(reorderedOutput)["accuracy"]!);
+        Assert.Equal((double)LastJson(evalOutput)["loss"]!, (double)LastJson(reorderedOutput)["loss"]!);
+    }
+
+    [Fact]
+    public void A_model_that_records_no_column_names_reads_csv_columns_by_position_in_predict_and_eval()
+    {
+        // Weights from elsewhere plus a spec: the model file has no neurite.features.
+        var spec = ModelSpec.Parse("""{"input": [5], "layers": [{"type": "linear", "out": 2}], "loss": "cross_entropy"}""");
+        var module = spec.Build(new Neurite.Tensors.Generator(1));
+        string model = PathOf("plain.safetensors");
+        ModelFile.Save(model, module, spec);
+        float[][] rows = [[0.5f, -1, 2, 0.25f, 3], [-2, 1, 0, 1.5f, -0.5f]];
+        string Csv(string name, string header, Func<float[], string> line)
+        {
+            File.WriteAllLines(PathOf(name), [header, .. rows.Select(line)]);
+            return PathOf(name);
+        }
+        string Values(float[] row) => string.Join(',', row.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        var expected = module.Call(Neurite.Tensors.Tensor.From(rows)).ToArray();
+        foreach (var (file, extra) in new[]
+        {
+            (Csv("x0.csv", "x0,x1,x2,x3,x4", Values), Array.Empty<string>()),
+            (Csv("label.csv", "x0,label,x1,x2,x3,x4", r => $"{Values(r[..1])},1,{Values(r[1..])}"), []),
+            (Csv("y.csv", "a,b,c,d,e,y", r => Values(r) + ",0"), ["--target", "y"]),
+        })
+        {
+            var (code, output, error) = Run(["predict", model, "--input", file, "--json", .. extra]);
+            Assert.True(code == 0, error);
+            var outputs = LastJson(output)["outputs"]!.AsArray().SelectMany(row => row!.AsArray().Select(v => (float)v!)).ToArray();
+            Assert.Equal(expected, outputs);
+        }
+
+        // One column too many is an error naming both numbers, not a silent shift.
+        string wide = Csv("wide.csv", "x0,x1,x2,x3,x4,x5", r => Values(r) + ",9");
+        var (wideCode, _, wideError) = Run("predict", model, "--input", wide);
+        Assert.Equal(1, wideCode);
+        Assert.Equal($"neurite: {wide} line 1: 6 feature columns, but the model takes 5 inputs (it records no column names, so they are read by position).", wideError.TrimEnd());
+
+        // eval takes the same columns: every one but the target, by position, and checks the count.
+        string labelled = Csv("labelled.csv", "x0,x1,x2,x3,x4,label", r => Values(r) + ",1");
+        var (evalCode, evalOutput, evalError) = Run("eval", model, "--data", labelled, "--json");
+        Assert.True(evalCode == 0, evalError);
+        Assert.Equal(2, (int)LastJson(evalOutput)["samples"]!);
+        string wideLabelled = Csv("wide-labelled.csv", "x0,x1,x2,x3,x4,x5,label", r => Values(r) + ",9,1");
+        var (wideEvalCode, _, wideEvalError) = Run("eval", model, "--data", wideLabelled);
+        Assert.Equal(1, wideEvalCode);
+        Assert.Equal($"neurite: {wideLabelled}: samples of 6 values, but the model takes 5 inputs.", wideEvalError.TrimEnd());
+    }
+
+    [Fact]
+    public void Early_stopping_says_once_why_it_stopped_and_which_epoch_the_model_holds()
+    {
+        string spec = PathOf("stopping.json");
+        File.WriteAllText(spec, """
+            {"input": [2], "layers": [{"type": "linear", "out": 16}, {"type": "relu"}, {"type": "linear", "out": 2}],
+             "loss": "cross_entropy", "optimizer": {"type": "adam", "lr": 0.3}, "batch_size": 16, "epochs": 60, "seed": 1,
+             "data": {"source": "moons:n=200,noise=0.3", "validation_split": 0.3},
+             "early_stopping": {"patience": 3, "restore_best": true}}
+            """);
+        string model = PathOf("stopping.safetensors");
+        var (code, output, error) = Run("train", spec, "--out", model);
+        Assert.True(code == 0, error);
+        Assert.Single(output.Split('\n'), line => line.StartsWith("early stopping: no improvement", StringComparison.Ordinal));
+        var restored = System.Text.RegularExpressions.Regex.Match(output, @"early stopping: restored the weights of epoch (\d+), the best \(val_loss ([0-9.]+)\)");
+        Assert.True(restored.Success, output);
+        Assert.True(output.IndexOf("early stopping: no improvement", StringComparison.Ordinal) < restored.Index, output);
+        int epoch = int.Parse(restored.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var history = File.ReadAllLines(PathOf("stopping.history.csv"));
+        int epochs = history.Length - 1;
+        Assert.True(epoch < epochs, output);
+        var columns = history[0].Split(',');
+        var row = history[epoch].Split(',');
+        double trainLoss = double.Parse(row[Array.IndexOf(columns, "train_loss")], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Matches($@"weights of epoch\s*│\s*{epoch}\s", output);
+        Assert.Matches($@"train loss\s*│\s*{trainLoss.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}\s", output);
+
+        var (jsonCode, jsonOutput, jsonError) = Run("train", spec, "--out", model, "--json");
+        Assert.True(jsonCode == 0, jsonError);
+        var result = LastJson(jsonOutput);
+        Assert.Equal(epoch, (int)result["restored_epoch"]!);
+        Assert.Equal(epochs, (int)result["epochs"]!);
+        Assert.Equal(trainLoss, (double)result["train_loss"]!);
+        Assert.Equal("earlystopping", (string)result["stopped"]!);
+    }
+
+    [Fact]
+    public void Help_names_the_command_neurite()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("neurite [command] [options]", output);
+        Assert.DoesNotContain("Neurite.Cli", output);
+    }
+
+    [Fact]
+    public void Train_without_out_writes_under_runs_name_and_says_where()
+    {
+        File.Copy(Spec("xor.json"), PathOf("tiny-xor.json"));
+        var (code, output, error) = CliProcess.Run(_directory, "train", "tiny-xor.json", "--epochs", "2");
+        Assert.True(code == 0, error);
+        string folder = Path.Combine("runs", "tiny-xor");
+        Assert.Contains($"to {folder}{Path.DirectorySeparatorChar}", output);
+        foreach (string file in new[] { "tiny-xor.safetensors", "tiny-xor.last.ckpt.safetensors", "tiny-xor.best.ckpt.safetensors", "tiny-xor.history.csv", "tiny-xor.report.html" })
+        {
+            Assert.True(File.Exists(Path.Combine(_directory, folder, file)), file);
+        }
+        Assert.Equal(["tiny-xor.json"], Directory.GetFiles(_directory).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -230,7 +346,9 @@ public sealed class CliTests : IDisposable
         { "epochs", "--epochs: expected a positive integer, got -1" },
         { "batch-size", "--batch-size: expected a positive integer, got 0" },
         { "huge-layer", "layers[0]" },
+        { "too-big-to-train", "parameters, which need about" },
         { "truncated-init", "init.safetensors" },
+        { "non-utf8-init", "init.safetensors: the header is not valid UTF-8 (byte 9 of the file)" },
         { "mismatched-init", "0.weight" },
         { "bad-idx", "images.idx" },
         { "unknown-source", "no such file" },
@@ -246,6 +364,8 @@ public sealed class CliTests : IDisposable
             "bad-field" => """{"input": [2], "layers": [{"type": "linear", "out": -2}]}""",
             "bad-json" => """{"input": [2], "layers": [{"type": "linear", "out": 2}""",
             "huge-layer" => """{"input": [1000000], "layers": [{"type": "linear", "out": 1000000}], "loss": "cross_entropy"}""",
+            // 6.3 billion parameters (100 GiB to train): each layer fits a tensor, the whole does not fit the machine.
+            "too-big-to-train" => """{"input": [46000], "layers": [{"type": "linear", "out": 46000}, {"type": "linear", "out": 46000}, {"type": "linear", "out": 46000}]}""",
             "task" => """{"input": [2], "layers": [{"type": "linear", "out": 1}], "loss": "mse"}""",
             _ => """{"input": [2], "layers": [{"type": "linear", "out": 2}], "loss": "cross_entropy"}""",
         });
@@ -255,6 +375,10 @@ public sealed class CliTests : IDisposable
         if (which == "truncated-init")
         {
             File.WriteAllBytes(init, [64, 0, 0, 0, 0, 0, 0, 0, (byte)'{']);
+        }
+        if (which == "non-utf8-init")
+        {
+            File.WriteAllBytes(init, [4, 0, 0, 0, 0, 0, 0, 0, (byte)'{', 0xff, (byte)'}', (byte)' ']);
         }
         if (which == "mismatched-init")
         {
@@ -270,7 +394,7 @@ public sealed class CliTests : IDisposable
             "missing" => ["train", PathOf("nowhere.json"), "--data", "xor"],
             "epochs" => ["train", spec, "--data", "xor", "--epochs", "-1"],
             "batch-size" => ["train", spec, "--data", "xor", "--batch-size", "0"],
-            "truncated-init" or "mismatched-init" => ["train", spec, "--data", "xor", "--init", init],
+            "truncated-init" or "mismatched-init" or "non-utf8-init" => ["train", spec, "--data", "xor", "--init", init],
             "bad-idx" => ["train", spec, "--data", $"idx:{images},{PathOf("labels.idx")}"],
             "unknown-source" => ["train", spec, "--data", PathOf("nothing-here.csv")],
             _ => ["train", spec, "--data", "xor"],
@@ -280,6 +404,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains(expected, error);
         Assert.Single(error.TrimEnd().Split('\n'));
         Assert.StartsWith("neurite: ", error);
+        Assert.DoesNotContain("unexpected", error); // the last-resort handler's word: an expected failure has its own message
         Assert.DoesNotContain("   at ", error + stdout);
         Assert.Equal("a model saved earlier", File.ReadAllText(output));
     }

@@ -23,4 +23,22 @@ public class XorCommandTests
         Assert.True(losses[^1] < losses[0] / 10, $"loss went from {losses[0]} to {losses[^1]}");
         Assert.Equal(4, output.ToString().Split('\n').Count(line => line.Contains("predicted", StringComparison.Ordinal)));
     }
+
+    [Theory]
+    [InlineData(4UL)]
+    [InlineData(7UL)]
+    public void A_seed_that_ends_in_a_poor_local_minimum_is_named_as_such(ulong seed)
+    {
+        var output = new StringWriter();
+        var result = XorCommand.Run(new XorCommand.Options(Seed: seed), output);
+        Assert.True(result.Stuck);
+        Assert.Contains(result.Predictions, p => Math.Abs(p - 0.5f) < 0.05f);
+        string last = output.ToString().TrimEnd().Split('\n')[^1];
+        Assert.StartsWith("The network is stuck: ", last);
+        Assert.Contains("poor local minimum", last);
+
+        var learned = new StringWriter();
+        Assert.False(XorCommand.Run(new XorCommand.Options(), learned).Stuck);
+        Assert.DoesNotContain("stuck", learned.ToString());
+    }
 }

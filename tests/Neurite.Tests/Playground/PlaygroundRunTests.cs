@@ -109,23 +109,23 @@ public class PlaygroundRunTests
         for (int j = 0; j < 3; j++)
         {
             float z = b0[j] + (w0[3 * j] * input[0]) + (w0[(3 * j) + 1] * input[1]) + (w0[(3 * j) + 2] * input[2]);
-            Assert.Equal(z, trace.Z[0][j], 5);
+            Assert.Equal(z, trace.Z[0][j], 1e-5f);
             a[j] = MathF.Tanh(z);
-            Assert.Equal(a[j], trace.A[0][j], 5);
+            Assert.Equal(a[j], trace.A[0][j], 1e-5f);
         }
         float zOut = b1 + (w1[0] * a[0]) + (w1[1] * a[1]) + (w1[2] * a[2]);
         float y = MathF.Tanh(zOut);
-        Assert.Equal(y, trace.A[1][0], 5);
-        Assert.Equal((y - target) * (y - target), trace.Loss, 5);
+        Assert.Equal(y, trace.A[1][0], 1e-5f);
+        Assert.Equal((y - target) * (y - target), trace.Loss, 1e-5f);
         // δ_out = ∂L/∂z = 2(y − t)·(1 − y²); δ_j = δ_out·w1_j·(1 − a_j²); ∂L/∂W0[j,i] = δ_j·x_i.
         float deltaOut = 2 * (y - target) * (1 - (y * y));
-        Assert.Equal(deltaOut, trace.Delta[1][0], 5);
+        Assert.Equal(deltaOut, trace.Delta[1][0], 1e-5f);
         for (int j = 0; j < 3; j++)
         {
             float delta = deltaOut * w1[j] * (1 - (a[j] * a[j]));
-            Assert.Equal(delta, trace.Delta[0][j], 5);
-            Assert.Equal(delta * input[2], trace.WeightGrad[0][j][2], 5);
-            Assert.Equal(deltaOut * a[j], trace.WeightGrad[1][0][j], 5);
+            Assert.Equal(delta, trace.Delta[0][j], 1e-5f);
+            Assert.Equal(delta * input[2], trace.WeightGrad[0][j][2], 1e-5f);
+            Assert.Equal(deltaOut * a[j], trace.WeightGrad[1][0][j], 1e-5f);
         }
         Assert.Equal(w0, trainer.Linears[0].Weight.ToArray()); // tracing changes no weight
         Assert.Null(trace.Normalized);

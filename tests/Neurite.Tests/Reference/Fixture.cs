@@ -106,14 +106,16 @@ internal static class Fixture
     /// <summary>
     /// Checks one case of the common layout {"inputs", "output", "upstream", "grads"}: runs
     /// <paramref name="forward"/> on the inputs (leaves that require grad), compares the output,
-    /// back-propagates sum(output ⊙ upstream), and compares every input's gradient.
+    /// back-propagates sum(output ⊙ upstream), and compares every input's gradient, within
+    /// <paramref name="relative"/> and <paramref name="absolute"/>.
     /// </summary>
-    public static void CheckForwardAndBackward(JsonElement c, Func<IReadOnlyDictionary<string, Tensor>, Tensor> forward)
+    public static void CheckForwardAndBackward(JsonElement c, Func<IReadOnlyDictionary<string, Tensor>, Tensor> forward,
+        double relative = Relative, double absolute = Absolute)
     {
         string name = c.GetProperty("name").GetString()!;
         var inputs = ReadTensors(c.GetProperty("inputs"), requiresGrad: true);
         var output = forward(inputs);
-        AssertClose(ReadTensor(c.GetProperty("output")), output, $"{name}: output");
+        AssertClose(ReadTensor(c.GetProperty("output")), output, $"{name}: output", relative, absolute);
 
         // Backward with an upstream gradient g computes ∂(Σ output ⊙ g)/∂input, what torch recorded.
         output.Backward(ReadTensor(c.GetProperty("upstream")));
@@ -121,7 +123,7 @@ internal static class Fixture
         Assert.Equal(inputs.Keys.Order(), grads.Keys.Order());
         foreach (var (input, expected) in grads)
         {
-            AssertClose(expected, inputs[input].Grad, $"{name}: gradient of {input}");
+            AssertClose(expected, inputs[input].Grad, $"{name}: gradient of {input}", relative, absolute);
         }
     }
 }

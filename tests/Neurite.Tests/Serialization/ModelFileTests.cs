@@ -40,6 +40,21 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void A_small_file_whose_spec_describes_a_huge_network_is_refused_before_the_network_is_built()
+    {
+        // 900 million parameters (3.6 GB) described in a 200-byte file that holds no weights.
+        string path = PathOf("huge.safetensors");
+        SafeTensors.Save(path, [], new Dictionary<string, string>
+        {
+            [ModelFile.SpecKey] = """{"input": [30000], "layers": [{"type": "linear", "out": 30000}]}""",
+        });
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+        Assert.Equal($"{path}: the weights do not fit the model: its spec has at least 900030000 parameters, but the file holds 0 values.", e.Message);
+    }
+
+    [Fact]
     public void A_saved_model_loads_with_its_spec_metadata_and_identical_outputs()
     {
         var spec = ModelSpec.Parse(Spec);

@@ -172,6 +172,11 @@ public sealed class SafeTensorsTests : IDisposable
         { "duplicate name", File("{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}", []), "w.safetensors: the header names \"a\" twice." },
         { "metadata not strings", File("{\"__metadata__\":{\"epoch\":3}}", []), "w.safetensors: __metadata__.epoch must be a string, not number." },
         { "entry not an object", File("{\"a\":[1]}", []), "w.safetensors: tensor \"a\": the entry must be an object with dtype, shape and data_offsets, not array." },
+        { "non-UTF-8 header", Rust(@"\x05\x00\x00\x00\x00\x00\x00\x00{\xff}  "), "w.safetensors: the header is not valid UTF-8 (byte 9 of the file); the file is not safetensors." },
+        { "escaped lone surrogate", File("{\"\\ud800\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}", []), "w.safetensors: the header is not valid JSON: " },
+        { "text after the object", File("{} x", []), "w.safetensors: the header is not valid JSON: " },
+        { "a dtype the reference knows", File("{\"a\":{\"dtype\":\"F4\",\"shape\":[2],\"data_offsets\":[0,1]}}", [0]), "w.safetensors: tensor \"a\": dtype F4 is not supported" },
+        { "deep nesting", File("{\"a\":{\"dtype\":\"F32\",\"shape\":" + new string('[', 5000) + "}}", []), "w.safetensors: the header is not valid JSON: " },
     };
 
     [Theory]
@@ -233,6 +238,141 @@ public sealed class SafeTensorsTests : IDisposable
 
         AtomicFile.Write(path, stream => stream.Write("new"u8));
         Assert.Equal("new", System.IO.File.ReadAllText(path));
+    }
+
+    /// <summary>A Rust byte-string literal of safetensors' tests, as bytes: \xHH, \" and \\ escapes, other characters as they are.</summary>
+    private static byte[] Rust(string literal)
+    {
+        var bytes = new List<byte>();
+        for (int i = 0; i < literal.Length; i++)
+        {
+            if (literal[i] == '\\' && literal[i + 1] == 'x')
+            {
+                bytes.Add(Convert.ToByte(literal.Substring(i + 2, 2), 16));
+                i += 3;
+            }
+            else if (literal[i] == '\\')
+            {
+                bytes.Add((byte)literal[++i]);
+            }
+            else
+            {
+                bytes.Add((byte)literal[i]);
+            }
+        }
+        return [.. bytes];
+    }
+
+    private const string Sixteen = @"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+
+    /// <summary>
+    /// The deserialization cases of huggingface/safetensors' own tests (safetensors/src/tensor.rs, as of commit 24b0b28),
+    /// byte for byte, with the reference implementation's verdict: read (true) or refused.
+    /// </summary>
+    public static TheoryData<string, byte[], bool> ReferenceCases()
+    {
+        const string Test = @"{\""test\"":{\""dtype\"":\""I32\"",\""shape\"":[2,2],\""data_offsets\"":[0,16]}}";
+        var attack = new StringBuilder("{");
+        for (int i = 0; i < 10; i++)
+        {
+            attack.Append(i == 0 ? "" : ",").Append($"\"weight_{i}\":{{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}");
+        }
+        attack.Append('}');
+        return new()
+        {
+            { "test_deserialization", Rust(@"<\x00\x00\x00\x00\x00\x00\x00" + Test + Sixteen), true },
+            { "test_empty_shapes_allowed", Rust(@"8\x00\x00\x00\x00\x00\x00\x00{\""test\"":{\""dtype\"":\""I32\"",\""shape\"":[],\""data_offsets\"":[0,4]}}\x00\x00\x00\x00"), true },
+            { "test_zero_sized_tensor", Rust(@"<\x00\x00\x00\x00\x00\x00\x00{\""test\"":{\""dtype\"":\""I32\"",\""shape\"":[2,0],\""data_offsets\"":[0, 0]}}"), true },
+            { "test_whitespace_padded_header", Rust(@"\x06\x00\x00\x00\x00\x00\x00\x00{}\x0D\x20\x09\x0A"), true },
+            { "test_whitespace_leading_padded_header", Rust(@"\x06\x00\x00\x00\x00\x00\x00\x00\x09\x0A{}\x0D\x20"), true },
+            { "test_empty", [8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32], true },
+            { "test_empty with metadata", [40, 0, 0, 0, 0, 0, 0, 0, .. "{\"__metadata__\":{\"framework\":\"pt\"}}     "u8], true },
+            { "test_serialization (unpadded)", [64, 0, 0, 0, 0, 0, 0, 0, .. "{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}"u8, .. new byte[24]], true },
+            { "test_json_attack", File(attack.ToString(), new byte[16]), false },
+            { "test_metadata_incomplete_buffer: trailing bytes", Rust(@"<\x00\x00\x00\x00\x00\x00\x00" + Test + Sixteen + "extra_bogus_data_for_polyglot_file"), false },
+            { "test_metadata_incomplete_buffer: 2 bytes missing", Rust(@"<\x00\x00\x00\x00\x00\x00\x00" + Test + Sixteen[..^8]), false },
+            { "test_header_too_large", Rust(@"<\x00\x00\x00\x00\xff\xff\xff" + Test + Sixteen), false },
+            { "test_header_too_small", [], false },
+            { "test_invalid_header_length", Rust(@"<\x00\x00\x00\x00\x00\x00\x00"), false },
+            { "test_invalid_header_non_utf8", Rust(@"\x01\x00\x00\x00\x00\x00\x00\x00\xff"), false },
+            { "test_invalid_header_not_json", Rust(@"\x01\x00\x00\x00\x00\x00\x00\x00{"), false },
+            { "test_invalid_info", Rust(@"<\x00\x00\x00\x00\x00\x00\x00{\""test\"":{\""dtype\"":\""I32\"",\""shape\"":[2,2],\""data_offsets\"":[0, 4]}}"), false },
+            { "test_validation_overflow: shape", Rust(@"O\x00\x00\x00\x00\x00\x00\x00{\""test\"":{\""dtype\"":\""I32\"",\""shape\"":[2,18446744073709551614],\""data_offsets\"":[0,16]}}" + Sixteen), false },
+            { "test_validation_overflow: size", Rust(@"N\x00\x00\x00\x00\x00\x00\x00{\""test\"":{\""dtype\"":\""I32\"",\""shape\"":[2,9223372036854775807],\""data_offsets\"":[0,16]}}" + Sixteen), false },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(ReferenceCases))]
+    public void Verdicts_match_the_reference_implementation_on_its_own_test_cases(string test, byte[] bytes, bool read)
+    {
+        if (read)
+        {
+            var file = SafeTensors.Deserialize(bytes, "case.safetensors");
+            Assert.All(file.Tensors.Values, t => Assert.All(t.ToArray(), v => Assert.Equal(0f, v)));
+        }
+        else
+        {
+            var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Deserialize(bytes, "case.safetensors"));
+            Assert.StartsWith("case.safetensors: ", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+        Assert.NotEmpty(test);
+    }
+
+    [Fact]
+    public void Zero_sized_tensors_and_scalars_keep_their_shapes()
+    {
+        var file = SafeTensors.Deserialize(Rust(@"<\x00\x00\x00\x00\x00\x00\x00{\""test\"":{\""dtype\"":\""I32\"",\""shape\"":[2,0],\""data_offsets\"":[0, 0]}}"));
+        Assert.Equal([2, 0], file.Tensors["test"].Shape.ToArray());
+        var scalar = SafeTensors.Deserialize(Rust(@"8\x00\x00\x00\x00\x00\x00\x00{\""test\"":{\""dtype\"":\""I32\"",\""shape\"":[],\""data_offsets\"":[0,4]}}\x07\x00\x00\x00"));
+        Assert.Empty(scalar.Tensors["test"].Shape.ToArray());
+        Assert.Equal([7f], scalar.Tensors["test"].ToArray());
+    }
+
+    /// <summary>A header listing <paramref name="count"/> zero-sized F32 tensors (about 50 bytes each), and no data.</summary>
+    private static byte[] ManyTensors(int count)
+    {
+        var header = new StringBuilder(count * 56).Append('{');
+        for (int i = 0; i < count; i++)
+        {
+            header.Append(i == 0 ? "" : ",").Append("\"t").Append(i).Append("\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}");
+        }
+        return File(header.Append('}').ToString(), []);
+    }
+
+    [Fact]
+    public void Headers_of_10_to_the_5_6_and_7_entries_are_read_or_refused_in_proportion_to_their_size()
+    {
+        // 10⁵ entries (5 MB): read, allocating a small multiple of the file.
+        var bytes = ManyTensors(SafeTensors.MaxTensors);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var file = SafeTensors.Deserialize(bytes, "many.safetensors");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(SafeTensors.MaxTensors, file.Tensors.Count);
+        Assert.True(allocated < 40L * bytes.Length, $"{allocated:N0} bytes allocated for a {bytes.Length:N0}-byte file");
+
+        // 10⁶ entries (55 MB): refused at the 100,001st, reading no further.
+        bytes = ManyTensors(1_000_000);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Deserialize(bytes, "more.safetensors"));
+        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal($"more.safetensors: the header lists more than {SafeTensors.MaxTensors} tensors, the most read here.", e.Message);
+        Assert.True(allocated < 2L * bytes.Length, $"{allocated:N0} bytes allocated for a {bytes.Length:N0}-byte file");
+
+        // 10⁷ entries need a 550 MB header, above the 100 MB limit: refused from the length alone (a sparse file here).
+        string path = PathOf("huge.safetensors");
+        using (var stream = System.IO.File.Create(path))
+        {
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, 550_000_000);
+            stream.Write(length);
+            stream.SetLength(8 + 550_000_000L);
+        }
+        before = GC.GetAllocatedBytesForCurrentThread();
+        e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+        Assert.Equal($"{path}: the header length 550000000 is above the limit of {SafeTensors.MaxHeaderSize} bytes.", e.Message);
     }
 
     [Fact]

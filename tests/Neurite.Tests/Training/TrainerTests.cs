@@ -113,10 +113,24 @@ public class TrainerTests
         stopping.OnEpochEnd(trainer, Result(2, 0.995)); // better, but by less than min_delta
         Assert.Equal((1.0, 1), stopping.Best);
         stopping.OnEpochEnd(trainer, Result(3, 1.2));
+        Assert.Null(stopping.RestoredEpoch);
         stopping.OnTrainEnd(trainer);
         Assert.Equal(weightsAtBest, ((Linear)model[0]).Weight.ToArray());
+        Assert.Equal(1, stopping.RestoredEpoch);
         var e = Assert.Throws<ArgumentException>(() => new EarlyStopping(0));
         Assert.Equal("patience", e.ParamName);
+    }
+
+    [Fact]
+    public void The_monitored_loss_is_the_validation_loss_when_there_is_one()
+    {
+        // Monitor here is System.Threading's (an implicit using), beside Neurite.Training.
+        var gate = new object();
+        Monitor.Enter(gate);
+        Assert.True(Monitor.IsEntered(gate));
+        Monitor.Exit(gate);
+        Assert.Equal(0.5, MonitoredLoss.Of(new EpochResult(1, 0.9, null, 0.5, null, 0.1, 1, 1)));
+        Assert.Equal(0.9, MonitoredLoss.Of(new EpochResult(1, 0.9, null, null, null, 0.1, 1, 1)));
     }
 
     [Fact]
