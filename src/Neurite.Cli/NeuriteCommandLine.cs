@@ -39,18 +39,25 @@ public static class NeuriteCommandLine
         }
         catch (Exception e)
         {
-            // One line: the first line of the message, which names the file, field or shape at fault.
-            string message = e.Message.Split('\n')[0].TrimEnd();
-            if (e is ArgumentException { ParamName: { } name })
-            {
-                message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
-            }
-            // Expected failures (a malformed file, a bad option) say what and where; the type name marks anything else as a bug.
-            error.WriteLine(e is ArgumentException or FormatException or IOException or InvalidDataException or InvalidOperationException
-                or NotSupportedException or UnauthorizedAccessException
-                ? $"neurite: {message}"
-                : $"neurite: unexpected {e.GetType().Name}: {message}");
+            error.WriteLine($"neurite: {Describe(e)}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// A failure in one line: the first line of the message, which names the file, field or shape at fault. Expected
+    /// failures (a malformed file, a bad option) say what and where; the type name marks anything else as a bug.
+    /// </summary>
+    internal static string Describe(Exception e)
+    {
+        string message = e.Message.Split('\n')[0].TrimEnd();
+        if (e is ArgumentException { ParamName: { } name })
+        {
+            message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+        }
+        return e is ArgumentException or FormatException or IOException or InvalidDataException or InvalidOperationException
+            or NotSupportedException or UnauthorizedAccessException
+            ? message
+            : $"unexpected {e.GetType().Name}: {message}";
     }
 }

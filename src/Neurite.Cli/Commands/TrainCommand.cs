@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Neurite.Cli.Rendering;
+using Neurite.Distributed;
 using Neurite.Serialization;
 using Neurite.Training;
 
@@ -26,20 +27,22 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "continue from a checkpoint written by an earlier run" };
         var output = new Option<string?>("--out") { Description = "the model file to write, the other files beside it (default: runs/NAME/NAME.safetensors, NAME the spec's file name)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
+        var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks mpirun started: --batch-size per rank, rank 0 writes and prints" };
+        var bucket = new Option<double?>("--bucket-mb") { Description = "with --distributed: MiB of gradients per all-reduce (default 25, as PyTorch's DDP)" };
         var command = new Command("train", "train the network a JSON spec describes")
         {
-            spec, data, epochs, batchSize, lr, seed, noShuffle, init, resume, output, json,
+            spec, data, epochs, batchSize, lr, seed, noShuffle, init, resume, output, json, distributed, bucket,
         };
         command.SetAction(parse => Run(console, new Request(
             parse.GetRequiredValue(spec), parse.GetValue(data), parse.GetValue(epochs), parse.GetValue(batchSize),
             parse.GetValue(lr), parse.GetValue(seed), parse.GetValue(noShuffle), parse.GetValue(init),
-            parse.GetValue(resume), parse.GetValue(output), parse.GetValue(json))));
+            parse.GetValue(resume), parse.GetValue(output), parse.GetValue(json), parse.GetValue(distributed), parse.GetValue(bucket))));
         return command;
     }
 
     internal sealed record Request(
         string Spec, string? Data, int? Epochs, int? BatchSize, double? Lr, ulong? Seed, bool NoShuffle,
-        string? Init, string? Resume, string? Out, bool Json);
+        string? Init, string? Resume, string? Out, bool Json, bool Distributed = false, double? BucketMegabytes = null);
 
     /// <summary>Where a run writes without --out: runs/NAME/NAME.safetensors in the current folder, NAME the spec's file name.</summary>
     internal static string DefaultModelPath(string specPath)
@@ -50,12 +53,43 @@ internal static class TrainCommand
 
     private static int Run(Terminal console, Request request)
     {
+        if (!request.Distributed)
+        {
+            return Train(console, request, null);
+        }
+        if (request.BucketMegabytes is { } megabytes && !(megabytes > 0 && megabytes <= 1024))
+        {
+            throw new ArgumentException($"--bucket-mb: expected a number of MiB in (0, 1024], got {megabytes}");
+        }
+        using var communicator = new MpiCommunicator();
+        try
+        {
+            // Rank 0 alone prints and writes; the others train in silence.
+            var terminal = communicator.Rank == 0 ? console : new Terminal(TextWriter.Null, console.Error, false, console.Cancellation);
+            return Train(terminal, request, communicator);
+        }
+        catch (Exception e) when (communicator.Size > 1)
+        {
+            // The other ranks wait in a collective this rank will never join: end them all, with the reason.
+            communicator.Abort($"neurite: rank {communicator.Rank} of {communicator.Size}: {NeuriteCommandLine.Describe(e)}");
+            throw;
+        }
+    }
+
+    private static int Train(Terminal console, Request request, ICommunicator? communicator)
+    {
         var spec = request.Resume is null ? ModelSpec.Load(request.Spec) : null;
         string modelPath = request.Out ?? DefaultModelPath(request.Spec);
         var progress = new TrainingProgress(console, quiet: request.Json);
         var run = TrainingRun.Create(spec!, new RunOptions(
             request.Data, request.Epochs, request.BatchSize, request.Lr, request.Seed, request.NoShuffle, request.Init, request.Resume,
-            modelPath, Path.GetDirectoryName(Path.GetFullPath(request.Spec))!), progress);
+            modelPath, Path.GetDirectoryName(Path.GetFullPath(request.Spec))!, communicator,
+            (int)Math.Round((request.BucketMegabytes ?? 25) * (1 << 20))), progress);
+        if (communicator is { Rank: > 0 })
+        {
+            run.Execute(console.Cancellation);
+            return 0;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(modelPath))!);
         if (!request.Json)
         {

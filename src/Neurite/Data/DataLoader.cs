@@ -3,8 +3,18 @@ using Neurite.Tensors;
 
 namespace Neurite.Data;
 
-/// <summary>One mini-batch: inputs [B, …sample shape] and targets ([B] class indices or [B, outputs]).</summary>
-public readonly record struct Batch(Tensor Inputs, Tensor Targets);
+/// <summary>One mini-batch.</summary>
+/// <param name="Inputs">[B, …sample shape].</param>
+/// <param name="Targets">[B] class indices or [B, outputs].</param>
+public readonly record struct Batch(Tensor Inputs, Tensor Targets)
+{
+    /// <summary>The batch's fraction of the global batch it is a shard of (1 without sharding): the trainer scales the
+    /// loss by it, so that the ranks' gradients sum to the global batch's.</summary>
+    public double Share { get; init; } = 1;
+}
+
+/// <summary>This process's part of a data-parallel run: rank <paramref name="Rank"/> of <paramref name="Count"/>.</summary>
+public readonly record struct Shard(int Rank, int Count);
 
 /// <summary>
 /// Yields a dataset in mini-batches. Enumerating the loader runs the next epoch (0, 1, 2, …);
@@ -15,6 +25,9 @@ public readonly record struct Batch(Tensor Inputs, Tensor Targets);
 /// permutation drawn from a generator seeded by (<see cref="Seed"/>, e): a new order each epoch, the
 /// same orders on every run. The last batch is smaller when <see cref="BatchSize"/> does not divide
 /// N, unless <see cref="DropLast"/> drops it.</para>
+/// <para>With a <see cref="Shard"/>, each epoch walks the same global batches of <see cref="BatchSize"/>·ranks
+/// samples as one process at that batch size would, in the same order, and rank r takes the r-th of equal parts of
+/// each (the last global batch is split as evenly as it goes).</para>
 /// <para>Each batch is one gather copy of its samples into new tensors (the caller may keep them);
 /// the <see cref="Augmentation"/>, when given, then changes the inputs in place with its own
 /// generator seeded by (<see cref="Seed"/>, e). Give it to the training loader only.</para>
@@ -27,7 +40,7 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// <exception cref="ArgumentException">The batch size is below 1, the data is empty, or the
     /// augmentation needs images and the samples are not [C, H, W].</exception>
     public DataLoader(Dataset data, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false,
-        Augmentation? augmentation = null)
+        Augmentation? augmentation = null, Shard? shard = null)
     {
         if (batchSize < 1)
         {
@@ -43,6 +56,26 @@ public sealed class DataLoader : IEnumerable<Batch>
                 $"DataLoader: with drop-last, a batch size of {batchSize} for {data.Count} samples leaves no batch.", nameof(batchSize));
         }
         augmentation?.Check(data.SampleShape);
+        if (shard is { } part)
+        {
+            if (part.Count < 1 || (uint)part.Rank >= (uint)part.Count)
+            {
+                throw new ArgumentException($"DataLoader: rank {part.Rank} of {part.Count} is not a shard.", nameof(shard));
+            }
+            long global = (long)batchSize * part.Count;
+            long last = data.Count % global;
+            if (!dropLast && last != 0 && last < part.Count)
+            {
+                throw new ArgumentException(
+                    $"DataLoader: the last global batch holds {last} of {data.Count} samples, fewer than the {part.Count} ranks; drop it (drop_last) or change the batch size.",
+                    nameof(shard));
+            }
+            if (global > data.Count && dropLast)
+            {
+                throw new ArgumentException($"DataLoader: with drop-last, a global batch of {global} for {data.Count} samples leaves no batch.", nameof(batchSize));
+            }
+        }
+        Shard = shard;
         Data = data;
         BatchSize = batchSize;
         Shuffle = shuffle;
@@ -69,11 +102,17 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// <summary>The augmentation applied to each batch's inputs, or null.</summary>
     public Augmentation? Augmentation { get; }
 
-    /// <summary>The number of batches per epoch.</summary>
-    public int BatchCount => DropLast ? Data.Count / BatchSize : (Data.Count + BatchSize - 1) / BatchSize;
+    /// <summary>This process's part of a data-parallel run, or null for all of every batch.</summary>
+    public Shard? Shard { get; }
 
-    /// <summary>The number of samples per epoch (fewer than N when drop-last drops some).</summary>
-    public int SampleCount => DropLast ? BatchCount * BatchSize : Data.Count;
+    /// <summary>The samples of one global batch: <see cref="BatchSize"/> times the ranks.</summary>
+    public int GlobalBatchSize => BatchSize * (Shard?.Count ?? 1);
+
+    /// <summary>The number of batches per epoch.</summary>
+    public int BatchCount => DropLast ? Data.Count / GlobalBatchSize : (Data.Count + GlobalBatchSize - 1) / GlobalBatchSize;
+
+    /// <summary>The number of samples per epoch over all ranks (fewer than N when drop-last drops some).</summary>
+    public int SampleCount => DropLast ? BatchCount * GlobalBatchSize : Data.Count;
 
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the samples (all N of them, even with drop-last).</summary>
     public int[] Order(int epoch)
@@ -88,16 +127,22 @@ public sealed class DataLoader : IEnumerable<Batch>
         var order = Order(epoch);
         var augmentationRng = Augmentation is null ? null : EpochGenerator(epoch, 1);
         int[] inputShape = [0, .. Data.SampleShape];
-        for (int start = 0; start + (DropLast ? BatchSize : 1) <= Data.Count; start += BatchSize)
+        int ranks = Shard?.Count ?? 1, rank = Shard?.Rank ?? 0;
+        for (int globalStart = 0; globalStart + (DropLast ? GlobalBatchSize : 1) <= Data.Count; globalStart += GlobalBatchSize)
         {
-            int size = Math.Min(BatchSize, Data.Count - start);
+            int globalSize = Math.Min(GlobalBatchSize, Data.Count - globalStart);
+            int start = globalStart + (int)((long)rank * globalSize / ranks);
+            int size = globalStart + (int)((long)(rank + 1) * globalSize / ranks) - start;
             var inputs = GC.AllocateUninitializedArray<float>(size * Data.FeatureCount);
             var targets = GC.AllocateUninitializedArray<float>(size * Data.TargetWidth);
             Data.CopySamples(order.AsSpan(start, size), inputs, targets);
             inputShape[0] = size;
             var batch = new Batch(
                 new Tensor(inputs, (int[])inputShape.Clone()),
-                new Tensor(targets, Data.Task == TaskKind.Classification ? [size] : [size, Data.TargetWidth]));
+                new Tensor(targets, Data.Task == TaskKind.Classification ? [size] : [size, Data.TargetWidth]))
+            {
+                Share = ranks == 1 ? 1 : (double)size / globalSize,
+            };
             Augmentation?.Apply(batch.Inputs, augmentationRng!);
             yield return batch;
         }

@@ -28,6 +28,17 @@ public sealed class ClassificationMetrics
 
     public double Accuracy => Count == 0 ? 0 : (double)Enumerable.Range(0, ClassNames.Count).Sum(k => _confusion[k, k]) / Count;
 
+    /// <summary>Replaces the counts with <paramref name="confusion"/> (rows true classes, columns predicted ones): the sum over a data-parallel run's ranks.</summary>
+    public void Reset(long[,] confusion)
+    {
+        if (confusion.GetLength(0) != ClassNames.Count || confusion.GetLength(1) != ClassNames.Count)
+        {
+            throw new ArgumentException($"ClassificationMetrics: a {confusion.GetLength(0)}×{confusion.GetLength(1)} confusion matrix for {ClassNames.Count} classes.", nameof(confusion));
+        }
+        Array.Copy(confusion, _confusion, confusion.Length);
+        Count = confusion.Cast<long>().Sum();
+    }
+
     /// <summary>Counts a batch: true classes (as the float indices of the targets) and predicted ones.</summary>
     public void Add(ReadOnlySpan<float> targets, ReadOnlySpan<int> predicted)
     {

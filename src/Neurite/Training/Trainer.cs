@@ -118,6 +118,13 @@ public sealed class Trainer
 
     public IProgress<TrainingEvent>? Progress { get; init; }
 
+    /// <summary>
+    /// The ranks of a data-parallel run (with <see cref="Distributed.DataParallel"/> among the callbacks and a sharded
+    /// loader), or null. The epoch's training loss and accuracy are then summed over the ranks, so that every rank
+    /// reports the figures of the whole epoch; <see cref="Metrics"/> stay this rank's own.
+    /// </summary>
+    public Distributed.ICommunicator? Communicator { get; init; }
+
     /// <summary>Every epoch's figures, including those before a resume.</summary>
     public IReadOnlyList<EpochResult> History => _history;
 
@@ -278,6 +285,12 @@ public sealed class Trainer
                 {
                     total += Penalties.L2(weights, L2);
                 }
+                if (batch.Share != 1)
+                {
+                    // A shard's objective weighted by its share of the global batch (the shares sum to 1): the ranks'
+                    // gradients then sum to the gradient of the global batch's mean loss plus the penalty.
+                    total *= (float)batch.Share;
+                }
                 total.Backward();
                 var step = new BatchStep(epoch, batchIndex + 1, batch, outputs, lossValue);
                 foreach (var callback in Callbacks)
@@ -319,6 +332,10 @@ public sealed class Trainer
                 break;
             }
 
+            if (Communicator is not null)
+            {
+                (lossSum, epochSamples) = SumOverRanks(lossSum, epochSamples, accuracy);
+            }
             double learningRate = optimizer.ParamGroups[0].Lr;
             var trainMetrics = MetricValues("");
             var held = validation is null ? null : Evaluate(validation);
@@ -408,6 +425,29 @@ public sealed class Trainer
         {
             Model.Train(wasTraining);
         }
+    }
+
+    /// <summary>The epoch's loss sum and sample count over every rank, and the accuracy's counts summed in place.</summary>
+    private (double LossSum, long Samples) SumOverRanks(double lossSum, long samples, ClassificationMetrics? accuracy)
+    {
+        var counts = accuracy?.Confusion;
+        int classes = counts?.GetLength(0) ?? 0;
+        var values = new double[2 + classes * classes];
+        (values[0], values[1]) = (lossSum, samples);
+        for (int i = 0; i < classes * classes; i++)
+        {
+            values[2 + i] = counts![i / classes, i % classes];
+        }
+        Communicator!.AllReduceSum(values);
+        if (accuracy is not null)
+        {
+            for (int i = 0; i < classes * classes; i++)
+            {
+                counts![i / classes, i % classes] = (long)values[2 + i];
+            }
+            accuracy.Reset(counts!);
+        }
+        return (values[0], (long)values[1]);
     }
 
     private void ResetMetrics()

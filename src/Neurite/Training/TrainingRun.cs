@@ -18,9 +18,12 @@ namespace Neurite.Training;
 /// <param name="Resume">A checkpoint written by an earlier run to continue from.</param>
 /// <param name="ModelPath">The model file to write; the checkpoints, history and report go beside it.</param>
 /// <param name="SpecDirectory">Where file sources written in the spec are relative to.</param>
+/// <param name="Communicator">The ranks of a data-parallel run (the batch size is then per rank; rank 0 alone writes files), or null.</param>
+/// <param name="BucketBytes">Gradient bytes per all-reduce in a data-parallel run.</param>
 public sealed record RunOptions(
     string? Data = null, int? Epochs = null, int? BatchSize = null, double? Lr = null, ulong? Seed = null, bool NoShuffle = false,
-    string? Init = null, string? Resume = null, string ModelPath = "model.safetensors", string SpecDirectory = ".");
+    string? Init = null, string? Resume = null, string ModelPath = "model.safetensors", string SpecDirectory = ".",
+    Distributed.ICommunicator? Communicator = null, int BucketBytes = 25 << 20);
 
 /// <summary>What a finished run produced.</summary>
 /// <param name="Fit">The history and why training stopped.</param>
@@ -42,11 +45,12 @@ public sealed record RunResult(FitResult Fit, Evaluation? Test, string ModelPath
 /// </summary>
 public sealed class TrainingRun
 {
+    private readonly bool _writes;
     private EarlyStopping? _earlyStopping;
 
-    private TrainingRun(ModelSpec spec, PreparedData data, Trainer trainer, DataLoader loader, int epochs, string modelPath)
+    private TrainingRun(ModelSpec spec, PreparedData data, Trainer trainer, DataLoader loader, int epochs, string modelPath, bool writes)
     {
-        (Spec, Data, Trainer, Loader, Epochs, ModelPath) = (spec, data, trainer, loader, epochs, modelPath);
+        (Spec, Data, Trainer, Loader, Epochs, ModelPath, _writes) = (spec, data, trainer, loader, epochs, modelPath, writes);
         string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath));
         (LastCheckpointPath, BestCheckpointPath, HistoryPath, ReportPath) =
             (stem + ".last.ckpt.safetensors", stem + ".best.ckpt.safetensors", stem + ".history.csv", stem + ".report.html");
@@ -129,10 +133,16 @@ public sealed class TrainingRun
             ? new Augmentation { MaxShift = a.Shift, FlipProbability = a.Flip ? 0.5f : 0, NoiseStd = (float)a.Noise }
             : null;
         bool shuffle = !options.NoShuffle && spec.Data?.Shuffle != false;
-        var loader = new DataLoader(prepared.Train, batchSize, shuffle, seed, spec.Data?.DropLast ?? false, augmentation);
+        var communicator = options.Communicator is { Size: > 1 } ranks ? ranks : null;
+        var loader = new DataLoader(prepared.Train, batchSize, shuffle, seed, spec.Data?.DropLast ?? false, augmentation,
+            communicator is null ? null : new Shard(communicator.Rank, communicator.Size));
         var (scheduler, interval, plateau) = ScheduleBuilder.Build(spec.Schedule, optimizer, epochs, loader.BatchCount);
 
         var callbacks = new List<ITrainingCallback>();
+        if (communicator is not null)
+        {
+            callbacks.Add(new Distributed.DataParallel(model, communicator, options.BucketBytes));
+        }
         var trainer = new Trainer(model, objective, optimizer)
         {
             Scheduler = scheduler,
@@ -145,15 +155,20 @@ public sealed class TrainingRun
             InputShape = inputShape,
             Callbacks = callbacks,
             Progress = progress,
+            Communicator = communicator,
         };
-        var run = new TrainingRun(spec, prepared, trainer, loader, epochs, options.ModelPath);
+        bool writes = communicator is not { Rank: > 0 };
+        var run = new TrainingRun(spec, prepared, trainer, loader, epochs, options.ModelPath, writes);
         if (spec.EarlyStopping is { } stopping)
         {
             run._earlyStopping = new EarlyStopping(stopping.Patience, stopping.MinDelta, stopping.RestoreBest);
             callbacks.Add(run._earlyStopping);
         }
-        callbacks.Add(new ModelCheckpoint((t, path) => Checkpoint.Save(path, t, spec), run.LastCheckpointPath, run.BestCheckpointPath));
-        callbacks.Add(new HistoryLog(run.HistoryPath));
+        if (writes)
+        {
+            callbacks.Add(new ModelCheckpoint((t, path) => Checkpoint.Save(path, t, spec), run.LastCheckpointPath, run.BestCheckpointPath));
+            callbacks.Add(new HistoryLog(run.HistoryPath));
+        }
         checkpoint?.Restore(trainer);
         return run;
     }
@@ -172,7 +187,10 @@ public sealed class TrainingRun
         }
         var test = Data.Test ?? Data.Validation;
         var evaluation = test is null ? null : Trainer.Evaluate(test);
-        ModelFile.Save(ModelPath, Trainer.Model, Spec, Metadata());
+        if (_writes)
+        {
+            ModelFile.Save(ModelPath, Trainer.Model, Spec, Metadata());
+        }
         var restored = _earlyStopping?.RestoredEpoch is { } epoch ? fit.History[epoch - 1] : null;
         return new RunResult(fit, evaluation, ModelPath, restored);
     }

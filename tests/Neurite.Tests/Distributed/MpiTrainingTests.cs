@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using Neurite.Serialization;
+
+namespace Neurite.Tests.Distributed;
+
+/// <summary>
+/// <c>mpirun -np 2 neurite train --distributed</c> on loopback, as a user runs it (Open MPI from Debian's
+/// <c>openmpi-bin</c>, which test.sh installs): the same model as one process, and failures that end every rank.
+/// </summary>
+public sealed class MpiTrainingTests : IDisposable
+{
+    private const string Spec = """
+        {"input": [2], "layers": [{"type": "linear", "out": 16}, {"type": "tanh"}, {"type": "linear", "out": 16}, {"type": "relu"},
+                                  {"type": "linear", "out": 3}],
+         "loss": "cross_entropy", "optimizer": {"type": "adam", "lr": 0.01}, "epochs": 3, "seed": 5,
+         "data": {"source": "spirals:n=405,classes=3,test=100"}}
+        """;
+
+    private readonly string _work = Directory.CreateTempSubdirectory("neurite-mpi-").FullName;
+
+    public MpiTrainingTests() => File.WriteAllText(Path.Combine(_work, "spec.json"), Spec);
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private static string Cli => Path.Combine(AppContext.BaseDirectory, "Neurite.Cli.dll");
+
+    [Fact]
+    public void Two_ranks_at_batch_8_train_the_model_one_process_trains_at_batch_16()
+    {
+        // 405 samples: 25 global batches of 16 and a last one of 5, split 2 and 3 between the ranks.
+        var one = Neurite(["train", "spec.json", "--batch-size", "16", "--out", "one/m.safetensors"]);
+        Assert.True(one.Code == 0, one.Error);
+        var ranks = Mpirun(2, ["train", "spec.json", "--distributed", "--batch-size", "8", "--out", "ddp/m.safetensors"]);
+        Assert.True(ranks.Code == 0, ranks.Output + ranks.Error);
+        // Tiny buckets: one all-reduce per parameter tensor, started while backward runs; the same sums.
+        var buckets = Mpirun(2, ["train", "spec.json", "--distributed", "--batch-size", "8", "--bucket-mb", "0.0001", "--out", "buckets/m.safetensors"]);
+        Assert.True(buckets.Code == 0, buckets.Output + buckets.Error);
+
+        var expected = ModelFile.Load(Path.Combine(_work, "one", "m.safetensors")).Module.StateDict();
+        foreach (string run in new[] { "ddp", "buckets" })
+        {
+            var actual = ModelFile.Load(Path.Combine(_work, run, "m.safetensors")).Module.StateDict();
+            Assert.Equal(expected.Keys, actual.Keys);
+            foreach (var (name, tensor) in expected)
+            {
+                float[] want = tensor.ToArray(), got = actual[name].ToArray();
+                float scale = want.Max(MathF.Abs);
+                float worst = want.Zip(got, (a, b) => MathF.Abs(a - b)).Max();
+                Assert.True(worst <= 1e-5f * scale, $"{run}: {name} differs by {worst} (largest weight {scale})");
+            }
+        }
+        // Rank 0 alone wrote and printed: one model file, one table.
+        Assert.Single(Directory.GetFiles(Path.Combine(_work, "ddp"), "*.history.csv"));
+        Assert.Equal(1, CountOf(ranks.Output, "writing the model"));
+    }
+
+    [Fact]
+    public void Bad_input_on_one_rank_ends_every_rank_with_its_message()
+    {
+        var result = Run("mpirun", [.. MpirunOptions, "-np", "1", "dotnet", Cli, "train", "spec.json", "--distributed",
+            ":", "-np", "1", "dotnet", Cli, "train", "spec.json", "--distributed", "--data", "missing.csv"], TimeSpan.FromMinutes(2));
+        Assert.NotEqual(0, result.Code);
+        Assert.Contains("neurite: rank 1 of 2: ", result.Error);
+        Assert.Contains("missing.csv", result.Error);
+    }
+
+    [Fact]
+    public void A_rank_that_stops_answering_is_noticed_by_the_others_timeout()
+    {
+        // Rank 1 is suspended (SIGSTOP) while training: rank 0 waits in an all-reduce until NEURITE_MPI_TIMEOUT, then ends the run.
+        var (ended, code, printed) = Interrupt("-STOP", ["-x", "NEURITE_MPI_TIMEOUT=3"]);
+        Assert.True(ended, $"mpirun did not end within 60 s of a rank being suspended:\n{printed}");
+        Assert.NotEqual(0, code);
+        Assert.Contains("neurite: rank 0 of 2: the other ranks did not answer within 3 s", printed);
+    }
+
+    [Fact]
+    public void A_killed_rank_ends_the_run()
+    {
+        var (ended, code, printed) = Interrupt("-KILL", []);
+        Assert.True(ended, $"mpirun did not end within 60 s of a rank being killed:\n{printed}");
+        Assert.NotEqual(0, code);
+        Assert.False(File.Exists(Path.Combine(_work, "long", "m.safetensors")), "a killed run wrote a model file");
+    }
+
+    /// <summary>
+    /// Starts a long two-rank run, sends <paramref name="signal"/> to rank 1 once rank 0 has printed its third epoch,
+    /// and gives mpirun 60 s to end: whether it ended, its exit code, and everything printed.
+    /// </summary>
+    private (bool Ended, int Code, string Printed) Interrupt(string signal, string[] options)
+    {
+        File.WriteAllText(Path.Combine(_work, "long.json"), Spec.Replace("\"epochs\": 3", "\"epochs\": 2000", StringComparison.Ordinal));
+        using var mpirun = Start("mpirun", [.. MpirunOptions, .. options, "-np", "2", "dotnet", Cli, "train", "long.json", "--distributed", "--batch-size", "8", "--out", "long/m.safetensors"]);
+        var printed = new System.Text.StringBuilder();
+        using var training = new ManualResetEventSlim();
+        void Collect(string? line)
+        {
+            lock (printed)
+            {
+                printed.AppendLine(line);
+            }
+            if (line is not null && System.Text.RegularExpressions.Regex.IsMatch(line, @"^epoch +3/"))
+            {
+                training.Set();
+            }
+        }
+        mpirun.OutputDataReceived += (_, e) => Collect(e.Data);
+        mpirun.ErrorDataReceived += (_, e) => Collect(e.Data);
+        mpirun.BeginOutputReadLine();
+        mpirun.BeginErrorReadLine();
+        Assert.True(training.Wait(TimeSpan.FromMinutes(2)), $"rank 0 did not reach epoch 3 within 2 minutes:\n{printed}");
+        int rank1 = RankProcess(mpirun.Id, rank: 1);
+        Process.Start("kill", [signal, rank1.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        bool ended = mpirun.WaitForExit(TimeSpan.FromSeconds(60));
+        if (!ended)
+        {
+            mpirun.Kill(entireProcessTree: true);
+            Process.Start("kill", ["-KILL", rank1.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        }
+        mpirun.WaitForExit();
+        lock (printed)
+        {
+            return (ended, mpirun.ExitCode, printed.ToString());
+        }
+    }
+
+    private static readonly string[] MpirunOptions = ["--allow-run-as-root", "--oversubscribe", "-x", "TERM=dumb"];
+
+    private (int Code, string Output, string Error) Mpirun(int ranks, string[] args) =>
+        Run("mpirun", [.. MpirunOptions, "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "dotnet", Cli, .. args], TimeSpan.FromMinutes(3));
+
+    private (int Code, string Output, string Error) Neurite(string[] args) => Run("dotnet", [Cli, .. args], TimeSpan.FromMinutes(2));
+
+    private (int Code, string Output, string Error) Run(string program, string[] args, TimeSpan limit)
+    {
+        using var process = Start(program, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish within {limit}");
+        }
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    private Process Start(string program, string[] args)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = _work,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        try
+        {
+            return Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"{program} is not installed: test.sh installs openmpi-bin ({e.Message})");
+        }
+    }
+
+    /// <summary>The process id of rank <paramref name="rank"/> among mpirun's children (Open MPI sets OMPI_COMM_WORLD_RANK in each).</summary>
+    private static int RankProcess(int mpirun, int rank)
+    {
+        foreach (string task in Directory.GetDirectories($"/proc/{mpirun}/task"))
+        {
+            foreach (string child in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (File.ReadAllText($"/proc/{child}/environ").Split('\0').Contains($"OMPI_COMM_WORLD_RANK={rank}"))
+                {
+                    return int.Parse(child, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        throw new InvalidOperationException($"no process of rank {rank} under mpirun ({mpirun})");
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+}
