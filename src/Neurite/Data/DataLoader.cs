@@ -3,7 +3,7 @@ using Neurite.Tensors;
 
 namespace Neurite.Data;
 
-/// <summary>One mini-batch: inputs [B, …sample shape] and targets ([B] class indices or [B, outputs]).</summary>
+/// <summary>One mini-batch: inputs [B, …sample shape] and targets ([B] or [B, T] class indices, or [B, outputs]).</summary>
 public readonly record struct Batch(Tensor Inputs, Tensor Targets);
 
 /// <summary>
@@ -97,7 +97,7 @@ public sealed class DataLoader : IEnumerable<Batch>
             inputShape[0] = size;
             var batch = new Batch(
                 new Tensor(inputs, (int[])inputShape.Clone()),
-                new Tensor(targets, Data.Task == TaskKind.Classification ? [size] : [size, Data.TargetWidth]));
+                new Tensor(targets, [size, .. Data.Targets.Shape[1..]]));
             Augmentation?.Apply(batch.Inputs, augmentationRng!);
             yield return batch;
         }

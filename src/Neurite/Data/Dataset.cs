@@ -5,7 +5,7 @@ namespace Neurite.Data;
 /// <summary>What the targets of a dataset are: class indices or real values.</summary>
 public enum TaskKind
 {
-    /// <summary>Targets are class indices 0 … ClassCount − 1, one per sample (a [N] tensor).</summary>
+    /// <summary>Targets are class indices 0 … ClassCount − 1, one per sample (a [N] tensor) or one per step of a sequence (a [N, T] tensor).</summary>
     Classification,
 
     /// <summary>Targets are real values, one row per sample (a [N, outputs] tensor).</summary>
@@ -14,7 +14,7 @@ public enum TaskKind
 
 /// <summary>
 /// Samples held in memory: features [N, …sample shape] and targets — [N] float class indices for
-/// classification, [N, outputs] for regression.
+/// classification ([N, T] for one class per step of a sequence), [N, outputs] for regression.
 /// </summary>
 /// <remarks>
 /// <para>The Data layer in short:</para>
@@ -59,10 +59,10 @@ public sealed class Dataset
         _sampleShape = features.Shape[1..].ToArray();
         if (task == TaskKind.Classification)
         {
-            if (targets.Rank != 1 || targets.Shape[0] != count)
+            if (targets.Rank is not (1 or 2) || targets.Shape[0] != count)
             {
                 throw new ArgumentException(
-                    $"Dataset: classification targets must have shape [{count}] (one class index per sample); got {Shapes.Format(targets.Shape)}.");
+                    $"Dataset: classification targets must have shape [{count}] (one class index per sample) or [{count}, steps] (one per step); got {Shapes.Format(targets.Shape)}.");
             }
             int largest = -1;
             var t = targets.Data;
@@ -111,7 +111,7 @@ public sealed class Dataset
     /// <summary>The inputs, [N, …sample shape].</summary>
     public Tensor Features { get; }
 
-    /// <summary>The targets: [N] class indices (as floats) or [N, outputs] real values.</summary>
+    /// <summary>The targets: [N] or [N, T] class indices (as floats), or [N, outputs] real values.</summary>
     public Tensor Targets { get; }
 
     /// <summary>Classification or regression.</summary>
@@ -132,8 +132,8 @@ public sealed class Dataset
     /// <summary>The number of values in one sample (the product of <see cref="SampleShape"/>).</summary>
     public int FeatureCount { get; }
 
-    /// <summary>The number of values in one target: 1 for classification, outputs for regression.</summary>
-    public int TargetWidth => Task == TaskKind.Classification ? 1 : Targets.Shape[1];
+    /// <summary>The number of values in one target: 1 for classification (T for one class per step), outputs for regression.</summary>
+    public int TargetWidth => Targets.Rank == 1 ? 1 : Targets.Shape[1];
 
     /// <summary>The names of the features (CSV columns), or null where the source has none.</summary>
     public IReadOnlyList<string>? FeatureNames { get; }
@@ -145,8 +145,7 @@ public sealed class Dataset
         var targets = new float[indices.Length * TargetWidth];
         CopySamples(indices, features, targets);
         int[] featureShape = [indices.Length, .. _sampleShape];
-        int[] targetShape = Task == TaskKind.Classification ? [indices.Length] : [indices.Length, TargetWidth];
-        return WithData(new Tensor(features, featureShape), new Tensor(targets, targetShape));
+        return WithData(new Tensor(features, featureShape), new Tensor(targets, [indices.Length, .. Targets.Shape[1..]]));
     }
 
     /// <summary>

@@ -283,9 +283,9 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     private Plan CheckShapes(SpecReader reader)
     {
         var plan = Resolve(reader);
-        if (Loss is { TakesClassIndices: true } && plan.Output.Length != 1)
+        if (Loss is { TakesClassIndices: true } && plan.Output.Length is not (1 or 2))
         {
-            throw reader.Error("loss", $"{Loss.Type} needs class scores [C] per sample, but the network outputs {Shapes.Format(plan.Output)}");
+            throw reader.Error("loss", $"{Loss.Type} needs class scores [C] per sample, or [T, C] for one class per step, but the network outputs {Shapes.Format(plan.Output)}");
         }
         return plan;
     }

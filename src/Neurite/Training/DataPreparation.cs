@@ -105,10 +105,36 @@ public static class DataPreparation
             {
                 throw new ArgumentException($"loss: {objective.Name} is for two classes, but the data has {data.ClassCount}; use cross_entropy");
             }
+            CheckSteps(spec, data, objective, last);
         }
         else if (outputs != data.TargetWidth)
         {
             throw new ArgumentException($"{where}: the data has {data.TargetWidth} target column(s), but the network has {outputs} outputs");
+        }
+    }
+
+    /// <summary>Targets with one class per step ([N, T]) need outputs [T, classes] per sample, and one class per sample needs one row of outputs.</summary>
+    private static void CheckSteps(ModelSpec spec, Dataset data, Objective objective, int[] output)
+    {
+        string shape = Shapes.Format(output);
+        string at = spec.Graph is { } graph ? OutputNode(graph) : $"layers[{spec.Layers.Count - 1}]";
+        if (data.Targets.Rank == 2)
+        {
+            int steps = data.Targets.Shape[1];
+            if (objective.Name is not ("cross_entropy" or "nll"))
+            {
+                throw new ArgumentException($"loss: the data has one class per step ({steps} steps); {objective.Name} takes one per sample, use cross_entropy or nll");
+            }
+            if (output.Length != 2 || output[0] != steps)
+            {
+                throw new ArgumentException(
+                    $"{at}: the data has one class per step of {steps} steps, so the network must output [{steps}, {data.ClassCount}] per sample; it outputs {shape}");
+            }
+        }
+        else if (output.Length > 1)
+        {
+            throw new ArgumentException(
+                $"{at}: the data has one class per sample, but the network outputs {shape} per sample; end a sequence model with mean_pool, last_step or return_sequences false");
         }
     }
 

@@ -172,7 +172,7 @@ public sealed class GraphSpecTests
         { """{"inputs": {"x": [2], "y": [0]}, "nodes": [{"name": "h", "type": "relu", "inputs": ["x"]}]}""", "inputs.y[0]: expected a positive integer, got 0" },
         { """{"inputs": [2], "nodes": [{"name": "h", "type": "relu"}]}""", "inputs: expected named input shapes such as {\"x\": [2], \"y\": [3]}, got [2]" },
         { """{"nodes": [{"name": "h", "type": "relu"}]}""", "input: missing; expected the shape of one sample, e.g. [784]" },
-        { """{"input": [2, 2], "nodes": [{"name": "o", "type": "linear", "out": 2}, {"name": "f", "type": "flatten"}], "output": "o", "loss": "cross_entropy"}""", "loss: cross_entropy needs class scores [C] per sample, but the network outputs [2, 2]" },
+        { """{"input": [2, 2, 2], "nodes": [{"name": "o", "type": "linear", "out": 2}, {"name": "f", "type": "flatten"}], "output": "o", "loss": "cross_entropy"}""", "loss: cross_entropy needs class scores [C] per sample, or [T, C] for one class per step, but the network outputs [2, 2, 2]" },
     };
 
     [Theory]

@@ -166,7 +166,7 @@ public sealed class ModelSpecTests
         { """{"input": [3], "layers": [{"type": "relu"}], "loss": "crossentropy"}""", "loss: unknown loss \"crossentropy\"; known: mse, l1, huber, smooth_l1, bce, bce_with_logits, cross_entropy, nll" },
         { """{"input": [3], "layers": [{"type": "relu"}], "loss": {"type": "mse", "delta": 2}}""", "loss.delta: unknown field; mse takes type" },
         { """{"input": [3], "layers": [{"type": "relu"}], "loss": {"type": "cross_entropy", "label_smoothing": 2}}""", "loss.label_smoothing: expected a number in [0, 1], got 2" },
-        { """{"input": [3, 2], "layers": [{"type": "relu"}], "loss": "cross_entropy"}""", "loss: cross_entropy needs class scores [C] per sample, but the network outputs [3, 2]" },
+        { """{"input": [3, 2, 2], "layers": [{"type": "relu"}], "loss": "cross_entropy"}""", "loss: cross_entropy needs class scores [C] per sample, or [T, C] for one class per step, but the network outputs [3, 2, 2]" },
         { """{"input": [3], "layers": [{"type": "relu"}], "optimizer": {"type": "sgd"}}""", "optimizer.lr: missing; sgd needs a learning rate (PyTorch has no default for it)" },
         { """{"input": [3], "layers": [{"type": "relu"}], "optimizer": "sgd"}""", "optimizer.lr: missing; sgd needs a learning rate (PyTorch has no default for it)" },
         { """{"input": [3], "layers": [{"type": "relu"}], "optimizer": {"type": "adam", "lr": -1}}""", "optimizer.lr: expected a learning rate >= 0, got -1" },
