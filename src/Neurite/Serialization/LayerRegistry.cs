@@ -44,6 +44,13 @@ public static class LayerRegistry
         ResidualSpec.Definition,
         ConcatSpec.Definition,
         AddSpec.Definition,
+        EmbeddingSpec.Definition,
+        RecurrentSpec.Definition("rnn"),
+        RecurrentSpec.Definition("lstm"),
+        RecurrentSpec.Definition("gru"),
+        MeanPoolSpec.Definition,
+        LastStepSpec.Definition,
+        RepeatSpec.Definition,
     ];
 
     /// <summary>The registered type names, built-in ones first, in registration order.</summary>
