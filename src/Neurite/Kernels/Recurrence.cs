@@ -305,6 +305,7 @@ public static class Recurrence
     }
 
     /// <summary>The forward pass of one step over batch rows [start, end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Forward<TCell, T>(void* state, int start, int end)
         where TCell : struct, ICell
         where T : struct, ILanes<T>
@@ -327,6 +328,7 @@ public static class Recurrence
     }
 
     /// <summary>The backward pass of one step over batch rows [start, end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Backward<TCell, T>(void* state, int start, int end)
         where TCell : struct, ICell
         where T : struct, ILanes<T>
@@ -428,7 +430,7 @@ public static class Recurrence
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Forward<T>(in Row row, int hidden, int j)
             where T : struct, ILanes<T> =>
-            LaneMath.Tanh(T.Load(row.Gates + j) + T.Load(row.Recurrent + j) + T.Load(row.Bias + j)).Store(row.Output + j);
+            T.Tanh(T.Load(row.Gates + j) + T.Load(row.Recurrent + j) + T.Load(row.Bias + j)).Store(row.Output + j);
 
         /// <summary>∂a = (∂y + ∂h)·(1 − h²).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -448,17 +450,17 @@ public static class Recurrence
             where T : struct, ILanes<T>
         {
             float* g = row.Gates + j, r = row.Recurrent + j, b = row.Bias + j;
-            var i = LaneMath.Sigmoid(T.Load(g) + T.Load(r) + T.Load(b));
-            var f = LaneMath.Sigmoid(T.Load(g + hidden) + T.Load(r + hidden) + T.Load(b + hidden));
-            var candidate = LaneMath.Tanh(T.Load(g + 2 * hidden) + T.Load(r + 2 * hidden) + T.Load(b + 2 * hidden));
-            var o = LaneMath.Sigmoid(T.Load(g + 3 * hidden) + T.Load(r + 3 * hidden) + T.Load(b + 3 * hidden));
+            var i = T.Sigmoid(T.Load(g) + T.Load(r) + T.Load(b));
+            var f = T.Sigmoid(T.Load(g + hidden) + T.Load(r + hidden) + T.Load(b + hidden));
+            var candidate = T.Tanh(T.Load(g + 2 * hidden) + T.Load(r + 2 * hidden) + T.Load(b + 2 * hidden));
+            var o = T.Sigmoid(T.Load(g + 3 * hidden) + T.Load(r + 3 * hidden) + T.Load(b + 3 * hidden));
             var c = f * T.Load(row.PreviousCell + j) + i * candidate;
             i.Store(g);
             f.Store(g + hidden);
             candidate.Store(g + 2 * hidden);
             o.Store(g + 3 * hidden);
             c.Store(row.Extra + j);
-            (o * LaneMath.Tanh(c)).Store(row.Output + j);
+            (o * T.Tanh(c)).Store(row.Output + j);
         }
 
         /// <summary>
@@ -472,7 +474,7 @@ public static class Recurrence
             float* g = row.Gates + j, d = row.GatesGradient + j;
             var (i, f, candidate, o) = (T.Load(g), T.Load(g + hidden), T.Load(g + 2 * hidden), T.Load(g + 3 * hidden));
             var one = T.Of(1f);
-            var tanhC = LaneMath.Tanh(T.Load(row.Extra + j));
+            var tanhC = T.Tanh(T.Load(row.Extra + j));
             var dh = T.Load(row.OutputGradient + j) + T.Load(row.HiddenGradient + j);
             var dc = T.Load(row.CellGradient + j) + dh * o * (one - tanhC * tanhC);
             (dc * candidate * i * (one - i)).Store(d);
@@ -490,10 +492,10 @@ public static class Recurrence
             where T : struct, ILanes<T>
         {
             float* g = row.Gates + j, r = row.Recurrent + j, b = row.Bias + j;
-            var reset = LaneMath.Sigmoid(T.Load(g) + T.Load(r) + T.Load(b));
-            var update = LaneMath.Sigmoid(T.Load(g + hidden) + T.Load(r + hidden) + T.Load(b + hidden));
+            var reset = T.Sigmoid(T.Load(g) + T.Load(r) + T.Load(b));
+            var update = T.Sigmoid(T.Load(g + hidden) + T.Load(r + hidden) + T.Load(b + hidden));
             var hn = T.Load(r + 2 * hidden) + T.Load(b + 2 * hidden);
-            var candidate = LaneMath.Tanh(T.Load(g + 2 * hidden) + reset * hn);
+            var candidate = T.Tanh(T.Load(g + 2 * hidden) + reset * hn);
             var previous = T.Load(row.Previous + j);
             reset.Store(g);
             update.Store(g + hidden);

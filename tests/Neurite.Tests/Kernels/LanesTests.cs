@@ -93,9 +93,9 @@ public class LanesTests
                 var v = T.Load(px + i);
                 var result = function switch
                 {
-                    Function.Exp => LaneMath.Exp(v),
-                    Function.Sigmoid => LaneMath.Sigmoid(v),
-                    _ => LaneMath.Tanh(v),
+                    Function.Exp => T.Exp(v),
+                    Function.Sigmoid => T.Sigmoid(v),
+                    _ => T.Tanh(v),
                 };
                 result.Store(py + i);
             }
