@@ -9,7 +9,8 @@ namespace Neurite.NN;
 /// A stack of recurrent layers over batch-first sequences (torch.nn.RNNBase with batch_first=True, h₀ = c₀ = 0):
 /// input [N, T, F]; output [N, T, H·D] (PyTorch's <c>output</c>, D = 2 directions when bidirectional) when
 /// <see cref="ReturnSequences"/>, else [N, H·D], the last layer's h_n with the forward direction first (the reverse
-/// direction's h_n is its state after step 0).
+/// direction's h_n is its state after step 0). With <see cref="Dropout"/> p &gt; 0, each layer's output but the last's
+/// goes through dropout in training, as PyTorch's <c>dropout</c> argument.
 /// </summary>
 /// <remarks>
 /// Parameters under PyTorch's names, layer k and direction by direction: weight_ih_l{k} [G·H, F or H·D],
@@ -20,16 +21,22 @@ namespace Neurite.NN;
 public abstract class RecurrentBase : Module
 {
     private readonly Parameter[][] _weights;
+    private readonly Generator? _dropoutRng;
 
-    private protected RecurrentBase(RecurrentCell cell, int inputSize, int hiddenSize, int numLayers, bool bidirectional, bool returnSequences, Generator? rng)
+    private protected RecurrentBase(RecurrentCell cell, int inputSize, int hiddenSize, int numLayers, bool bidirectional, bool returnSequences, Generator? rng, float dropout)
     {
         if (inputSize < 1 || hiddenSize < 1 || numLayers < 1)
         {
             throw new ArgumentException(
                 $"{GetType().Name}: input size, hidden size and layers must be >= 1; got {inputSize}, {hiddenSize} and {numLayers}.");
         }
+        if (!(dropout >= 0 && dropout < 1))
+        {
+            throw new ArgumentException($"{GetType().Name}: dropout must be in [0, 1); got {dropout}.", nameof(dropout));
+        }
         rng ??= Generator.Default;
-        (Cell, InputSize, HiddenSize, NumLayers, Bidirectional, ReturnSequences) = (cell, inputSize, hiddenSize, numLayers, bidirectional, returnSequences);
+        (Cell, InputSize, HiddenSize, NumLayers, Bidirectional, ReturnSequences, Dropout) =
+            (cell, inputSize, hiddenSize, numLayers, bidirectional, returnSequences, dropout);
         int directions = bidirectional ? 2 : 1;
         int gateWidth = new RecurrentSizes(cell, 0, 0, inputSize, hiddenSize).GateWidth;
         float bound = 1f / MathF.Sqrt(hiddenSize);
@@ -49,6 +56,8 @@ public abstract class RecurrentBase : Module
                 ];
             }
         }
+        // The masks are drawn from the generator the weights came from, as the dropout layer's are.
+        _dropoutRng = dropout > 0 && numLayers > 1 ? RegisterGenerator(rng) : null;
     }
 
     public RecurrentCell Cell { get; }
@@ -63,6 +72,9 @@ public abstract class RecurrentBase : Module
 
     /// <summary>Whether the output is every step's hidden state of the last layer ([N, T, H·D]) or only h_n ([N, H·D]).</summary>
     public bool ReturnSequences { get; }
+
+    /// <summary>The dropout probability on the outputs of every layer but the last, in training (PyTorch's <c>dropout</c>).</summary>
+    public float Dropout { get; }
 
     /// <exception cref="ArgumentException">x is not [N, T, InputSize] with T ≥ 1.</exception>
     public override Tensor Forward(Tensor x)
@@ -80,10 +92,16 @@ public abstract class RecurrentBase : Module
             if (!Bidirectional)
             {
                 sequence = forward;
-                continue;
             }
-            backward = Direction(sequence, _weights[layer * directions + 1], reverse: true);
-            sequence = Ops.Concat([forward, backward], 2);
+            else
+            {
+                backward = Direction(sequence, _weights[layer * directions + 1], reverse: true);
+                sequence = Ops.Concat([forward, backward], 2);
+            }
+            if (_dropoutRng is not null && IsTraining && layer < NumLayers - 1)
+            {
+                sequence = NN.Dropout.Apply(sequence, Dropout, _dropoutRng);
+            }
         }
         if (ReturnSequences)
         {
@@ -96,26 +114,30 @@ public abstract class RecurrentBase : Module
     private Tensor Direction(Tensor x, Parameter[] weights, bool reverse) =>
         Ops.Recurrent(Cell, x, weights[0], weights[1], weights[2], weights[3], reverse);
 
-    /// <summary>As PyTorch prints it, e.g. "LSTM(32, 128, num_layers=2, batch_first=True, bidirectional=True, return_sequences=True)".</summary>
+    /// <summary>As PyTorch prints it, e.g. "LSTM(32, 128, num_layers=2, batch_first=True, dropout=0.2, bidirectional=True, return_sequences=True)".</summary>
     public override string Describe() =>
         $"{GetType().Name}({InputSize}, {HiddenSize}{(NumLayers > 1 ? $", num_layers={NumLayers}" : "")}, batch_first=True" +
+        $"{(Dropout > 0 ? string.Create(CultureInfo.InvariantCulture, $", dropout={Dropout}") : "")}" +
         $"{(Bidirectional ? ", bidirectional=True" : "")}, return_sequences={(ReturnSequences ? "True" : "False")})";
 }
 
 /// <summary>Elman RNN with tanh, as torch.nn.RNN(batch_first=True): h′ = tanh(W_ih·x + b_ih + W_hh·h + b_hh).</summary>
-public sealed class RNN(int inputSize, int hiddenSize, int numLayers = 1, bool bidirectional = false, bool returnSequences = false, Generator? rng = null)
-    : RecurrentBase(RecurrentCell.Rnn, inputSize, hiddenSize, numLayers, bidirectional, returnSequences, rng);
+public sealed class RNN(
+    int inputSize, int hiddenSize, int numLayers = 1, bool bidirectional = false, bool returnSequences = false, Generator? rng = null, float dropout = 0)
+    : RecurrentBase(RecurrentCell.Rnn, inputSize, hiddenSize, numLayers, bidirectional, returnSequences, rng, dropout);
 
 /// <summary>
 /// torch.nn.LSTM(batch_first=True), gates i, f, g, o: c′ = f ⊙ c + i ⊙ g, h′ = o ⊙ tanh(c′), with
 /// i, f, o = σ(W_i·x + b_i + W_h·h + b_h) and g = tanh(…) of their blocks of the weights.
 /// </summary>
-public sealed class LSTM(int inputSize, int hiddenSize, int numLayers = 1, bool bidirectional = false, bool returnSequences = false, Generator? rng = null)
-    : RecurrentBase(RecurrentCell.Lstm, inputSize, hiddenSize, numLayers, bidirectional, returnSequences, rng);
+public sealed class LSTM(
+    int inputSize, int hiddenSize, int numLayers = 1, bool bidirectional = false, bool returnSequences = false, Generator? rng = null, float dropout = 0)
+    : RecurrentBase(RecurrentCell.Lstm, inputSize, hiddenSize, numLayers, bidirectional, returnSequences, rng, dropout);
 
 /// <summary>
 /// torch.nn.GRU(batch_first=True), gates r, z, n: n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)),
 /// h′ = (1 − z) ⊙ n + z ⊙ h.
 /// </summary>
-public sealed class GRU(int inputSize, int hiddenSize, int numLayers = 1, bool bidirectional = false, bool returnSequences = false, Generator? rng = null)
-    : RecurrentBase(RecurrentCell.Gru, inputSize, hiddenSize, numLayers, bidirectional, returnSequences, rng);
+public sealed class GRU(
+    int inputSize, int hiddenSize, int numLayers = 1, bool bidirectional = false, bool returnSequences = false, Generator? rng = null, float dropout = 0)
+    : RecurrentBase(RecurrentCell.Gru, inputSize, hiddenSize, numLayers, bidirectional, returnSequences, rng, dropout);

@@ -69,4 +69,37 @@ public sealed class RecurrentGradientTests
         Check(t => new LastStep().Call(t[0]), [Input([2, 4, 3], 11)]);
         Check(t => new RepeatVector(3).Call(t[0]), [Input([2, 4], 12)]);
     }
+
+    [Fact]
+    public void Dropout_between_layers_masks_the_first_layers_output_in_training_only()
+    {
+        var lstm = new LSTM(2, 3, 2, returnSequences: true, rng: new Generator(13), dropout: 0.4f);
+        var x = Input([2, 5, 2], 14);
+        var state = lstm.StateDict();
+
+        // The same network taken apart: layer 0, dropout drawn from the generator the masks come from, layer 1.
+        var first = new LSTM(2, 3, returnSequences: true);
+        var second = new LSTM(3, 3, returnSequences: true);
+        first.LoadStateDict(new Dictionary<string, Tensor> { ["weight_ih_l0"] = state["weight_ih_l0"], ["weight_hh_l0"] = state["weight_hh_l0"], ["bias_ih_l0"] = state["bias_ih_l0"], ["bias_hh_l0"] = state["bias_hh_l0"] });
+        second.LoadStateDict(new Dictionary<string, Tensor> { ["weight_ih_l0"] = state["weight_ih_l1"], ["weight_hh_l0"] = state["weight_hh_l1"], ["bias_ih_l0"] = state["bias_ih_l1"], ["bias_hh_l0"] = state["bias_hh_l1"] });
+        var generator = Assert.Single(lstm.Generators());
+        generator.Reseed(15);
+        var trained = lstm.Call(x);
+        var masked = Dropout.Apply(first.Call(x), 0.4f, new Generator(15));
+        Assert.Equal(second.Call(masked).ToArray(), trained.ToArray());
+        Assert.Contains(0f, masked.ToArray());
+
+        lstm.Eval();
+        Assert.Equal(second.Call(first.Call(x)).ToArray(), lstm.Call(x).ToArray());
+        Assert.Equal("LSTM(2, 3, num_layers=2, batch_first=True, dropout=0.4, return_sequences=True)", lstm.Describe());
+        Assert.Empty(new LSTM(2, 3, 1, rng: new Generator(1), dropout: 0.4f).Generators());
+
+        // With the mask fixed (the generator reseeded before each call), the network is differentiable as usual.
+        lstm.Train();
+        Check(t =>
+        {
+            generator.Reseed(16);
+            return lstm.Call(t[0]);
+        }, [Input([2, 3, 2], 17), .. lstm.Parameters()]);
+    }
 }

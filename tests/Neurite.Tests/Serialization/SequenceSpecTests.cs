@@ -49,7 +49,7 @@ public class SequenceSpecTests
         // embedding 5·4; lstm 4·16·(4 + 16) + 2·4·16; linear 16·5 + 5.
         var summary = spec.Summarize();
         Assert.Equal([20L, 1408L, 85L], summary.Layers.Select(layer => layer.Params));
-        Assert.Equal("lstm(hidden=16, layers=1, bidirectional=false, return_sequences=true)", summary.Layers[1].Description);
+        Assert.Equal("lstm(hidden=16, layers=1, bidirectional=false, return_sequences=true, dropout=0)", summary.Layers[1].Description);
 
         var model = spec.Build(new Generator(1));
         Assert.Equal(
@@ -131,7 +131,8 @@ public class SequenceSpecTests
         { """{"input": [6], "layers": [{"type": "embedding", "num": 0, "dim": 4}]}""", "layers[0].num: expected a positive integer, got 0" },
         { """{"input": [6], "layers": [{"type": "embedding", "num": 5}]}""", "layers[0].dim: missing; expected a positive integer" },
         { """{"input": [6], "layers": [{"type": "embedding", "num": 100000, "dim": 100000}]}""", "layers[0].dim: a table of 100000 × 100000 weights is more than a tensor can hold" },
-        { """{"input": [6, 3], "layers": [{"type": "lstm", "hidden": 4, "units": 4}]}""", "layers[0].units: unknown field; lstm takes type, hidden, layers, bidirectional, return_sequences" },
+        { """{"input": [6, 3], "layers": [{"type": "lstm", "hidden": 4, "units": 4}]}""", "layers[0].units: unknown field; lstm takes type, hidden, layers, bidirectional, return_sequences, dropout" },
+        { """{"input": [6, 3], "layers": [{"type": "lstm", "hidden": 4, "layers": 2, "dropout": 1}]}""", "layers[0].dropout: expected a number in [0, 1), got 1" },
     };
 
     [Theory]

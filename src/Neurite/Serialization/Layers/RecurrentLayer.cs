@@ -9,7 +9,7 @@ namespace Neurite.Serialization;
 /// <c>rnn</c> (tanh), <c>lstm</c> and <c>gru</c>: torch.nn.RNN, LSTM and GRU (batch_first) over a sequence [T, F] per
 /// sample. Fields: hidden (required), layers (1), bidirectional (false), return_sequences (false): true gives every
 /// step's hidden state of the last layer, [T, hidden·directions]; false its h_n, [hidden·directions], the forward
-/// direction first. State dict as PyTorch's: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}[_reverse].
+/// direction first; dropout (0): in training, dropout on the outputs of every layer but the last, as PyTorch's. State dict as PyTorch's: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}[_reverse].
 /// </summary>
 public sealed record RecurrentSpec : LayerSpec
 {
@@ -21,17 +21,18 @@ public sealed record RecurrentSpec : LayerSpec
     };
 
     /// <exception cref="ArgumentException"><paramref name="type"/> is not rnn, lstm or gru.</exception>
-    public RecurrentSpec(string type, int hidden, int layers = 1, bool bidirectional = false, bool returnSequences = false)
+    public RecurrentSpec(string type, int hidden, int layers = 1, bool bidirectional = false, bool returnSequences = false, double dropout = 0)
     {
         if (!Cells.ContainsKey(type))
         {
             throw new ArgumentException($"RecurrentSpec: \"{type}\" is not one of {string.Join(", ", Cells.Keys)}.", nameof(type));
         }
-        (Type, Hidden, Layers, Bidirectional, ReturnSequences) = (type, hidden, layers, bidirectional, returnSequences);
+        (Type, Hidden, Layers, Bidirectional, ReturnSequences, Dropout) = (type, hidden, layers, bidirectional, returnSequences, dropout);
     }
 
-    internal static LayerType Definition(string type) => new(type, ["hidden", "layers", "bidirectional", "return_sequences"], f => new RecurrentSpec(
-        type, f.RequiredInt("hidden"), f.Int("layers", 1), f.Bool("bidirectional", false), f.Bool("return_sequences", false)));
+    internal static LayerType Definition(string type) => new(type, ["hidden", "layers", "bidirectional", "return_sequences", "dropout"], f => new RecurrentSpec(
+        type, f.RequiredInt("hidden"), f.Int("layers", 1), f.Bool("bidirectional", false), f.Bool("return_sequences", false),
+        f.Number("dropout", 0, Check.Probability, Check.ProbabilityText)));
 
     public override string Type { get; }
 
@@ -42,6 +43,8 @@ public sealed record RecurrentSpec : LayerSpec
     public bool Bidirectional { get; }
 
     public bool ReturnSequences { get; }
+
+    public double Dropout { get; }
 
     public override int[] OutputShape(LayerContext context)
     {
@@ -58,6 +61,10 @@ public sealed record RecurrentSpec : LayerSpec
         {
             throw context.Error("layers", $"expected a positive integer, got {Layers}");
         }
+        if (!Check.Probability(Dropout))
+        {
+            throw context.Error("dropout", $"expected {Check.ProbabilityText}, got {Check.Format(Dropout)}");
+        }
         long width = (long)Hidden * (Bidirectional ? 2 : 1), gates = new RecurrentSizes(Cells[Type], 0, 0, 1, 1).Gates * (long)Hidden;
         if (gates * Math.Max(input[1], width) > Array.MaxLength)
         {
@@ -71,9 +78,9 @@ public sealed record RecurrentSpec : LayerSpec
         int features = context.Input[1];
         return Cells[Type] switch
         {
-            RecurrentCell.Lstm => new LSTM(features, Hidden, Layers, Bidirectional, ReturnSequences, rng),
-            RecurrentCell.Gru => new GRU(features, Hidden, Layers, Bidirectional, ReturnSequences, rng),
-            _ => new RNN(features, Hidden, Layers, Bidirectional, ReturnSequences, rng),
+            RecurrentCell.Lstm => new LSTM(features, Hidden, Layers, Bidirectional, ReturnSequences, rng, (float)Dropout),
+            RecurrentCell.Gru => new GRU(features, Hidden, Layers, Bidirectional, ReturnSequences, rng, (float)Dropout),
+            _ => new RNN(features, Hidden, Layers, Bidirectional, ReturnSequences, rng, (float)Dropout),
         };
     }
 
@@ -83,5 +90,6 @@ public sealed record RecurrentSpec : LayerSpec
         json.WriteNumber("layers", Layers);
         json.WriteBoolean("bidirectional", Bidirectional);
         json.WriteBoolean("return_sequences", ReturnSequences);
+        json.WriteNumber("dropout", Dropout);
     }
 }
