@@ -20,6 +20,12 @@ public sealed record CsvOptions
     /// training file did); a label not among them is an error. Null: derived from the file.
     /// </summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>
+    /// When set, every feature is an integer id below this count (the input of an embedding with as many rows): a
+    /// value that is not a whole number, negative or too large is an error naming its line and column.
+    /// </summary>
+    public int? IdCount { get; init; }
 }
 
 /// <summary>
@@ -62,7 +68,7 @@ public static class CsvData
             throw new InvalidDataException($"{path} line 1: the target \"{options.Target}\" is the only column; there are no features.");
         }
         var featureColumns = Enumerable.Range(0, table.Header.Length).Where(c => c != targetColumn).ToArray();
-        var features = ParseFeatures(path, table, featureColumns);
+        var features = ParseFeatures(path, table, featureColumns, options.IdCount);
         var featureNames = featureColumns.Select(c => table.Header[c]).ToArray();
         int n = table.Rows.Count;
 
@@ -148,8 +154,9 @@ public static class CsvData
     /// Reads prediction inputs: the columns named <paramref name="featureNames"/>, in that order, as a
     /// tensor [N, F]. The file may hold other columns (a label, an id); they are ignored.
     /// </summary>
-    /// <exception cref="InvalidDataException">A feature column is missing, or a value is missing or not a number.</exception>
-    public static Tensor ReadFeatures(string path, IReadOnlyList<string> featureNames)
+    /// <exception cref="InvalidDataException">A feature column is missing, or a value is missing or not a number (or, with
+    /// <paramref name="idCount"/>, not an id below it: see <see cref="CsvOptions.IdCount"/>).</exception>
+    public static Tensor ReadFeatures(string path, IReadOnlyList<string> featureNames, int? idCount = null)
     {
         var table = ReadTable(path);
         var columns = new int[featureNames.Count];
@@ -162,7 +169,7 @@ public static class CsvData
                     $"{path} line 1: no column \"{featureNames[f]}\"; the model needs the columns {string.Join(", ", featureNames.Select(h => $"\"{h}\""))}.");
             }
         }
-        return new Tensor(ParseFeatures(path, table, columns), [table.Rows.Count, columns.Length]);
+        return new Tensor(ParseFeatures(path, table, columns, idCount), [table.Rows.Count, columns.Length]);
     }
 
     private sealed record Row(int Line, string[] Fields);
@@ -221,7 +228,7 @@ public static class CsvData
         return new Table(header, rows);
     }
 
-    private static float[] ParseFeatures(string path, Table table, int[] columns)
+    private static float[] ParseFeatures(string path, Table table, int[] columns, int? idCount)
     {
         var values = new float[table.Rows.Count * columns.Length];
         for (int r = 0; r < table.Rows.Count; r++)
@@ -234,14 +241,26 @@ public static class CsvData
                 {
                     throw new InvalidDataException($"{path} line {row.Line}, column \"{table.Header[columns[f]]}\": the value is missing.");
                 }
-                if (!TryParseNumber(field, out values[r * columns.Length + f]))
+                if (!TryParseNumber(field, out float value))
                 {
                     throw NotANumber(path, row.Line, table.Header[columns[f]], field);
                 }
+                if (idCount is { } ids && IdProblem(value, ids) is { } problem)
+                {
+                    throw new InvalidDataException($"{path} line {row.Line}, column \"{table.Header[columns[f]]}\": the id {field} {problem}.");
+                }
+                values[r * columns.Length + f] = value;
             }
         }
         return values;
     }
+
+    /// <summary>What is wrong with <paramref name="value"/> as an id below <paramref name="count"/>, or null.</summary>
+    private static string? IdProblem(float value, int count) =>
+        value != MathF.Floor(value) ? "is not a whole number"
+        : value < 0 ? "is negative"
+        : value >= count ? $"is out of range for {count} embeddings (ids 0 to {count - 1})"
+        : null;
 
     private static bool TryParseNumber(string field, out float value) =>
         float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && float.IsFinite(value);

@@ -44,12 +44,13 @@ public sealed class Dataset
     /// <summary>
     /// Wraps features and targets (not copied). For classification, <paramref name="classNames"/>
     /// gives the name of each class index; without it the classes are named "0", "1", … up to the
-    /// largest target.
+    /// largest target. <paramref name="vocabulary"/> gives the token that each integer id among the
+    /// features stands for (a character-level text's characters), for data that an embedding reads.
     /// </summary>
     /// <exception cref="ArgumentException">The sample counts differ, the targets have the wrong
     /// shape, or a class index is not an integer in range.</exception>
     public Dataset(Tensor features, Tensor targets, TaskKind task,
-        IReadOnlyList<string>? classNames = null, IReadOnlyList<string>? featureNames = null)
+        IReadOnlyList<string>? classNames = null, IReadOnlyList<string>? featureNames = null, IReadOnlyList<string>? vocabulary = null)
     {
         if (features.Rank < 1)
         {
@@ -106,6 +107,7 @@ public sealed class Dataset
         Task = task;
         FeatureNames = featureNames?.ToArray();
         FeatureCount = featureCount;
+        Vocabulary = vocabulary?.ToArray();
     }
 
     /// <summary>The inputs, [N, …sample shape].</summary>
@@ -137,6 +139,9 @@ public sealed class Dataset
 
     /// <summary>The names of the features (CSV columns), or null where the source has none.</summary>
     public IReadOnlyList<string>? FeatureNames { get; }
+
+    /// <summary>The token each integer id among the features stands for, by id (saved with a model), or null where the features are not ids of a vocabulary.</summary>
+    public IReadOnlyList<string>? Vocabulary { get; }
 
     /// <summary>A new dataset of the samples at <paramref name="indices"/>, in that order (copied).</summary>
     public Dataset Subset(ReadOnlySpan<int> indices)
@@ -195,9 +200,9 @@ public sealed class Dataset
         Kernels.RowGather.Gather(Features.Data, FeatureCount, indices, features);
     }
 
-    /// <summary>A dataset with the same task, class and feature names over other tensors.</summary>
+    /// <summary>A dataset with the same task, class and feature names and vocabulary over other tensors.</summary>
     internal Dataset WithData(Tensor features, Tensor targets) =>
-        new(features, targets, Task, Task == TaskKind.Classification ? ClassNames : null, FeatureNames);
+        new(features, targets, Task, Task == TaskKind.Classification ? ClassNames : null, FeatureNames, Vocabulary);
 
     /// <summary>"Dataset(1000 × [2], classification, 2 classes)".</summary>
     public override string ToString() =>

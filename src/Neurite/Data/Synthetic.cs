@@ -15,7 +15,7 @@ namespace Neurite.Data;
 /// <para>The same generator state gives the same data on every machine; a generator passed to
 /// two calls in a row gives two independent draws (this is how a test set is made).</para>
 /// </remarks>
-public static class Synthetic
+public static partial class Synthetic
 {
     /// <summary>
     /// XOR of signs: a point u uniform on the square [−1, 1]² (no coordinate exactly 0); class 1
