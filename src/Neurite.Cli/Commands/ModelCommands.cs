@@ -25,7 +25,14 @@ internal static class EvalCommand
     private static int Run(Terminal console, string modelPath, string source, ulong? seed, bool json)
     {
         var saved = TrainedModel.Load(modelPath);
-        var loaded = DataSources.Load(source, new DataSourceOptions { Seed = seed ?? saved.Loaded.Spec.Seed ?? 0, Task = saved.Objective.Task, ClassNames = saved.ClassNames });
+        var loaded = DataSources.Load(source, new DataSourceOptions
+        {
+            Seed = seed ?? saved.Loaded.Spec.Seed ?? 0,
+            Task = saved.Objective.Task,
+            ClassNames = saved.ClassNames,
+            Vocabulary = saved.Vocabulary,
+            IdCount = DataPreparation.IdCount(saved.Loaded.Spec),
+        });
         var data = loaded.Test ?? loaded.Train;
         if (saved.Preprocessor is not null)
         {
@@ -45,6 +52,10 @@ internal static class EvalCommand
                 result["mse"] = r.Mse;
                 result["mae"] = r.Mae;
                 result["r2"] = double.IsFinite(r.R2) ? r.R2 : null;
+            }
+            foreach (var (name, value) in evaluation.Metrics ?? new Dictionary<string, double>())
+            {
+                result[name] = value;
             }
             console.Out.WriteLine(result.ToJsonString());
         }
@@ -73,7 +84,7 @@ internal static class PredictCommand
     {
         var saved = TrainedModel.Load(modelPath);
         int features = saved.Loaded.Spec.Input.Aggregate(1, (a, b) => a * b);
-        var x = CsvData.ReadFeatures(inputPath, saved.FeatureNames ?? [.. Enumerable.Range(1, features).Select(i => $"x{i}")]);
+        var x = CsvData.ReadFeatures(inputPath, saved.FeatureNames ?? [.. Enumerable.Range(1, features).Select(i => $"x{i}")], DataPreparation.IdCount(saved.Loaded.Spec));
         if (saved.Preprocessor is not null)
         {
             x = saved.Preprocessor.Apply(x);
@@ -126,7 +137,7 @@ internal static class SummaryCommand
         command.SetAction(parse =>
         {
             string file = parse.GetRequiredValue(path);
-            var spec = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? ModelFile.Load(file).Spec : ModelSpec.Load(file);
+            var spec = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? ModelFile.Load(file).Spec : TrainingRun.LoadSpec(file);
             var summary = spec.Summarize();
             if (parse.GetValue(json))
             {

@@ -16,7 +16,7 @@ internal static class TrainCommand
     public static Command Build(Terminal console)
     {
         var spec = new Argument<string>("SPEC") { Description = "the model spec (JSON)" };
-        var data = new Option<string?>("--data") { Description = "data source: a synthetic name (spirals, xor, …), fashion-mnist, a CSV path or idx:IMAGES,LABELS; default: the spec's data.source" };
+        var data = new Option<string?>("--data") { Description = "data source: a synthetic name (spirals, xor, …), fashion-mnist, a CSV path, idx:IMAGES,LABELS or text:PATH,seq=N; default: the spec's data.source" };
         var epochs = new Option<int?>("--epochs") { Description = "epochs in all (default: the spec's, else 10)" };
         var batchSize = new Option<int?>("--batch-size") { Description = "samples per step (default: the spec's, else 32)" };
         var lr = new Option<double?>("--lr") { Description = "learning rate, overriding the spec's" };
@@ -24,31 +24,36 @@ internal static class TrainCommand
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "take the training samples in order" };
         var init = new Option<string?>("--init") { Description = "initial weights: a safetensors file with PyTorch's names" };
         var resume = new Option<string?>("--resume") { Description = "continue from a checkpoint written by an earlier run" };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "stop training after this many seconds (then evaluate and write the model as usual)" };
         var output = new Option<string?>("--out") { Description = "the model file to write (default: SPEC's name with .safetensors)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
         var command = new Command("train", "train the network a JSON spec describes")
         {
-            spec, data, epochs, batchSize, lr, seed, noShuffle, init, resume, output, json,
+            spec, data, epochs, batchSize, lr, seed, noShuffle, init, resume, timeLimit, output, json,
         };
         command.SetAction(parse => Run(console, new Request(
             parse.GetRequiredValue(spec), parse.GetValue(data), parse.GetValue(epochs), parse.GetValue(batchSize),
             parse.GetValue(lr), parse.GetValue(seed), parse.GetValue(noShuffle), parse.GetValue(init),
-            parse.GetValue(resume), parse.GetValue(output), parse.GetValue(json))));
+            parse.GetValue(resume), parse.GetValue(timeLimit), parse.GetValue(output), parse.GetValue(json))));
         return command;
     }
 
     internal sealed record Request(
         string Spec, string? Data, int? Epochs, int? BatchSize, double? Lr, ulong? Seed, bool NoShuffle,
-        string? Init, string? Resume, string? Out, bool Json);
+        string? Init, string? Resume, double? TimeLimit, string? Out, bool Json);
 
     private static int Run(Terminal console, Request request)
     {
-        var spec = request.Resume is null ? ModelSpec.Load(request.Spec) : null;
+        if (request.TimeLimit is { } seconds && !(seconds > 0 && double.IsFinite(seconds)))
+        {
+            throw new ArgumentException($"--time-limit: expected a positive number of seconds, got {seconds}");
+        }
+        var spec = request.Resume is null ? TrainingRun.LoadSpec(request.Spec, request.Data) : null;
         var progress = new TrainingProgress(console, quiet: request.Json);
         var run = TrainingRun.Create(spec!, new RunOptions(
             request.Data, request.Epochs, request.BatchSize, request.Lr, request.Seed, request.NoShuffle, request.Init, request.Resume,
             request.Out ?? Path.ChangeExtension(Path.GetFileName(request.Spec), ".safetensors"),
-            Path.GetDirectoryName(Path.GetFullPath(request.Spec))!), progress);
+            Path.GetDirectoryName(Path.GetFullPath(request.Spec))!, request.TimeLimit is { } limit ? TimeSpan.FromSeconds(limit) : null), progress);
         var result = progress.Run(() => run.Execute(console.Cancellation));
         HtmlReport.Write(run.ReportPath, run.Spec, result.Fit, result.Test, run.Data.Train.ClassNames);
 
@@ -69,6 +74,10 @@ internal static class TrainCommand
         {
             json["test_loss"] = test.Loss;
             json["test_accuracy"] = test.Classification?.Accuracy;
+            foreach (var (name, value) in test.Metrics ?? new Dictionary<string, double>())
+            {
+                json["test_" + name] = value;
+            }
         }
         if (request.Json)
         {

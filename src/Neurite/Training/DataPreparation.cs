@@ -28,9 +28,15 @@ public static class DataPreparation
             Noise = options?.Noise is { } noise ? (float)noise : null,
             Target = options?.Target ?? "label",
             Task = task,
+            IdCount = IdCount(spec),
         });
         var train = loaded.Train;
         var test = loaded.Test;
+        if (train.Vocabulary is { } vocabulary && IdCount(spec) is { } ids && ids < vocabulary.Count)
+        {
+            throw new ArgumentException(
+                $"layers[0].num: the data's ids are those of a vocabulary of {vocabulary.Count}, but the embedding has {ids} rows (write \"vocab\" for the vocabulary size)");
+        }
         if (options?.TestSplit is { } testFraction)
         {
             (train, var heldOut) = train.Split(testFraction, seed + 1);
@@ -55,6 +61,10 @@ public static class DataPreparation
         }
         return new PreparedData(train, validation, test, preprocessor);
     }
+
+    /// <summary>The number of ids the model's input takes when its first layer is an embedding (its num), else null.</summary>
+    public static int? IdCount(ModelSpec spec) =>
+        spec.Graph is null && spec.Layers.Count > 0 && spec.Layers[0] is EmbeddingSpec embedding ? embedding.Num : null;
 
     /// <summary>
     /// The sample shape to reshape batches to when the spec's input differs from the data's samples

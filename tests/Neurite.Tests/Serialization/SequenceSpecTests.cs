@@ -128,7 +128,7 @@ public class SequenceSpecTests
         { """{"input": [16], "layers": [{"type": "last_step"}]}""", "layers[0]: last_step takes a sequence [steps, features] per sample, got [16]" },
         { """{"input": [4, 16], "layers": [{"type": "repeat", "times": 3}]}""", "layers[0]: repeat takes a vector [features] per sample, got [4, 16]" },
         { """{"input": [16], "layers": [{"type": "repeat", "times": 0}]}""", "layers[0].times: expected a positive integer, got 0" },
-        { """{"input": [6], "layers": [{"type": "embedding", "num": 0, "dim": 4}]}""", "layers[0].num: expected a positive integer, got 0" },
+        { """{"input": [6], "layers": [{"type": "embedding", "num": 0, "dim": 4}]}""", "layers[0].num: expected a positive integer or \"vocab\", got 0" },
         { """{"input": [6], "layers": [{"type": "embedding", "num": 5}]}""", "layers[0].dim: missing; expected a positive integer" },
         { """{"input": [6], "layers": [{"type": "embedding", "num": 100000, "dim": 100000}]}""", "layers[0].dim: a table of 100000 × 100000 weights is more than a tensor can hold" },
         { """{"input": [6, 3], "layers": [{"type": "lstm", "hidden": 4, "units": 4}]}""", "layers[0].units: unknown field; lstm takes type, hidden, layers, bidirectional, return_sequences, dropout" },

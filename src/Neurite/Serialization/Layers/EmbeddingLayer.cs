@@ -6,11 +6,12 @@ namespace Neurite.Serialization;
 
 /// <summary>
 /// <c>embedding</c>: integer ids (whole-number floats, e.g. a sequence [T]) → one learned vector each ([T, dim]), as
-/// torch.nn.Embedding. Fields: num, dim (both required). State dict: weight [num, dim].
+/// torch.nn.Embedding. Fields: num ("vocab" for the data source's vocabulary size), dim (both required). State dict:
+/// weight [num, dim].
 /// </summary>
 public sealed record EmbeddingSpec(int Num, int Dim) : LayerSpec
 {
-    internal static LayerType Definition { get; } = new("embedding", ["num", "dim"], f => new EmbeddingSpec(f.RequiredInt("num"), f.RequiredInt("dim")));
+    internal static LayerType Definition { get; } = new("embedding", ["num", "dim"], f => new EmbeddingSpec(f.RequiredCount("num"), f.RequiredInt("dim")));
 
     public override string Type => "embedding";
 
