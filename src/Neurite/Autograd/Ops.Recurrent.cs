@@ -60,6 +60,52 @@ public static partial class Ops
         return y;
     }
 
+    /// <summary>
+    /// One direction of one recurrent layer run forward from a given state, without recording a graph (inference, such as
+    /// generating a sequence a step at a time): the hidden states y [N, T, H] for x [N, T, F] from h₀ =
+    /// <paramref name="hidden"/> [N, H] and, for an LSTM, c₀ = <paramref name="cellState"/> [N, H]; and the LSTM's cell
+    /// state after the last step, c_T [N, H] (null for an RNN or GRU). h_T is y's last step.
+    /// </summary>
+    /// <exception cref="ArgumentException">A shape does not fit, or an LSTM is given no cell state.</exception>
+    /// <exception cref="InvalidOperationException">A graph is being recorded for an input that requires grad; this op has no backward.</exception>
+    public static (Tensor Output, Tensor? CellState) RecurrentFrom(
+        RecurrentCell cell, Tensor x, Tensor weightIh, Tensor weightHh, Tensor biasIh, Tensor biasHh, Tensor hidden, Tensor? cellState)
+    {
+        var sizes = RecurrentSizesOf(cell, x, weightIh, weightHh, biasIh, biasHh);
+        int n = sizes.Batch, steps = sizes.Steps, h = sizes.Hidden;
+        string name = CellName(cell);
+        if (Graph.IsGradEnabled && (x.RequiresGrad || weightIh.RequiresGrad || weightHh.RequiresGrad || biasIh.RequiresGrad || biasHh.RequiresGrad
+            || hidden.RequiresGrad || cellState?.RequiresGrad == true))
+        {
+            throw new InvalidOperationException($"{name}: running from a given state has no backward; call it inside Graph.NoGrad() (it is for inference).");
+        }
+        bool lstm = cell == RecurrentCell.Lstm;
+        if (!Shapes.SameShape(hidden.Shape, [n, h]) || (lstm && (cellState is null || !Shapes.SameShape(cellState.Shape, [n, h]))))
+        {
+            throw new ArgumentException(
+                $"{name}: for input {Shapes.Format(x.Shape)} and hidden size {h}, the state must be h [{n}, {h}]{(lstm ? $" and c [{n}, {h}]" : "")}; got h {Shapes.Format(hidden.Shape)}{(lstm ? $" and c {(cellState is null ? "none" : Shapes.Format(cellState.Shape))}" : "")}.");
+        }
+        var y = Tensor.Empty([n, steps, h]);
+        var gates = BufferPool.Rent(sizes.GatesLength);
+        var extra = BufferPool.Rent(sizes.ExtraLength);
+        var scratch = BufferPool.Rent(sizes.ForwardScratchLength);
+        Recurrence.Forward(sizes, reverse: false, x.Data, weightIh.Data, weightHh.Data, biasIh.Data, biasHh.Data, y.Data, gates, extra, scratch,
+            hidden.Data, lstm ? cellState!.Data : default);
+        Tensor? last = null;
+        if (lstm)
+        {
+            last = Tensor.Empty([n, h]);
+            for (int b = 0; b < n; b++)
+            {
+                extra.AsSpan(((b * steps) + steps - 1) * h, h).CopyTo(last.Data.Slice(b * h, h));
+            }
+        }
+        BufferPool.Return(scratch);
+        BufferPool.Return(gates);
+        BufferPool.Return(extra);
+        return (y, last);
+    }
+
     private static string CellName(RecurrentCell cell) => cell switch
     {
         RecurrentCell.Lstm => "LSTM",

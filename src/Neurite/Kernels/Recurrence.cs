@@ -64,14 +64,17 @@ public readonly record struct RecurrentSizes(RecurrentCell Cell, int Batch, int 
 public static class Recurrence
 {
     /// <summary>
-    /// y = the layer's hidden states [N, T, H] for x [N, T, F], with h₀ = c₀ = 0; <paramref name="reverse"/> runs from
+    /// y = the layer's hidden states [N, T, H] for x [N, T, F], with h₀ = c₀ = 0 unless <paramref name="initialHidden"/>
+    /// (and, for an LSTM, <paramref name="initialCell"/>) [N, H] are given; <paramref name="reverse"/> runs from
     /// step T − 1 down to 0. Weights are PyTorch's: W_ih [G·H, F], W_hh [G·H, H], b_ih and b_hh [G·H].
-    /// <paramref name="gates"/> and <paramref name="extra"/> receive what <see cref="Backward"/> reads.
+    /// <paramref name="gates"/> and <paramref name="extra"/> receive what <see cref="Backward"/> reads; an LSTM's
+    /// <paramref name="extra"/> holds each step's cell state c_t, [N, T, H]. <see cref="Backward"/> assumes a zero initial state.
     /// </summary>
-    /// <exception cref="ArgumentException">A span is shorter than <paramref name="sizes"/> needs.</exception>
+    /// <exception cref="ArgumentException">A span is shorter than <paramref name="sizes"/> needs, or an LSTM is given h₀ without c₀.</exception>
     public static unsafe void Forward(RecurrentSizes sizes, bool reverse,
         ReadOnlySpan<float> x, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
-        Span<float> y, Span<float> gates, Span<float> extra, Span<float> scratch)
+        Span<float> y, Span<float> gates, Span<float> extra, Span<float> scratch,
+        ReadOnlySpan<float> initialHidden = default, ReadOnlySpan<float> initialCell = default)
     {
         var (n, steps, f, h, gw) = (sizes.Batch, sizes.Steps, sizes.Input, sizes.Hidden, sizes.GateWidth);
         int rows = n * steps;
@@ -81,6 +84,15 @@ public static class Recurrence
         CheckLength(gates.Length, sizes.GatesLength, "gates", nameof(Forward));
         CheckLength(extra.Length, sizes.ExtraLength, "extra", nameof(Forward));
         CheckLength(scratch.Length, sizes.ForwardScratchLength, "scratch", nameof(Forward));
+        bool initial = !initialHidden.IsEmpty;
+        if (initial)
+        {
+            CheckLength(initialHidden.Length, n * h, "initialHidden", nameof(Forward));
+            if (sizes.Cell == RecurrentCell.Lstm)
+            {
+                CheckLength(initialCell.Length, n * h, "initialCell", nameof(Forward));
+            }
+        }
         if (rows == 0)
         {
             return;
@@ -96,14 +108,21 @@ public static class Recurrence
         var recurrent = scratch[..(n * gw)];
         var zero = scratch.Slice(n * gw, h);
         zero.Clear();
-        fixed (float* py = y, pg = gates, pe = extra, pr = recurrent, pz = zero, pb = biasHh)
+        fixed (float* py = y, pg = gates, pe = extra, pr = recurrent, pz = zero, pb = biasHh, ph0 = initialHidden, pc0 = initialCell)
         {
+            // The state before the first step: rows of h₀ (and c₀; an RNN's and a GRU's pass does not read it) H apart, or a row of zeros.
+            float* firstHidden = initial ? ph0 : pz, firstCell = initial && pc0 != null ? pc0 : firstHidden;
+            nint firstStride = initial ? h : 0;
             for (int step = 0; step < steps; step++)
             {
                 int t = reverse ? steps - 1 - step : step, previous = reverse ? t + 1 : t - 1;
-                if (step == 0)
+                if (step == 0 && !initial)
                 {
                     recurrent.Clear();
+                }
+                else if (step == 0)
+                {
+                    Gemm.Multiply(false, true, n, gw, h, 1f, initialHidden, h, weightHh, h, 0f, recurrent, gw);
                 }
                 else
                 {
@@ -115,9 +134,9 @@ public static class Recurrence
                     Gates = pg + t * gw,
                     Recurrent = pr,
                     Bias = pb,
-                    Previous = step == 0 ? pz : py + previous * h,
-                    PreviousCell = step == 0 ? pz : pe + previous * h,
-                    PreviousStride = step == 0 ? 0 : steps * h,
+                    Previous = step == 0 ? firstHidden : py + previous * h,
+                    PreviousCell = step == 0 ? firstCell : pe + previous * h,
+                    PreviousStride = step == 0 ? firstStride : steps * h,
                     Extra = pe + t * h,
                     Output = py + t * h,
                 };

@@ -111,6 +111,49 @@ public abstract class RecurrentBase : Module
         return Bidirectional ? Ops.Concat([last, Ops.Select(backward, 1, 0)], 1) : last;
     }
 
+    /// <summary>
+    /// Runs the layers from <paramref name="state"/> (zeros when null) and returns the output with the state after the
+    /// last step, as PyTorch's <c>lstm(x, (h_0, c_0))</c> returns <c>output, (h_n, c_n)</c>: feeding a sequence in pieces,
+    /// each from the state the previous one ended in, gives what the whole sequence gives. For inference only (inside
+    /// <see cref="Graph.NoGrad"/>), e.g. generating text a character at a time; one direction only.
+    /// </summary>
+    /// <exception cref="ArgumentException">x is not [N, T, InputSize], or the state's shapes do not fit it.</exception>
+    /// <exception cref="InvalidOperationException">The layers are bidirectional, or a graph is being recorded.</exception>
+    public (Tensor Output, RecurrentState State) Forward(Tensor x, RecurrentState? state)
+    {
+        if (x.Rank != 3 || x.Shape[2] != InputSize || x.Shape[1] < 1)
+        {
+            throw new ArgumentException($"{Describe()}: expected input [batch, steps, {InputSize}] with at least one step, got {Shapes.Format(x.Shape)}.");
+        }
+        if (Bidirectional)
+        {
+            throw new InvalidOperationException($"{Describe()}: a bidirectional layer cannot carry its state from one piece of a sequence to the next; its reverse direction starts at the end.");
+        }
+        int n = x.Shape[0];
+        bool lstm = Cell == RecurrentCell.Lstm;
+        state ??= new RecurrentState(Tensor.Zeros([NumLayers, n, HiddenSize]), lstm ? Tensor.Zeros([NumLayers, n, HiddenSize]) : null);
+        if (!Shapes.SameShape(state.Hidden.Shape, [NumLayers, n, HiddenSize]) || lstm != (state.Cell is not null)
+            || (state.Cell is { } c && !Shapes.SameShape(c.Shape, [NumLayers, n, HiddenSize])))
+        {
+            throw new ArgumentException(
+                $"{Describe()}: for a batch of {n}, the state must be h [{NumLayers}, {n}, {HiddenSize}]{(lstm ? $" and c [{NumLayers}, {n}, {HiddenSize}]" : " without c")}; got h {Shapes.Format(state.Hidden.Shape)}{(state.Cell is { } given ? $" and c {Shapes.Format(given.Shape)}" : "")}.");
+        }
+        var hidden = Tensor.Empty([NumLayers, n, HiddenSize]);
+        var cells = lstm ? Tensor.Empty([NumLayers, n, HiddenSize]) : null;
+        var sequence = x;
+        for (int layer = 0; layer < NumLayers; layer++)
+        {
+            var w = _weights[layer];
+            var (output, cell) = Ops.RecurrentFrom(Cell, sequence, w[0], w[1], w[2], w[3],
+                Ops.Select(state.Hidden, 0, layer), state.Cell is null ? null : Ops.Select(state.Cell, 0, layer));
+            Ops.Select(output, 1, -1).Data.CopyTo(Ops.Select(hidden, 0, layer).Data);
+            cell?.Data.CopyTo(Ops.Select(cells!, 0, layer).Data);
+            sequence = _dropoutRng is not null && IsTraining && layer < NumLayers - 1 ? NN.Dropout.Apply(output, Dropout, _dropoutRng) : output;
+        }
+        var final = new RecurrentState(hidden, cells);
+        return (ReturnSequences ? sequence : Ops.Select(sequence, 1, -1), final);
+    }
+
     private Tensor Direction(Tensor x, Parameter[] weights, bool reverse) =>
         Ops.Recurrent(Cell, x, weights[0], weights[1], weights[2], weights[3], reverse);
 
@@ -120,6 +163,12 @@ public abstract class RecurrentBase : Module
         $"{(Dropout > 0 ? string.Create(CultureInfo.InvariantCulture, $", dropout={Dropout}") : "")}" +
         $"{(Bidirectional ? ", bidirectional=True" : "")}, return_sequences={(ReturnSequences ? "True" : "False")})";
 }
+
+/// <summary>
+/// The state of a stack of recurrent layers between two pieces of a sequence, as PyTorch's (h_n, c_n): <paramref name="Hidden"/>
+/// [layers, N, H], each layer's h after its last step, and for an LSTM <paramref name="Cell"/> [layers, N, H], its c (null otherwise).
+/// </summary>
+public sealed record RecurrentState(Tensor Hidden, Tensor? Cell);
 
 /// <summary>Elman RNN with tanh, as torch.nn.RNN(batch_first=True): h′ = tanh(W_ih·x + b_ih + W_hh·h + b_hh).</summary>
 public sealed class RNN(
