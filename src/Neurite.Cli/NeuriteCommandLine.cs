@@ -19,6 +19,7 @@ public static class NeuriteCommandLine
             EvalCommand.Build(console),
             PredictCommand.Build(console),
             SummaryCommand.Build(console),
+            GenerateCommand.Build(console),
             PlaygroundCommand.Build(console),
             XorCommand.Build(console),
         };
@@ -44,7 +45,7 @@ public static class NeuriteCommandLine
             {
                 message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
             }
-            error.WriteLine(e is ArgumentException or FormatException or IOException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException
+            error.WriteLine(e is ArgumentException or FormatException or IOException or InvalidDataException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException
                 ? $"neurite: {message}"
                 : $"neurite: unexpected {e.GetType().Name}: {message}");
             return 1;
