@@ -41,9 +41,9 @@ public static class TextData
         {
             throw new ArgumentOutOfRangeException(nameof(testFraction), $"TextData: the test fraction must be in [0, 1); got {testFraction}.");
         }
-        var characters = Characters(ReadText(path));
-        vocabulary ??= Vocabulary(characters);
-        var ids = Encode(characters, vocabulary, path);
+        var codePoints = CodePoints(ReadText(path));
+        vocabulary ??= Vocabulary(codePoints);
+        var ids = Encode(codePoints, vocabulary, path);
         int testLength = (int)Math.Round(ids.Length * testFraction);
         int trainLength = ids.Length - testLength;
         var train = Windows(ids.AsSpan(0, trainLength), steps, vocabulary, path, testFraction > 0 ? "the training part" : "the text");
@@ -54,7 +54,7 @@ public static class TextData
     /// <summary>The vocabulary of the text in <paramref name="path"/>: its distinct characters sorted by code point.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is empty or not UTF-8.</exception>
-    public static IReadOnlyList<string> VocabularyOf(string path) => Vocabulary(Characters(ReadText(path)));
+    public static IReadOnlyList<string> VocabularyOf(string path) => Vocabulary(CodePoints(ReadText(path)));
 
     /// <summary>The characters of <paramref name="text"/>, each a Unicode scalar value as a string (one or two UTF-16 units).</summary>
     public static string[] Characters(string text)
@@ -66,32 +66,6 @@ public static class TextData
             characters.Add(rune.ToString());
         }
         return [.. characters];
-    }
-
-    /// <summary>
-    /// The ids of <paramref name="characters"/> in <paramref name="vocabulary"/>; a character outside it is an error
-    /// naming <paramref name="source"/> and the character's position (0-based).
-    /// </summary>
-    /// <exception cref="InvalidDataException">A character is not in the vocabulary.</exception>
-    public static int[] Encode(IReadOnlyList<string> characters, IReadOnlyList<string> vocabulary, string source)
-    {
-        ArgumentNullException.ThrowIfNull(characters);
-        ArgumentNullException.ThrowIfNull(vocabulary);
-        var index = new Dictionary<string, int>(vocabulary.Count, StringComparer.Ordinal);
-        for (int i = 0; i < vocabulary.Count; i++)
-        {
-            index.TryAdd(vocabulary[i], i);
-        }
-        var ids = new int[characters.Count];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            if (!index.TryGetValue(characters[i], out ids[i]))
-            {
-                throw new InvalidDataException(
-                    $"{source}: the character {Show(characters[i])} at position {i} is not in the model's vocabulary of {vocabulary.Count} characters.");
-            }
-        }
-        return ids;
     }
 
     /// <summary>A character as messages show it: quoted, control characters escaped ("\n", U+0007).</summary>
@@ -108,8 +82,42 @@ public static class TextData
         };
     }
 
-    private static string[] Vocabulary(string[] characters) =>
-        [.. characters.Distinct(StringComparer.Ordinal).OrderBy(c => Rune.GetRuneAt(c, 0).Value)];
+    /// <summary>The code point of each character (Unicode scalar value) of the text: 4 bytes a character, where strings would take some 30.</summary>
+    private static int[] CodePoints(string text)
+    {
+        var codePoints = new List<int>(text.Length);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            codePoints.Add(rune.Value);
+        }
+        return [.. codePoints];
+    }
+
+    private static string[] Vocabulary(int[] codePoints) =>
+        [.. codePoints.Distinct().Order().Select(codePoint => new Rune(codePoint).ToString())];
+
+    /// <summary>The id of each character in <paramref name="vocabulary"/>; one outside it is an error naming <paramref name="source"/> and its position (0-based).</summary>
+    private static int[] Encode(int[] codePoints, IReadOnlyList<string> vocabulary, string source)
+    {
+        var index = new Dictionary<int, int>(vocabulary.Count);
+        for (int i = 0; i < vocabulary.Count; i++)
+        {
+            if (Rune.DecodeFromUtf16(vocabulary[i], out var rune, out int length) == System.Buffers.OperationStatus.Done && length == vocabulary[i].Length)
+            {
+                index.TryAdd(rune.Value, i);
+            }
+        }
+        var ids = new int[codePoints.Length];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (!index.TryGetValue(codePoints[i], out ids[i]))
+            {
+                throw new InvalidDataException(
+                    $"{source}: the character {Show(new Rune(codePoints[i]).ToString())} at position {i} is not in the model's vocabulary of {vocabulary.Count} characters.");
+            }
+        }
+        return ids;
+    }
 
     private static string ReadText(string path)
     {
