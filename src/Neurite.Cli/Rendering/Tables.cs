@@ -38,10 +38,6 @@ internal static class Tables
             }
         }
         table.AddRow("samples/s", fit.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
-        if (fit.Message is not null)
-        {
-            console.Out.WriteLine(fit.Message);
-        }
         console.Ansi.Write(table);
         console.Out.WriteLine($"model:  {modelPath}");
         console.Out.WriteLine($"report: {reportPath}");
