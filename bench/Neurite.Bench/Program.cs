@@ -8,6 +8,8 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["all"] = ("gemm, then mlp: every workload of BENCHMARKS.md, all results in bench/results/latest.json", All),
     ["mlp-profile"] = ("time and allocations per phase of an MLP training step", MlpProfile.Run),
     ["mlp-worker"] = ("one thread count of mlp's Neurite side (run by mlp)", MlpWorker.Run),
+    ["lstm"] = ("training steps of a 2-layer LSTM (Neurite only; bench/reference/lstm.py is PyTorch's)", LstmBench.Run),
+    ["generate"] = ("characters per second of language-model generation (Neurite only; bench/reference/generate.py is PyTorch's)", GenerateBench.Run),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -42,6 +42,10 @@ internal static class EvalCommand
                 result["mae"] = r.Mae;
                 result["r2"] = double.IsFinite(r.R2) ? r.R2 : null;
             }
+            foreach (var (name, value) in evaluation.Metrics ?? new Dictionary<string, double>())
+            {
+                result[name] = value;
+            }
             console.Out.WriteLine(result.ToJsonString());
         }
         else
@@ -122,7 +126,7 @@ internal static class SummaryCommand
         command.SetAction(parse =>
         {
             string file = parse.GetRequiredValue(path);
-            var spec = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? ModelFile.Load(file).Spec : ModelSpec.Load(file);
+            var spec = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? ModelFile.Load(file).Spec : TrainingRun.LoadSpec(file);
             var summary = spec.Summarize();
             if (parse.GetValue(json))
             {

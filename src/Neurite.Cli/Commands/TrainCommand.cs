@@ -17,7 +17,7 @@ internal static class TrainCommand
     public static Command Build(Terminal console)
     {
         var spec = new Argument<string>("SPEC") { Description = "the model spec (JSON)" };
-        var data = new Option<string?>("--data") { Description = "data source: a synthetic name (spirals, xor, …), fashion-mnist, a CSV path or idx:IMAGES,LABELS; default: the spec's data.source" };
+        var data = new Option<string?>("--data") { Description = "data source: a synthetic name (spirals, xor, …), fashion-mnist, a CSV path, idx:IMAGES,LABELS or text:PATH,seq=N; default: the spec's data.source" };
         var epochs = new Option<int?>("--epochs") { Description = "epochs in all (default: the spec's, else 10)" };
         var batchSize = new Option<int?>("--batch-size") { Description = "samples per step (default: the spec's, else 32)" };
         var lr = new Option<double?>("--lr") { Description = "learning rate, overriding the spec's" };
@@ -25,24 +25,26 @@ internal static class TrainCommand
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "take the training samples in order" };
         var init = new Option<string?>("--init") { Description = "initial weights: a safetensors file with PyTorch's names" };
         var resume = new Option<string?>("--resume") { Description = "continue from a checkpoint written by an earlier run" };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "stop training after this many seconds (then evaluate and write the model as usual)" };
         var output = new Option<string?>("--out") { Description = "the model file to write, the other files beside it (default: runs/NAME/NAME.safetensors, NAME the spec's file name)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
         var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks mpirun started: --batch-size per rank, rank 0 writes and prints" };
         var bucket = new Option<double?>("--bucket-mb") { Description = "with --distributed: MiB of gradients per all-reduce (default 25, as PyTorch's DDP)" };
         var command = new Command("train", "train the network a JSON spec describes")
         {
-            spec, data, epochs, batchSize, lr, seed, noShuffle, init, resume, output, json, distributed, bucket,
+            spec, data, epochs, batchSize, lr, seed, noShuffle, init, resume, timeLimit, output, json, distributed, bucket,
         };
         command.SetAction(parse => Run(console, new Request(
             parse.GetRequiredValue(spec), parse.GetValue(data), parse.GetValue(epochs), parse.GetValue(batchSize),
             parse.GetValue(lr), parse.GetValue(seed), parse.GetValue(noShuffle), parse.GetValue(init),
-            parse.GetValue(resume), parse.GetValue(output), parse.GetValue(json), parse.GetValue(distributed), parse.GetValue(bucket))));
+            parse.GetValue(resume), parse.GetValue(timeLimit), parse.GetValue(output), parse.GetValue(json), parse.GetValue(distributed),
+            parse.GetValue(bucket))));
         return command;
     }
 
     internal sealed record Request(
         string Spec, string? Data, int? Epochs, int? BatchSize, double? Lr, ulong? Seed, bool NoShuffle,
-        string? Init, string? Resume, string? Out, bool Json, bool Distributed = false, double? BucketMegabytes = null);
+        string? Init, string? Resume, double? TimeLimit, string? Out, bool Json, bool Distributed = false, double? BucketMegabytes = null);
 
     /// <summary>Where a run writes without --out: runs/NAME/NAME.safetensors in the current folder, NAME the spec's file name.</summary>
     internal static string DefaultModelPath(string specPath)
@@ -53,6 +55,10 @@ internal static class TrainCommand
 
     private static int Run(Terminal console, Request request)
     {
+        if (request.TimeLimit is { } seconds && !(seconds > 0 && double.IsFinite(seconds)))
+        {
+            throw new ArgumentException($"--time-limit: expected a positive number of seconds, got {seconds}");
+        }
         if (!request.Distributed)
         {
             return Train(console, request, null);
@@ -78,13 +84,13 @@ internal static class TrainCommand
 
     private static int Train(Terminal console, Request request, ICommunicator? communicator)
     {
-        var spec = request.Resume is null ? ModelSpec.Load(request.Spec) : null;
+        var spec = request.Resume is null ? TrainingRun.LoadSpec(request.Spec, request.Data) : null;
         string modelPath = request.Out ?? DefaultModelPath(request.Spec);
         var progress = new TrainingProgress(console, quiet: request.Json);
         var run = TrainingRun.Create(spec!, new RunOptions(
             request.Data, request.Epochs, request.BatchSize, request.Lr, request.Seed, request.NoShuffle, request.Init, request.Resume,
-            modelPath, Path.GetDirectoryName(Path.GetFullPath(request.Spec))!, communicator,
-            (int)Math.Round((request.BucketMegabytes ?? 25) * (1 << 20))), progress);
+            modelPath, Path.GetDirectoryName(Path.GetFullPath(request.Spec))!, request.TimeLimit is { } limit ? TimeSpan.FromSeconds(limit) : null,
+            communicator, (int)Math.Round((request.BucketMegabytes ?? 25) * (1 << 20))), progress);
         if (communicator is { Rank: > 0 })
         {
             run.Execute(console.Cancellation);
@@ -117,6 +123,10 @@ internal static class TrainCommand
         {
             json["test_loss"] = test.Loss;
             json["test_accuracy"] = test.Classification?.Accuracy;
+            foreach (var (name, value) in test.Metrics ?? new Dictionary<string, double>())
+            {
+                json["test_" + name] = value;
+            }
         }
         if (request.Json)
         {

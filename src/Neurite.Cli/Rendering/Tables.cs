@@ -36,6 +36,10 @@ internal static class Tables
             {
                 table.AddRow("test R²", Number(r.R2));
             }
+            foreach (var (name, value) in test.Metrics ?? new Dictionary<string, double>())
+            {
+                table.AddRow(Markup.Escape("test " + name.Replace('_', ' ')), Number(value));
+            }
         }
         table.AddRow("samples/s", result.Fit.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
         console.Ansi.Write(table);
@@ -74,11 +78,20 @@ internal static class Tables
         {
             console.Out.WriteLine($"MSE {Number(r.Mse)}   MAE {Number(r.Mae)}   R² {Number(r.R2)}");
         }
+        foreach (var (name, value) in evaluation.Metrics ?? new Dictionary<string, double>())
+        {
+            console.Out.WriteLine($"{name} {Number(value)}");
+        }
         if (evaluation.Classification is not { } c)
         {
             return;
         }
         console.Out.WriteLine($"accuracy {Percent(c.Accuracy)}");
+        if (c.ClassNames.Count > MaxClassesShown)
+        {
+            console.Out.WriteLine($"(per-class scores and the confusion matrix are shown for up to {MaxClassesShown} classes; this model has {c.ClassNames.Count})");
+            return;
+        }
         var scores = new Table().AddColumn("class").AddColumn(new TableColumn("precision").RightAligned())
             .AddColumn(new TableColumn("recall").RightAligned()).AddColumn(new TableColumn("F1").RightAligned()).AddColumn(new TableColumn("support").RightAligned());
         foreach (var s in c.PerClass())
@@ -99,6 +112,9 @@ internal static class Tables
         }
         console.Ansi.Write(confusion);
     }
+
+    /// <summary>The most classes whose scores and confusion matrix <see cref="Evaluation"/> prints (a text's characters are too many).</summary>
+    private const int MaxClassesShown = 30;
 
     public static string Shape(IReadOnlyList<int> shape) => "(" + string.Join(", ", shape.Select(d => d < 0 ? "None" : d.ToString(CultureInfo.InvariantCulture))) + ")";
 

@@ -76,6 +76,7 @@ internal sealed class TrainingProgress(Terminal console, bool quiet) : IProgress
         (r.TrainAccuracy is { } a ? Invariant($"  acc {a:P1}") : "") +
         (r.ValidationLoss is { } v ? Invariant($"  val_loss {v:0.0000}") : "") +
         (r.ValidationAccuracy is { } va ? Invariant($"  val_acc {va:P1}") : "") +
+        string.Concat((r.Metrics ?? new Dictionary<string, double>()).Select(m => Invariant($"  {m.Key} {m.Value:0.0000}"))) +
         Invariant($"  lr {r.LearningRate:G4}  {r.SamplesPerSecond:N0} samples/s  {r.Seconds:0.0}s");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -27,6 +27,12 @@ public sealed record CsvOptions
     /// are ignored. Null: every column but the target, in file order.
     /// </summary>
     public IReadOnlyList<string>? FeatureNames { get; init; }
+
+    /// <summary>
+    /// When set, every feature is an integer id below this count (the input of an embedding with as many rows): a
+    /// value that is not a whole number, negative or too large is an error naming its line and column.
+    /// </summary>
+    public int? IdCount { get; init; }
 }
 
 /// <summary>
@@ -71,7 +77,7 @@ public static class CsvData
         var featureColumns = options.FeatureNames is { } names
             ? ColumnsNamed(path, table, names)
             : Enumerable.Range(0, table.Header.Length).Where(c => c != targetColumn).ToArray();
-        var features = ParseFeatures(path, table, featureColumns);
+        var features = ParseFeatures(path, table, featureColumns, options.IdCount);
         var featureNames = featureColumns.Select(c => table.Header[c]).ToArray();
         int n = table.Rows.Count;
 
@@ -157,12 +163,13 @@ public static class CsvData
     /// Reads prediction inputs: the columns named <paramref name="featureNames"/>, in that order, as a
     /// tensor [N, F]. The file may hold other columns (a label, an id); they are ignored.
     /// </summary>
-    /// <exception cref="InvalidDataException">A feature column is missing, or a value is missing or not a number.</exception>
-    public static Tensor ReadFeatures(string path, IReadOnlyList<string> featureNames)
+    /// <exception cref="InvalidDataException">A feature column is missing, or a value is missing or not a number (or, with
+    /// <paramref name="idCount"/>, not an id below it: see <see cref="CsvOptions.IdCount"/>).</exception>
+    public static Tensor ReadFeatures(string path, IReadOnlyList<string> featureNames, int? idCount = null)
     {
         var table = ReadTable(path);
         var columns = ColumnsNamed(path, table, featureNames);
-        return new Tensor(ParseFeatures(path, table, columns), [table.Rows.Count, columns.Length]);
+        return new Tensor(ParseFeatures(path, table, columns, idCount), [table.Rows.Count, columns.Length]);
     }
 
     /// <summary>
@@ -170,8 +177,9 @@ public static class CsvData
     /// <paramref name="target"/> (when the file has one), in file order, as a tensor [N, F]; there must be
     /// exactly <paramref name="count"/> of them.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file has another number of feature columns, or a value is missing or not a number.</exception>
-    public static Tensor ReadFeatures(string path, int count, string target = "label")
+    /// <exception cref="InvalidDataException">The file has another number of feature columns, or a value is missing or not a number
+    /// (or, with <paramref name="idCount"/>, not an id below it).</exception>
+    public static Tensor ReadFeatures(string path, int count, string target = "label", int? idCount = null)
     {
         var table = ReadTable(path);
         var columns = Enumerable.Range(0, table.Header.Length).Where(c => table.Header[c] != target).ToArray();
@@ -181,7 +189,7 @@ public static class CsvData
             throw new InvalidDataException(
                 $"{path} line 1: {columns.Length} feature column{(columns.Length == 1 ? "" : "s")}{(hasTarget ? $" besides \"{target}\"" : "")}, but the model takes {count} inputs (it records no column names, so they are read by position).");
         }
-        return new Tensor(ParseFeatures(path, table, columns), [table.Rows.Count, columns.Length]);
+        return new Tensor(ParseFeatures(path, table, columns, idCount), [table.Rows.Count, columns.Length]);
     }
 
     private static int[] ColumnsNamed(string path, Table table, IReadOnlyList<string> names)
@@ -255,7 +263,7 @@ public static class CsvData
         return new Table(header, rows);
     }
 
-    private static float[] ParseFeatures(string path, Table table, int[] columns)
+    private static float[] ParseFeatures(string path, Table table, int[] columns, int? idCount)
     {
         var values = new float[table.Rows.Count * columns.Length];
         for (int r = 0; r < table.Rows.Count; r++)
@@ -268,14 +276,26 @@ public static class CsvData
                 {
                     throw new InvalidDataException($"{path} line {row.Line}, column \"{Shown(table.Header[columns[f]])}\": the value is missing.");
                 }
-                if (!TryParseNumber(field, out values[r * columns.Length + f]))
+                if (!TryParseNumber(field, out float value))
                 {
                     throw NotANumber(path, row.Line, table.Header[columns[f]], field);
                 }
+                if (idCount is { } ids && IdProblem(value, ids) is { } problem)
+                {
+                    throw new InvalidDataException($"{path} line {row.Line}, column \"{table.Header[columns[f]]}\": the id {field} {problem}.");
+                }
+                values[r * columns.Length + f] = value;
             }
         }
         return values;
     }
+
+    /// <summary>What is wrong with <paramref name="value"/> as an id below <paramref name="count"/>, or null.</summary>
+    private static string? IdProblem(float value, int count) =>
+        value != MathF.Floor(value) ? "is not a whole number"
+        : value < 0 ? "is negative"
+        : value >= count ? $"is out of range for {count} embeddings (ids 0 to {count - 1})"
+        : null;
 
     private static bool TryParseNumber(string field, out float value) =>
         float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && float.IsFinite(value);

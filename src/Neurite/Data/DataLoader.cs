@@ -5,7 +5,7 @@ namespace Neurite.Data;
 
 /// <summary>One mini-batch.</summary>
 /// <param name="Inputs">[B, …sample shape].</param>
-/// <param name="Targets">[B] class indices or [B, outputs].</param>
+/// <param name="Targets">[B] or [B, T] class indices, or [B, outputs].</param>
 public readonly record struct Batch(Tensor Inputs, Tensor Targets)
 {
     /// <summary>The batch's fraction of the global batch it is a shard of (1 without sharding): the trainer scales the
@@ -139,7 +139,7 @@ public sealed class DataLoader : IEnumerable<Batch>
             inputShape[0] = size;
             var batch = new Batch(
                 new Tensor(inputs, (int[])inputShape.Clone()),
-                new Tensor(targets, Data.Task == TaskKind.Classification ? [size] : [size, Data.TargetWidth]))
+                new Tensor(targets, [size, .. Data.Targets.Shape[1..]]))
             {
                 Share = ranks == 1 ? 1 : (double)size / globalSize,
             };

@@ -5,7 +5,7 @@ namespace Neurite.Data;
 /// <summary>What the targets of a dataset are: class indices or real values.</summary>
 public enum TaskKind
 {
-    /// <summary>Targets are class indices 0 … ClassCount − 1, one per sample (a [N] tensor).</summary>
+    /// <summary>Targets are class indices 0 … ClassCount − 1, one per sample (a [N] tensor) or one per step of a sequence (a [N, T] tensor).</summary>
     Classification,
 
     /// <summary>Targets are real values, one row per sample (a [N, outputs] tensor).</summary>
@@ -14,7 +14,7 @@ public enum TaskKind
 
 /// <summary>
 /// Samples held in memory: features [N, …sample shape] and targets — [N] float class indices for
-/// classification, [N, outputs] for regression.
+/// classification ([N, T] for one class per step of a sequence), [N, outputs] for regression.
 /// </summary>
 /// <remarks>
 /// <para>The Data layer in short:</para>
@@ -44,12 +44,13 @@ public sealed class Dataset
     /// <summary>
     /// Wraps features and targets (not copied). For classification, <paramref name="classNames"/>
     /// gives the name of each class index; without it the classes are named "0", "1", … up to the
-    /// largest target.
+    /// largest target. <paramref name="vocabulary"/> gives the token that each integer id among the
+    /// features stands for (a character-level text's characters), for data that an embedding reads.
     /// </summary>
     /// <exception cref="ArgumentException">The sample counts differ, the targets have the wrong
     /// shape, or a class index is not an integer in range.</exception>
     public Dataset(Tensor features, Tensor targets, TaskKind task,
-        IReadOnlyList<string>? classNames = null, IReadOnlyList<string>? featureNames = null)
+        IReadOnlyList<string>? classNames = null, IReadOnlyList<string>? featureNames = null, IReadOnlyList<string>? vocabulary = null)
     {
         if (features.Rank < 1)
         {
@@ -59,10 +60,10 @@ public sealed class Dataset
         _sampleShape = features.Shape[1..].ToArray();
         if (task == TaskKind.Classification)
         {
-            if (targets.Rank != 1 || targets.Shape[0] != count)
+            if (targets.Rank is not (1 or 2) || targets.Shape[0] != count)
             {
                 throw new ArgumentException(
-                    $"Dataset: classification targets must have shape [{count}] (one class index per sample); got {Shapes.Format(targets.Shape)}.");
+                    $"Dataset: classification targets must have shape [{count}] (one class index per sample) or [{count}, steps] (one per step); got {Shapes.Format(targets.Shape)}.");
             }
             int largest = -1;
             var t = targets.Data;
@@ -106,12 +107,13 @@ public sealed class Dataset
         Task = task;
         FeatureNames = featureNames?.ToArray();
         FeatureCount = featureCount;
+        Vocabulary = vocabulary?.ToArray();
     }
 
     /// <summary>The inputs, [N, …sample shape].</summary>
     public Tensor Features { get; }
 
-    /// <summary>The targets: [N] class indices (as floats) or [N, outputs] real values.</summary>
+    /// <summary>The targets: [N] or [N, T] class indices (as floats), or [N, outputs] real values.</summary>
     public Tensor Targets { get; }
 
     /// <summary>Classification or regression.</summary>
@@ -132,11 +134,14 @@ public sealed class Dataset
     /// <summary>The number of values in one sample (the product of <see cref="SampleShape"/>).</summary>
     public int FeatureCount { get; }
 
-    /// <summary>The number of values in one target: 1 for classification, outputs for regression.</summary>
-    public int TargetWidth => Task == TaskKind.Classification ? 1 : Targets.Shape[1];
+    /// <summary>The number of values in one target: 1 for classification (T for one class per step), outputs for regression.</summary>
+    public int TargetWidth => Targets.Rank == 1 ? 1 : Targets.Shape[1];
 
     /// <summary>The names of the features (CSV columns), or null where the source has none.</summary>
     public IReadOnlyList<string>? FeatureNames { get; }
+
+    /// <summary>The token each integer id among the features stands for, by id (saved with a model), or null where the features are not ids of a vocabulary.</summary>
+    public IReadOnlyList<string>? Vocabulary { get; }
 
     /// <summary>A new dataset of the samples at <paramref name="indices"/>, in that order (copied).</summary>
     public Dataset Subset(ReadOnlySpan<int> indices)
@@ -145,8 +150,7 @@ public sealed class Dataset
         var targets = new float[indices.Length * TargetWidth];
         CopySamples(indices, features, targets);
         int[] featureShape = [indices.Length, .. _sampleShape];
-        int[] targetShape = Task == TaskKind.Classification ? [indices.Length] : [indices.Length, TargetWidth];
-        return WithData(new Tensor(features, featureShape), new Tensor(targets, targetShape));
+        return WithData(new Tensor(features, featureShape), new Tensor(targets, [indices.Length, .. Targets.Shape[1..]]));
     }
 
     /// <summary>
@@ -196,9 +200,9 @@ public sealed class Dataset
         Kernels.RowGather.Gather(Features.Data, FeatureCount, indices, features);
     }
 
-    /// <summary>A dataset with the same task, class and feature names over other tensors.</summary>
+    /// <summary>A dataset with the same task, class and feature names and vocabulary over other tensors.</summary>
     internal Dataset WithData(Tensor features, Tensor targets) =>
-        new(features, targets, Task, Task == TaskKind.Classification ? ClassNames : null, FeatureNames);
+        new(features, targets, Task, Task == TaskKind.Classification ? ClassNames : null, FeatureNames, Vocabulary);
 
     /// <summary>"Dataset(1000 × [2], classification, 2 classes)".</summary>
     public override string ToString() =>

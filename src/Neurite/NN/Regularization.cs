@@ -36,8 +36,14 @@ public sealed class Dropout : Module
         {
             return x;
         }
-        var mask = Tensor.Bernoulli(x.Shape, 1f - P, _rng);
-        return Ops.Mul(x, Ops.Mul(mask, 1f / (1f - P)));
+        return Apply(x, P, _rng);
+    }
+
+    /// <summary>x with each element zeroed with probability <paramref name="p"/> (a mask drawn from <paramref name="rng"/>) and the rest scaled by 1/(1 − p).</summary>
+    internal static Tensor Apply(Tensor x, float p, Generator rng)
+    {
+        var mask = Tensor.Bernoulli(x.Shape, 1f - p, rng);
+        return Ops.Mul(x, Ops.Mul(mask, 1f / (1f - p)));
     }
 
     public override string Describe() => $"Dropout(p={P})";

@@ -45,6 +45,13 @@ public static class LayerRegistry
         ResidualSpec.Definition,
         ConcatSpec.Definition,
         AddSpec.Definition,
+        EmbeddingSpec.Definition,
+        RecurrentSpec.Definition("rnn"),
+        RecurrentSpec.Definition("lstm"),
+        RecurrentSpec.Definition("gru"),
+        MeanPoolSpec.Definition,
+        LastStepSpec.Definition,
+        RepeatSpec.Definition,
     ];
 
     /// <summary>The registered type names, built-in ones first, in registration order.</summary>
@@ -157,6 +164,9 @@ public sealed class LayerFields
 
     /// <summary>A required integer field ≥ <paramref name="min"/>.</summary>
     public int RequiredInt(string name, int min = 1) => Inner.RequiredInt(name, min);
+
+    /// <summary>A required count (a positive integer), which may also be written "vocab": the vocabulary size of the data source the spec is read with.</summary>
+    public int RequiredCount(string name) => Inner.RequiredCount(name);
 
     /// <summary>A number field that <paramref name="ok"/> accepts (described as <paramref name="what"/> in errors), or <paramref name="fallback"/>.</summary>
     public double Number(string name, double fallback, Func<double, bool> ok, string what) => Inner.Number(name, fallback, ok, what);

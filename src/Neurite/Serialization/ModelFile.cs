@@ -15,7 +15,7 @@ public sealed record LoadedModel(ModelSpec Spec, Module Module, IReadOnlyDiction
 /// (<c>0.weight</c>, <c>1.running_mean</c>, …, buffers included) with the model spec in
 /// <c>__metadata__</c> under <c>neurite.spec</c> and <c>"format": "pt"</c> as PyTorch's safetensors
 /// files have, so that PyTorch loads the weights too; plus any entries the caller adds (such as
-/// <c>neurite.preprocessing</c> or <c>neurite.classes</c>, JSON strings).
+/// <c>neurite.preprocessing</c>, <c>neurite.classes</c> or <c>neurite.vocabulary</c>, JSON strings).
 /// </summary>
 public static class ModelFile
 {
@@ -33,6 +33,12 @@ public static class ModelFile
 
     /// <summary>The metadata key of the class names (a JSON array of strings), in the order of the outputs.</summary>
     public const string ClassesKey = "neurite.classes";
+
+    /// <summary>
+    /// The metadata key of the vocabulary (a JSON array of strings): the token each input id stands for, by id; for a
+    /// character-level text, its characters sorted by code point.
+    /// </summary>
+    public const string VocabularyKey = "neurite.vocabulary";
 
     /// <summary>
     /// Writes <paramref name="module"/>'s state dict alone, under PyTorch's names, as a plain

@@ -18,7 +18,8 @@ namespace Neurite.Serialization;
 /// (<see cref="LossSpec"/>), <c>optimizer</c> (<see cref="OptimizerSpec"/>), <c>schedule</c>
 /// (<see cref="ScheduleSpec"/>), <c>batch_size</c>, <c>epochs</c> (positive integers), <c>seed</c> (a
 /// non-negative integer), <c>data</c> (<see cref="DataSpec"/>), <c>l1</c>, <c>l2</c> (penalties ≥ 0),
-/// <c>clip_grad_norm</c> (&gt; 0) and <c>early_stopping</c> (<see cref="EarlyStoppingSpec"/>).</para>
+/// <c>clip_grad_norm</c> (&gt; 0), <c>early_stopping</c> (<see cref="EarlyStoppingSpec"/>) and <c>metrics</c> (a list of
+/// <see cref="Training.MetricNames"/>).</para>
 /// <para><see cref="ToJson"/> writes the spec back with every layer option explicit, so that
 /// <c>Parse(spec.ToJson())</c> equals the spec.</para>
 /// <para>A graph (<see cref="GraphSpec"/>) replaces <c>layers</c> with named <c>nodes</c>, each a layer
@@ -38,7 +39,7 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
 {
     private static readonly string[] Known =
         ["input", "layers", "loss", "optimizer", "schedule", "batch_size", "epochs", "seed", "data", "l1", "l2", "clip_grad_norm", "early_stopping",
-         "nodes", "inputs", "output"];
+         "metrics", "nodes", "inputs", "output"];
 
     private static readonly JsonDocumentOptions ParseOptions = new() { CommentHandling = JsonCommentHandling.Skip };
 
@@ -88,11 +89,18 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// <summary>early_stopping: when to stop training that no longer improves.</summary>
     public EarlyStoppingSpec? EarlyStopping { get; init; }
 
-    /// <summary>Parses and validates spec JSON; errors name <paramref name="source"/> (a file name) when given, and the JSON path.</summary>
+    /// <summary>metrics: figures reported beside the loss over the training batches and held-out data (<see cref="Training.MetricNames"/>).</summary>
+    public IReadOnlyList<string>? Metrics { get; init; }
+
+    /// <summary>
+    /// Parses and validates spec JSON; errors name <paramref name="source"/> (a file name) when given, and the JSON path.
+    /// A count written "vocab" (an embedding's num, a linear layer's out) becomes <paramref name="vocabulary"/>, the
+    /// vocabulary size of the data the spec is read for (<see cref="Data.Dataset.Vocabulary"/>); without one it is an error.
+    /// </summary>
     /// <exception cref="ModelSpecException">The JSON is malformed or the spec is invalid.</exception>
-    public static ModelSpec Parse(string json, string? source = null)
+    public static ModelSpec Parse(string json, string? source = null, int? vocabulary = null)
     {
-        var reader = new SpecReader(source);
+        var reader = new SpecReader(source, vocabulary);
         JsonDocument document;
         try
         {
@@ -112,13 +120,34 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// <summary>Reads, parses and validates the spec file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
     /// <exception cref="ModelSpecException">The spec is invalid; the message starts with the path.</exception>
-    public static ModelSpec Load(string path)
+    public static ModelSpec Load(string path, int? vocabulary = null)
     {
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: no such file.", path);
         }
-        return Parse(File.ReadAllText(path), path);
+        return Parse(File.ReadAllText(path), path, vocabulary);
+    }
+
+    /// <summary>
+    /// The <c>data.source</c> that spec JSON names, read without parsing the rest (which may need the source's
+    /// vocabulary first); null when the JSON has none or cannot be read, which <see cref="Parse(string, string?, int?)"/> then reports.
+    /// </summary>
+    public static string? DataSourceOf(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, ParseOptions);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                && (data.TryGetProperty("source", out var source) || data.TryGetProperty("type", out source)) && source.ValueKind == JsonValueKind.String
+                ? source.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static ModelSpec Parse(SpecReader reader, JsonElement root)
@@ -168,9 +197,24 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
             L2 = f.OptionalNumber("l2", Check.NonNegative, Check.NonNegativeText),
             ClipGradNorm = f.OptionalNumber("clip_grad_norm", Check.Positive, Check.PositiveText),
             EarlyStopping = f.Optional("early_stopping") is { } stopping ? EarlyStoppingSpec.Parse(reader, stopping, "early_stopping") : null,
+            Metrics = f.Optional("metrics") is { } metrics ? ParseMetrics(reader, metrics) : null,
         };
         spec.CheckShapes(reader);
         return spec;
+    }
+
+    private static string[] ParseMetrics(SpecReader reader, JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            throw reader.Error("metrics", $"expected a list of metric names ({string.Join(", ", Training.MetricNames.Names)}), got {SpecReader.Show(element)}");
+        }
+        var names = element.EnumerateArray().Select((item, i) => reader.Choice(item, $"metrics[{i}]", "metric", Training.MetricNames.Names)).ToArray();
+        if (names.Distinct().Count() != names.Length)
+        {
+            throw reader.Error("metrics", "a metric is named twice");
+        }
+        return names;
     }
 
     private static int[] ParseShape(SpecReader reader, JsonElement element, string path)
@@ -285,9 +329,9 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     private Plan CheckShapes(SpecReader reader)
     {
         var plan = Resolve(reader);
-        if (Loss is { TakesClassIndices: true } && plan.Output.Length != 1)
+        if (Loss is { TakesClassIndices: true } && plan.Output.Length is not (1 or 2))
         {
-            throw reader.Error("loss", $"{Loss.Type} needs class scores [C] per sample, but the network outputs {Shapes.Format(plan.Output)}");
+            throw reader.Error("loss", $"{Loss.Type} needs class scores [C] per sample, or [T, C] for one class per step, but the network outputs {Shapes.Format(plan.Output)}");
         }
         return plan;
     }
@@ -387,6 +431,15 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
             DataSpec.WriteOptional(json, "l2", L2);
             DataSpec.WriteOptional(json, "clip_grad_norm", ClipGradNorm);
             EarlyStopping?.Write(json);
+            if (Metrics is not null)
+            {
+                json.WriteStartArray("metrics");
+                foreach (string metric in Metrics)
+                {
+                    json.WriteStringValue(metric);
+                }
+                json.WriteEndArray();
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());

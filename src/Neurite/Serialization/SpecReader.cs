@@ -24,9 +24,15 @@ public sealed class ModelSpecException : FormatException
     public string Detail { get; }
 }
 
-/// <summary>Reads spec JSON with paths: every error names the file (when known) and the field.</summary>
-internal sealed class SpecReader(string? source)
+/// <summary>
+/// Reads spec JSON with paths: every error names the file (when known) and the field. <paramref name="vocabulary"/> is
+/// what the count "vocab" stands for: the vocabulary size of the data source, when it has one.
+/// </summary>
+internal sealed class SpecReader(string? source, int? vocabulary = null)
 {
+    /// <summary>The word a count may be written as, for the data source's vocabulary size.</summary>
+    public const string VocabularyWord = "vocab";
+
     public ModelSpecException Error(string path, string detail) => new(source, path, detail);
 
     /// <summary>The fields of the object at <paramref name="path"/>; any field not in <paramref name="known"/> is an error.</summary>
@@ -116,6 +122,23 @@ internal sealed class SpecReader(string? source)
         return value;
     }
 
+    /// <summary>A positive integer, or "vocab" for the vocabulary size (an error when there is none).</summary>
+    public int Count(JsonElement element, string path)
+    {
+        if (element.ValueKind == JsonValueKind.String && element.GetString() == VocabularyWord)
+        {
+            return vocabulary ?? throw Error(path,
+                $"\"{VocabularyWord}\" stands for the vocabulary size of the data source, but it has none (a text:PATH,seq=N source has one)");
+        }
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out int value) || value < 1)
+        {
+            throw Error(path, $"expected {CountDescription}, got {Show(element)}");
+        }
+        return value;
+    }
+
+    public const string CountDescription = "a positive integer or \"vocab\"";
+
     public static string IntDescription(int min) => min switch
     {
         1 => "a positive integer",
@@ -187,6 +210,8 @@ internal sealed class SpecReader(string? source)
             Optional(name) is { } e ? reader.Int(e, PathOf(name), min) : fallback;
 
         public int RequiredInt(string name, int min = 1) => reader.Int(Required(name, IntDescription(min)), PathOf(name), min);
+
+        public int RequiredCount(string name) => reader.Count(Required(name, CountDescription), PathOf(name));
 
         public int? OptionalInt(string name, int min = 1) => Optional(name) is { } e ? reader.Int(e, PathOf(name), min) : null;
 

@@ -273,7 +273,7 @@ public sealed record AugmentSpec(int Shift = 0, bool Flip = false, double Noise 
 /// The spec's <c>data</c>: where the data comes from and what to do with it. Only what is given is
 /// done; every option is null (or false) when absent.
 /// </summary>
-/// <param name="Source">A synthetic name (spirals, xor, …), fashion-mnist, a CSV path, or idx:IMAGES,LABELS ("type" is accepted for it too).</param>
+/// <param name="Source">A synthetic name (spirals, xor, …), fashion-mnist, a CSV path, idx:IMAGES,LABELS or text:PATH,seq=N ("type" is accepted for it too).</param>
 public sealed record DataSpec(string Source)
 {
     /// <summary>samples: how many samples a synthetic generator makes (positive integer).</summary>

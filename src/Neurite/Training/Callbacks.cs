@@ -174,9 +174,11 @@ public sealed class HistoryLog(string path) : ITrainingCallback
     {
         bool jsonLines = Path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
         var text = new StringBuilder();
+        // The metrics' columns follow the fixed ones, named as the first epoch names them.
+        var metrics = trainer.History.Count > 0 && trainer.History[0].Metrics is { } named ? named.Keys.ToArray() : [];
         if (!jsonLines)
         {
-            text.AppendLine("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,samples_per_second");
+            text.AppendLine(string.Join(",", ["epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,samples_per_second", .. metrics]));
         }
         foreach (var r in trainer.History)
         {
@@ -186,8 +188,9 @@ public sealed class HistoryLog(string path) : ITrainingCallback
             }
             else
             {
-                text.AppendLine(string.Join(",", r.Epoch.ToString(CultureInfo.InvariantCulture), Number(r.TrainLoss), Number(r.TrainAccuracy),
-                    Number(r.ValidationLoss), Number(r.ValidationAccuracy), Number(r.LearningRate), Number(r.Seconds), Number(r.SamplesPerSecond)));
+                text.AppendLine(string.Join(",", [r.Epoch.ToString(CultureInfo.InvariantCulture), Number(r.TrainLoss), Number(r.TrainAccuracy),
+                    Number(r.ValidationLoss), Number(r.ValidationAccuracy), Number(r.LearningRate), Number(r.Seconds), Number(r.SamplesPerSecond),
+                    .. metrics.Select(name => Number(r.Metrics is { } m && m.TryGetValue(name, out double v) ? v : null))]));
             }
         }
         AtomicFile.WriteAllText(Path, text.ToString());

@@ -28,9 +28,15 @@ public static class DataPreparation
             Noise = options?.Noise is { } noise ? (float)noise : null,
             Target = options?.Target ?? "label",
             Task = task,
+            IdCount = IdCount(spec),
         });
         var train = loaded.Train;
         var test = loaded.Test;
+        if (train.Vocabulary is { } vocabulary && IdCount(spec) is { } ids && ids < vocabulary.Count)
+        {
+            throw new ArgumentException(
+                $"layers[0].num: the data's ids are those of a vocabulary of {vocabulary.Count}, but the embedding has {ids} rows (write \"vocab\" for the vocabulary size)");
+        }
         if (options?.TestSplit is { } testFraction)
         {
             (train, var heldOut) = train.Split(testFraction, seed + 1);
@@ -55,6 +61,10 @@ public static class DataPreparation
         }
         return new PreparedData(train, validation, test, preprocessor);
     }
+
+    /// <summary>The number of ids the model's input takes when its first layer is an embedding (its num), else null.</summary>
+    public static int? IdCount(ModelSpec spec) =>
+        spec.Graph is null && spec.Layers.Count > 0 && spec.Layers[0] is EmbeddingSpec embedding ? embedding.Num : null;
 
     /// <summary>
     /// The sample shape to reshape batches to when the spec's input differs from the data's samples
@@ -105,10 +115,36 @@ public static class DataPreparation
             {
                 throw new ArgumentException($"loss: {objective.Name} is for two classes, but the data has {data.ClassCount}; use cross_entropy");
             }
+            CheckSteps(spec, data, objective, last);
         }
         else if (outputs != data.TargetWidth)
         {
             throw new ArgumentException($"{where}: the data has {data.TargetWidth} target column(s), but the network has {outputs} outputs");
+        }
+    }
+
+    /// <summary>Targets with one class per step ([N, T]) need outputs [T, classes] per sample, and one class per sample needs one row of outputs.</summary>
+    private static void CheckSteps(ModelSpec spec, Dataset data, Objective objective, int[] output)
+    {
+        string shape = Shapes.Format(output);
+        string at = spec.Graph is { } graph ? OutputNode(graph) : $"layers[{spec.Layers.Count - 1}]";
+        if (data.Targets.Rank == 2)
+        {
+            int steps = data.Targets.Shape[1];
+            if (objective.Name is not ("cross_entropy" or "nll"))
+            {
+                throw new ArgumentException($"loss: the data has one class per step ({steps} steps); {objective.Name} takes one per sample, use cross_entropy or nll");
+            }
+            if (output.Length != 2 || output[0] != steps)
+            {
+                throw new ArgumentException(
+                    $"{at}: the data has one class per step of {steps} steps, so the network must output [{steps}, {data.ClassCount}] per sample; it outputs {shape}");
+            }
+        }
+        else if (output.Length > 1)
+        {
+            throw new ArgumentException(
+                $"{at}: the data has one class per sample, but the network outputs {shape} per sample; end a sequence model with mean_pool, last_step or return_sequences false");
         }
     }
 

@@ -29,6 +29,9 @@ public enum StopReason
 
     /// <summary>The caller's cancellation token fired.</summary>
     Cancelled,
+
+    /// <summary>The trainer's <see cref="Trainer.TimeLimit"/> ran out; the epoch in progress was left unfinished (its steps kept, its figures not recorded).</summary>
+    TimeLimit,
 }
 
 /// <summary>What <see cref="Trainer.Fit"/> did.</summary>

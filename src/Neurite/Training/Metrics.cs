@@ -135,3 +135,119 @@ public sealed class RegressionMetrics
         Count += outputs.Length / width;
     }
 }
+
+/// <summary>The metrics a spec may name under <c>metrics</c>, by name.</summary>
+public static class MetricNames
+{
+    /// <summary>sequence_accuracy (<see cref="SequenceAccuracy"/>) and bits_per_char (<see cref="BitsPerCharacter"/>).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["sequence_accuracy", "bits_per_char"];
+
+    /// <summary>A new metric of that name.</summary>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>.</exception>
+    public static IMetric Create(string name) => name switch
+    {
+        "sequence_accuracy" => new SequenceAccuracy(),
+        "bits_per_char" => new BitsPerCharacter(),
+        _ => throw new ArgumentException($"unknown metric \"{name}\"; known: {string.Join(", ", Names)}", nameof(name)),
+    };
+}
+
+/// <summary>
+/// Exact match over sequences: the share of samples whose every step's arg-max output is its target class (outputs
+/// [B, T, C] against targets [B, T]; one step per sample for [B, C] against [B]). Keras's addition_rnn reports it.
+/// </summary>
+public sealed class SequenceAccuracy : IMetric
+{
+    private long _right, _count;
+
+    public string Name => "sequence_accuracy";
+
+    public double Value => _count == 0 ? 0 : (double)_right / _count;
+
+    public void Reset() => (_right, _count) = (0, 0);
+
+    /// <exception cref="ArgumentException">The outputs and targets do not have one row of scores per target.</exception>
+    public void Update(Tensors.Tensor outputs, Tensors.Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        int samples = targets.Shape[0], steps = targets.Count / Math.Max(samples, 1), classes = outputs.Shape[^1];
+        if (outputs.Count != targets.Count * classes)
+        {
+            throw new ArgumentException(
+                $"sequence_accuracy: outputs {Tensors.Shapes.Format(outputs.Shape)} do not hold one row of class scores per target of {Tensors.Shapes.Format(targets.Shape)}.");
+        }
+        ReadOnlySpan<float> y = outputs.Data, t = targets.Data;
+        for (int i = 0; i < samples; i++)
+        {
+            bool right = true;
+            for (int s = 0; s < steps && right; s++)
+            {
+                int row = i * steps + s;
+                right = ArgMax(y.Slice(row * classes, classes)) == (int)t[row];
+            }
+            _right += right ? 1 : 0;
+        }
+        _count += samples;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int c = 1; c < row.Length; c++)
+        {
+            if (row[c] > row[best])
+            {
+                best = c;
+            }
+        }
+        return best;
+    }
+}
+
+/// <summary>
+/// Bits per character of a language model: the mean over every step of −log₂ softmax(logits)[target], i.e. the
+/// cross-entropy in nats divided by ln 2 (outputs [B, T, C] logits against targets [B, T]).
+/// </summary>
+public sealed class BitsPerCharacter : IMetric
+{
+    private double _nats;
+    private long _count;
+
+    public string Name => "bits_per_char";
+
+    public double Value => _count == 0 ? 0 : _nats / _count / Math.Log(2);
+
+    public void Reset() => (_nats, _count) = (0, 0);
+
+    /// <exception cref="ArgumentException">The outputs and targets do not have one row of logits per target.</exception>
+    public void Update(Tensors.Tensor outputs, Tensors.Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        int classes = outputs.Shape[^1];
+        if (outputs.Count != targets.Count * classes)
+        {
+            throw new ArgumentException(
+                $"bits_per_char: outputs {Tensors.Shapes.Format(outputs.Shape)} do not hold one row of logits per target of {Tensors.Shapes.Format(targets.Shape)}.");
+        }
+        ReadOnlySpan<float> y = outputs.Data, t = targets.Data;
+        for (int row = 0; row < t.Length; row++)
+        {
+            var logits = y.Slice(row * classes, classes);
+            // −log softmax(z)[k] = log Σ exp(z − max) + max − z_k
+            float max = float.NegativeInfinity;
+            foreach (float z in logits)
+            {
+                max = MathF.Max(max, z);
+            }
+            double sum = 0;
+            foreach (float z in logits)
+            {
+                sum += Math.Exp(z - max);
+            }
+            _nats += Math.Log(sum) + max - logits[(int)t[row]];
+        }
+        _count += t.Length;
+    }
+}

@@ -25,6 +25,10 @@ public enum OutputKind
 /// A loss by its spec name, with what it implies: the task, how to read the outputs, and how the
 /// targets a <see cref="Dataset"/> holds ([B] class indices or [B, k] values) meet the outputs.
 /// </summary>
+/// <remarks>
+/// cross_entropy and nll also take one class per step: batch-first outputs [B, T, C] with targets [B, T], the mean
+/// over all B·T steps (PyTorch's CrossEntropyLoss on the outputs transposed to [B, C, T]).
+/// </remarks>
 public sealed class Objective
 {
     private readonly Func<Tensor, Tensor, Tensor> _loss;
@@ -55,8 +59,9 @@ public sealed class Objective
         "smooth_l1" => new(name, TaskKind.Regression, OutputKind.Values, (y, t) => Losses.SmoothL1(y, t, delta)),
         "bce" => new(name, TaskKind.Classification, OutputKind.Probabilities, (p, t) => Losses.BinaryCrossEntropy(p, AsColumn(t))),
         "bce_with_logits" => new(name, TaskKind.Classification, OutputKind.Logits, (z, t) => Losses.BinaryCrossEntropyWithLogits(z, AsColumn(t))),
-        "cross_entropy" => new(name, TaskKind.Classification, OutputKind.Logits, (z, t) => Losses.CrossEntropy(z, t, labelSmoothing)),
-        "nll" => new(name, TaskKind.Classification, OutputKind.LogProbabilities, (z, t) => Losses.NllLoss(z, t)),
+        "cross_entropy" => new(name, TaskKind.Classification, OutputKind.Logits,
+            (z, t) => OverSteps(z, t, name, (rows, classes) => Losses.CrossEntropy(rows, classes, labelSmoothing))),
+        "nll" => new(name, TaskKind.Classification, OutputKind.LogProbabilities, (z, t) => OverSteps(z, t, name, (rows, classes) => Losses.NllLoss(rows, classes))),
         _ => throw new ArgumentException($"unknown loss \"{name}\"; known: {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -90,10 +95,13 @@ public sealed class Objective
         };
     }
 
-    /// <summary>The predicted class of each row: the arg-max, or for one output p ≥ ½ (logit ≥ 0).</summary>
+    /// <summary>
+    /// The predicted class of each row (each step of [B, T, C] outputs, row-major): the arg-max over the last axis, or
+    /// for one output p ≥ ½ (logit ≥ 0).
+    /// </summary>
     public int[] Classes(Tensor outputs)
     {
-        int rows = outputs.Shape[0], width = outputs.Rank == 2 ? outputs.Shape[1] : 1;
+        int width = outputs.Rank >= 2 ? outputs.Shape[^1] : 1, rows = outputs.Count / Math.Max(width, 1);
         var values = outputs.Data;
         var classes = new int[rows];
         for (int i = 0; i < rows; i++)
@@ -117,6 +125,24 @@ public sealed class Objective
             }
         }
         return classes;
+    }
+
+    /// <summary>
+    /// A class-index loss over outputs [B, T, C] and targets [B, T] (one class per step) as over the [B·T, C] rows and
+    /// [B·T] classes (free views); other shapes go to the loss as they are.
+    /// </summary>
+    private static Tensor OverSteps(Tensor outputs, Tensor targets, string name, Func<Tensor, Tensor, Tensor> loss)
+    {
+        if (outputs.Rank != 3)
+        {
+            return loss(outputs, targets);
+        }
+        if (targets.Rank != 2 || targets.Shape[0] != outputs.Shape[0] || targets.Shape[1] != outputs.Shape[1])
+        {
+            throw new ArgumentException(
+                $"{name}: outputs [batch, steps, classes] {Shapes.Format(outputs.Shape)} need targets [batch, steps] (one class per step); got {Shapes.Format(targets.Shape)}.");
+        }
+        return loss(Ops.Reshape(outputs, [-1, outputs.Shape[2]]), Ops.Reshape(targets, [-1]));
     }
 
     /// <summary>[B] targets as the [B, 1] column that a single-output binary loss compares with.</summary>

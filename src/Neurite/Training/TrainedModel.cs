@@ -9,7 +9,7 @@ namespace Neurite.Training;
 
 /// <summary>
 /// A model file written by a <see cref="TrainingRun"/>, read back with what the run saved beside
-/// its weights: the input scaling, the feature and class names, and the objective.
+/// its weights: the input scaling, the feature and class names, the vocabulary, and the objective.
 /// </summary>
 /// <param name="Loaded">The spec, the network holding the file's weights, and the metadata.</param>
 /// <param name="Preprocessor">The scaling fitted on the training data, to apply to new inputs.</param>
@@ -17,8 +17,10 @@ namespace Neurite.Training;
 /// elsewhere plus a spec, and CSV columns are read by position).</param>
 /// <param name="ClassNames">The class of each output (classification).</param>
 /// <param name="Objective">The spec's loss, or cross_entropy (with class names) or mse by default.</param>
+/// <param name="Vocabulary">The token of each input id, for a model trained on a source with a vocabulary (a text).</param>
 public sealed record TrainedModel(
-    LoadedModel Loaded, IPreprocessor? Preprocessor, IReadOnlyList<string>? FeatureNames, IReadOnlyList<string>? ClassNames, Objective Objective)
+    LoadedModel Loaded, IPreprocessor? Preprocessor, IReadOnlyList<string>? FeatureNames, IReadOnlyList<string>? ClassNames, Objective Objective,
+    IReadOnlyList<string>? Vocabulary = null)
 {
     /// <summary>Reads a model file and the metadata <see cref="TrainingRun"/> writes.</summary>
     /// <exception cref="InvalidDataException">The file or one of its metadata entries is invalid; the message names the file and the key.</exception>
@@ -42,8 +44,9 @@ public sealed record TrainedModel(
         var preprocessor = Read<IPreprocessor?>(ModelFile.PreprocessingKey, p => Data.Preprocessor.FromJson(Parse(path, p, ModelFile.PreprocessingKey), $"{path}: {ModelFile.PreprocessingKey}"));
         var features = Read<List<string>?>(ModelFile.FeaturesKey, f => Names(path, f, ModelFile.FeaturesKey));
         var classes = Read<List<string>?>(ModelFile.ClassesKey, c => Names(path, c, ModelFile.ClassesKey));
+        var vocabulary = Read<List<string>?>(ModelFile.VocabularyKey, v => Names(path, v, ModelFile.VocabularyKey));
         var objective = loaded.Spec.Loss?.Objective() ?? Objective.FromName(classes is null ? "mse" : "cross_entropy");
-        return new TrainedModel(loaded, preprocessor, features, classes, objective);
+        return new TrainedModel(loaded, preprocessor, features, classes, objective, vocabulary);
     }
 
     /// <summary>The number of values in one input sample (the product of the spec's input shape).</summary>
@@ -52,12 +55,15 @@ public sealed record TrainedModel(
     /// <summary>
     /// The rows of a CSV file as inputs for prediction, scaled as the training data was: the columns the model
     /// records, by name and in its order; for a model that records none, every column but <paramref name="target"/>,
-    /// by position, as many as the model takes (<see cref="CsvData.ReadFeatures(string, int, string)"/>).
+    /// by position, as many as the model takes (<see cref="CsvData.ReadFeatures(string, int, string, int?)"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">A column is missing, the number of columns is wrong, or a value is not a number.</exception>
     public Tensor ReadInputs(string csvPath, string target = "label")
     {
-        var x = FeatureNames is { } names ? CsvData.ReadFeatures(csvPath, names) : CsvData.ReadFeatures(csvPath, (int)InputWidth, target);
+        int? idCount = DataPreparation.IdCount(Loaded.Spec);
+        var x = FeatureNames is { } names
+            ? CsvData.ReadFeatures(csvPath, names, idCount)
+            : CsvData.ReadFeatures(csvPath, (int)InputWidth, target, idCount);
         return Preprocessor?.Apply(x) ?? x;
     }
 
@@ -79,6 +85,8 @@ public sealed record TrainedModel(
             ClassNames = ClassNames,
             FeatureNames = FeatureNames,
             Target = target ?? Loaded.Spec.Data?.Target ?? "label",
+            Vocabulary = Vocabulary,
+            IdCount = DataPreparation.IdCount(Loaded.Spec),
         });
         var data = loaded.Test ?? loaded.Train;
         long width = data.SampleShape.ToArray().Aggregate(1L, (a, b) => a * b);
@@ -90,13 +98,14 @@ public sealed record TrainedModel(
     }
 
     /// <summary>
-    /// A trainer over the model for evaluation and prediction (it has no optimizer); batches of
-    /// <paramref name="shapeOf"/>'s samples are reshaped to the spec's input when they differ.
+    /// A trainer over the model for evaluation and prediction (it has no optimizer) that reports the spec's metrics;
+    /// batches of <paramref name="shapeOf"/>'s samples are reshaped to the spec's input when they differ.
     /// </summary>
     public Trainer Evaluator(Dataset? shapeOf = null) =>
         new(Loaded.Module, Objective)
         {
             InputShape = shapeOf is null ? Loaded.Spec.Input : DataPreparation.InputShape(Loaded.Spec, shapeOf),
+            Metrics = [.. (Loaded.Spec.Metrics ?? []).Select(MetricNames.Create)],
         };
 
     private static List<string> Names(string path, string json, string key) =>

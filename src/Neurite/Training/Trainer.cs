@@ -125,6 +125,12 @@ public sealed class Trainer
     /// </summary>
     public Distributed.ICommunicator? Communicator { get; init; }
 
+    /// <summary>
+    /// How long one <see cref="Fit"/> may train: once that much time has passed since it began, it stops before the
+    /// next step (<see cref="StopReason.TimeLimit"/>). Null: no limit.
+    /// </summary>
+    public TimeSpan? TimeLimit { get; init; }
+
     /// <summary>Every epoch's figures, including those before a resume.</summary>
     public IReadOnlyList<EpochResult> History => _history;
 
@@ -230,6 +236,7 @@ public sealed class Trainer
         var generators = Model.Generators();
         long samples = 0;
         double computeSeconds = 0;
+        var fitClock = Stopwatch.StartNew();
         foreach (var callback in Callbacks)
         {
             callback.OnTrainBegin(this);
@@ -260,6 +267,13 @@ public sealed class Trainer
                 if (cancellation.IsCancellationRequested)
                 {
                     RequestStop(StopReason.Cancelled, $"cancelled during epoch {epoch}");
+                    abandoned = true;
+                    break;
+                }
+                if (TimeLimit is { } limit && fitClock.Elapsed >= limit)
+                {
+                    RequestStop(StopReason.TimeLimit, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"time limit of {limit.TotalSeconds:0.#} s reached after {batchIndex} batches of epoch {epoch}"));
                     abandoned = true;
                     break;
                 }

@@ -18,11 +18,12 @@ namespace Neurite.Training;
 /// <param name="Resume">A checkpoint written by an earlier run to continue from.</param>
 /// <param name="ModelPath">The model file to write; the checkpoints, history and report go beside it.</param>
 /// <param name="SpecDirectory">Where file sources written in the spec are relative to.</param>
+/// <param name="TimeLimit">Stop training once this much time has passed (<see cref="Trainer.TimeLimit"/>); the test data is still evaluated and the model written.</param>
 /// <param name="Communicator">The ranks of a data-parallel run (the batch size is then per rank; rank 0 alone writes files), or null.</param>
 /// <param name="BucketBytes">Gradient bytes per all-reduce in a data-parallel run.</param>
 public sealed record RunOptions(
     string? Data = null, int? Epochs = null, int? BatchSize = null, double? Lr = null, ulong? Seed = null, bool NoShuffle = false,
-    string? Init = null, string? Resume = null, string ModelPath = "model.safetensors", string SpecDirectory = ".",
+    string? Init = null, string? Resume = null, string ModelPath = "model.safetensors", string SpecDirectory = ".", TimeSpan? TimeLimit = null,
     Distributed.ICommunicator? Communicator = null, int BucketBytes = 25 << 20);
 
 /// <summary>What a finished run produced.</summary>
@@ -85,6 +86,25 @@ public sealed class TrainingRun
 
     /// <summary>Where a front end writes the run's report (beside the model file).</summary>
     public string ReportPath { get; }
+
+    /// <summary>
+    /// Reads the spec file at <paramref name="path"/> for a run on <paramref name="data"/> (else the spec's own
+    /// <c>data.source</c>, relative to the spec's folder): a count written "vocab" becomes that source's vocabulary size.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The spec or a text source is missing.</exception>
+    /// <exception cref="ModelSpecException">The spec is invalid, or says "vocab" for a source without a vocabulary.</exception>
+    /// <exception cref="InvalidDataException">A text source is empty or not UTF-8.</exception>
+    public static ModelSpec LoadSpec(string path, string? data = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such file.", path);
+        }
+        string json = File.ReadAllText(path);
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string? source = data ?? (ModelSpec.DataSourceOf(json) is { } fromSpec ? RelativeTo(directory, fromSpec) : null);
+        return ModelSpec.Parse(json, path, source is null ? null : DataSources.VocabularyOf(source)?.Count);
+    }
 
     /// <summary>Builds a run of <paramref name="spec"/> (ignored when <see cref="RunOptions.Resume"/> names a checkpoint, whose spec is used).</summary>
     /// <exception cref="ArgumentException">An option, the data and the spec do not fit together; the message names what and where.</exception>
@@ -154,7 +174,9 @@ public sealed class TrainingRun
             Seed = seed,
             InputShape = inputShape,
             Callbacks = callbacks,
+            Metrics = [.. (spec.Metrics ?? []).Select(MetricNames.Create)],
             Progress = progress,
+            TimeLimit = options.TimeLimit,
             Communicator = communicator,
         };
         bool writes = communicator is not { Rank: > 0 };
@@ -195,7 +217,7 @@ public sealed class TrainingRun
         return new RunResult(fit, evaluation, ModelPath, restored);
     }
 
-    /// <summary>What the model file keeps beside the spec: the scaling, the feature names and the class names.</summary>
+    /// <summary>What the model file keeps beside the spec: the scaling, the feature names, the class names and the vocabulary.</summary>
     private Dictionary<string, string> Metadata()
     {
         var metadata = new Dictionary<string, string>();
@@ -211,19 +233,28 @@ public sealed class TrainingRun
         {
             metadata[ModelFile.ClassesKey] = Names(Data.Train.ClassNames);
         }
+        if (Data.Train.Vocabulary is { } vocabulary)
+        {
+            metadata[ModelFile.VocabularyKey] = Names(vocabulary);
+        }
         return metadata;
     }
 
     /// <summary>Names as the JSON list the model file's metadata holds.</summary>
     public static string Names(IEnumerable<string> names) => new JsonArray([.. names.Select(name => (JsonNode)name)]).ToJsonString();
 
-    /// <summary>A file source written in a spec (a CSV path, idx:IMAGES,LABELS) is relative to the spec's folder; names are left alone.</summary>
+    /// <summary>A file source written in a spec (a CSV path, idx:IMAGES,LABELS, text:PATH,…) is relative to the spec's folder; names are left alone.</summary>
     private static string RelativeTo(string specDirectory, string source)
     {
         string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(specDirectory, path);
         if (source.StartsWith("idx:", StringComparison.Ordinal))
         {
             return "idx:" + string.Join(',', source[4..].Split(',').Select(Resolve));
+        }
+        if (source.StartsWith("text:", StringComparison.Ordinal))
+        {
+            var (path, parameters) = DataSources.SplitText(source);
+            return "text:" + Resolve(path) + (parameters.Length > 0 ? "," + parameters : "");
         }
         return source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Resolve(source) : source;
     }

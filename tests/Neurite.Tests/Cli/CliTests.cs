@@ -338,7 +338,7 @@ public sealed class CliTests : IDisposable
 
     public static TheoryData<string, string> BadInputs => new()
     {
-        { "bad-field", "spec.json: layers[0].out: expected a positive integer, got -2" },
+        { "bad-field", "spec.json: layers[0].out: expected a positive integer or \"vocab\", got -2" },
         { "bad-json", "spec.json" },
         { "bad-csv", "data.csv line 3, column \"x2\"" },
         { "task", "loss: mse is for regression, but the data is a classification set" },

@@ -14,7 +14,7 @@ public sealed class DataSourcesTests : IDisposable
     [Fact]
     public void Every_synthetic_name_loads_with_its_defaults()
     {
-        Assert.Equal(11, DataSources.SyntheticNames.Count);
+        Assert.Equal(13, DataSources.SyntheticNames.Count);
         foreach (var name in DataSources.SyntheticNames)
         {
             var data = DataSources.Load(name);
@@ -67,7 +67,7 @@ public sealed class DataSourcesTests : IDisposable
 
     public static TheoryData<string, string> BadSources => new()
     {
-        { "swirls", "unknown data source \"swirls\": expected a synthetic name (xor, circles, gaussians, spirals, moons, blobs, sin, abs, step, plane, multi-gaussian), fashion-mnist, a CSV file path, or idx:IMAGES,LABELS." },
+        { "swirls", "unknown data source \"swirls\": expected a synthetic name (xor, circles, gaussians, spirals, moons, blobs, sin, abs, step, plane, multi-gaussian, sine-series, addition), fashion-mnist, a CSV file path, idx:IMAGES,LABELS, or text:PATH,seq=N." },
         { "spirals:size=3", "data source \"spirals:size=3\": unknown parameter \"size\"; spirals takes n, noise, seed, test, classes, geometry." },
         { "xor:classes=3", "data source \"xor:classes=3\": unknown parameter \"classes\"; xor takes n, noise, seed, test, geometry." },
         { "moons:n=0", "data source \"moons:n=0\": n must be an integer >= 1; got \"0\"." },

@@ -18,7 +18,7 @@ public class DatasetTests
     {
         var x = Tensor.Zeros([3, 2]);
         var e = Assert.Throws<ArgumentException>(() => new Dataset(x, Tensor.Zeros([2]), TaskKind.Classification));
-        Assert.Equal("Dataset: classification targets must have shape [3] (one class index per sample); got [2].", e.Message);
+        Assert.Equal("Dataset: classification targets must have shape [3] (one class index per sample) or [3, steps] (one per step); got [2].", e.Message);
         e = Assert.Throws<ArgumentException>(() => new Dataset(x, Tensor.From([0f, 1.5f, 0f]), TaskKind.Classification));
         Assert.Equal("Dataset: target 1 is 1.5, not a class index (an integer in 0 … 65535).", e.Message);
         e = Assert.Throws<ArgumentException>(() => new Dataset(x, Tensor.From([0f, 2f, 0f]), TaskKind.Classification, ["a", "b"]));
@@ -33,6 +33,23 @@ public class DatasetTests
         Assert.Equal(12, images.FeatureCount);
         Assert.Equal(["0"], images.ClassNames);
         Assert.Equal("Dataset(5 × [1, 4, 3], classification, 1 classes)", images.ToString());
+    }
+
+    [Fact]
+    public void Sequences_may_have_one_class_per_step()
+    {
+        // Three sequences of two steps (ids as floats), each step with its class.
+        var data = new Dataset(Tensor.From([[1f, 2f], [3f, 4f], [5f, 6f]]), Tensor.From([[0f, 2f], [1f, 1f], [2f, 0f]]), TaskKind.Classification);
+        Assert.Equal(["0", "1", "2"], data.ClassNames);
+        Assert.Equal(2, data.TargetWidth);
+        var subset = data.Subset([2, 0]);
+        Assert.Equal([2, 2], subset.Targets.Shape.ToArray());
+        Assert.Equal([2f, 0f, 0f, 2f], subset.Targets.ToArray());
+        var batch = new DataLoader(data, 2).First();
+        Assert.Equal([2, 2], batch.Targets.Shape.ToArray());
+        Assert.Equal([0f, 2f, 1f, 1f], batch.Targets.ToArray());
+        var e = Assert.Throws<ArgumentException>(() => new Dataset(Tensor.Zeros([3, 2]), Tensor.From([[0f, 0.5f], [0f, 0f], [0f, 0f]]), TaskKind.Classification));
+        Assert.Equal("Dataset: target 1 is 0.5, not a class index (an integer in 0 … 65535).", e.Message);
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public class SyntheticPlaygroundTests
         Assert.Equal(expected.Targets.ToArray(), synthesized.Targets.ToArray());
         // Without geometry, the unit geometry and the generator's default noise, as Load("moons").
         Assert.Equal(DataSources.Load("moons").Train.Features.ToArray(), DataSources.Synthesize("moons", 1000, new Generator(0)).Features.ToArray());
-        Assert.Equal("unknown synthetic data set \"swirls\": expected one of xor, circles, gaussians, spirals, moons, blobs, sin, abs, step, plane, multi-gaussian. (Parameter 'name')",
+        Assert.Equal("unknown synthetic data set \"swirls\": expected one of xor, circles, gaussians, spirals, moons, blobs, sin, abs, step, plane, multi-gaussian, sine-series, addition. (Parameter 'name')",
             Assert.Throws<ArgumentException>(() => DataSources.Synthesize("swirls", 10, new Generator(0))).Message);
         Assert.StartsWith("synthetic data set \"xor\": Xor: the sample count must be at least 1; got 0.",
             Assert.Throws<ArgumentException>(() => DataSources.Synthesize("xor", 0, new Generator(0))).Message);

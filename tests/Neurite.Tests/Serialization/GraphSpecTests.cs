@@ -159,7 +159,7 @@ public sealed class GraphSpecTests
         { """{"input": [2, 3], "nodes": [{"name": "h", "type": "linear", "out": 4}, {"name": "c", "type": "concat", "axis": 1, "inputs": ["h", "input"]}]}""", "nodes[1].inputs: concat along axis 1 needs the same sizes on the other axes, got [2, 4] (h), [2, 3] (input)" },
         { """{"input": [2, 3], "nodes": [{"name": "f", "type": "flatten"}, {"name": "c", "type": "concat", "inputs": ["f", "input"]}]}""", "nodes[1].inputs: concat needs inputs of the same rank, got [6] (f), [2, 3] (input)" },
         { """{"input": [2], "nodes": [{"name": "c", "type": "concat", "axis": 0, "inputs": ["input", "input"]}]}""", "nodes[0].axis: axis 0 is not an axis of a sample: with the batch axis the inputs are 2-D, so axis must be in 1..1 or -1..-1" },
-        { """{"input": [2], "nodes": [{"name": "h", "type": "linear", "out": 0}]}""", "nodes[0].out: expected a positive integer, got 0" },
+        { """{"input": [2], "nodes": [{"name": "h", "type": "linear", "out": 0}]}""", "nodes[0].out: expected a positive integer or \"vocab\", got 0" },
         { """{"input": [2], "layers": [{"type": "relu"}, {"type": "concat"}]}""", "layers[1]: concat takes 2 or more inputs, got 1" },
         { """{"input": [2], "layers": [{"type": "residual", "layers": [{"type": "add"}]}]}""", "layers[0].layers[0]: add takes 2 or more inputs, got 1" },
         { """{"input": [2], "layers": [{"name": "h", "type": "relu"}]}""", "layers[0].name: unknown field; relu takes type" },
@@ -172,7 +172,7 @@ public sealed class GraphSpecTests
         { """{"inputs": {"x": [2], "y": [0]}, "nodes": [{"name": "h", "type": "relu", "inputs": ["x"]}]}""", "inputs.y[0]: expected a positive integer, got 0" },
         { """{"inputs": [2], "nodes": [{"name": "h", "type": "relu"}]}""", "inputs: expected named input shapes such as {\"x\": [2], \"y\": [3]}, got [2]" },
         { """{"nodes": [{"name": "h", "type": "relu"}]}""", "input: missing; expected the shape of one sample, e.g. [784]" },
-        { """{"input": [2, 2], "nodes": [{"name": "o", "type": "linear", "out": 2}, {"name": "f", "type": "flatten"}], "output": "o", "loss": "cross_entropy"}""", "loss: cross_entropy needs class scores [C] per sample, but the network outputs [2, 2]" },
+        { """{"input": [2, 2, 2], "nodes": [{"name": "o", "type": "linear", "out": 2}, {"name": "f", "type": "flatten"}], "output": "o", "loss": "cross_entropy"}""", "loss: cross_entropy needs class scores [C] per sample, or [T, C] for one class per step, but the network outputs [2, 2, 2]" },
     };
 
     [Theory]
@@ -235,7 +235,7 @@ public sealed class GraphSpecTests
         Assert.Equal(new LeakyReluSpec(0.01), LayerRegistry.Default("leaky_relu"));
         Assert.Equal(new SimpleLayerSpec("tanh"), LayerRegistry.Default("tanh"));
         Assert.Equal(new DropoutSpec(0.5), LayerRegistry.Default("dropout"));
-        Assert.Equal("layer.out: missing; expected a positive integer",
+        Assert.Equal("layer.out: missing; expected a positive integer or \"vocab\"",
             Assert.Throws<ModelSpecException>(() => LayerRegistry.Default("linear")).Message);
         Assert.StartsWith("layer.type: unknown layer type \"conv9d\"",
             Assert.Throws<ModelSpecException>(() => LayerRegistry.Default("conv9d")).Message);

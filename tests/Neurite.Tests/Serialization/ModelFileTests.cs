@@ -111,7 +111,7 @@ public sealed class ModelFileTests : IDisposable
         string bad = PathOf("bad.safetensors");
         SafeTensors.Save(bad, [], new Dictionary<string, string> { [ModelFile.SpecKey] = """{"input": [2], "layers": [{"type": "linear", "out": 0}]}""" });
         var s = Assert.Throws<ModelSpecException>(() => ModelFile.Load(bad));
-        Assert.Equal($"{bad}: __metadata__.neurite.spec: layers[0].out: expected a positive integer, got 0", s.Message);
+        Assert.Equal($"{bad}: __metadata__.neurite.spec: layers[0].out: expected a positive integer or \"vocab\", got 0", s.Message);
 
         string mismatch = PathOf("mismatch.safetensors");
         SafeTensors.Save(mismatch, [new("0.weight", Tensor.Zeros([3, 2])), new("1.weight", Tensor.Zeros([1]))],

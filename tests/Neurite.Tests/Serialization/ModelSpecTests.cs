@@ -130,13 +130,13 @@ public sealed class ModelSpecTests
 
     public static TheoryData<string, string> Errors => new()
     {
-        { """{"input": [10], "layers": [{"type": "linear", "out": 4}, {"type": "linear", "out": -2}]}""", "layers[1].out: expected a positive integer, got -2" },
+        { """{"input": [10], "layers": [{"type": "linear", "out": 4}, {"type": "linear", "out": -2}]}""", "layers[1].out: expected a positive integer or \"vocab\", got -2" },
         { """{"input": [10], "layers": [{"type": "linear", "out": 4}, {"type": "rleu"}]}""", "layers[1].type: unknown layer type \"rleu\"; known: linear, relu, sigmoid, tanh, step, leaky_relu, elu, gelu, silu, softplus, softmax, log_softmax, identity, flatten, dropout, batch_norm, layer_norm, residual" },
         { """{"input": [10], "layers": [{"type": "linear", "out": 4, "outt": 3}]}""", "layers[0].outt: unknown field; linear takes type, out, bias, init" },
         { """{"input": [10], "layers": [{"type": "linear"}]}""", "layers[0].out: missing; expected a positive integer" },
         { """{"input": [10], "layers": [{"out": 3}]}""", "layers[0].type: missing; expected a layer type, one of linear, " },
-        { """{"input": [10], "layers": [{"type": "linear", "out": 2.5}]}""", "layers[0].out: expected a positive integer, got 2.5" },
-        { """{"input": [10], "layers": [{"type": "linear", "out": "4"}]}""", "layers[0].out: expected a positive integer, got \"4\"" },
+        { """{"input": [10], "layers": [{"type": "linear", "out": 2.5}]}""", "layers[0].out: expected a positive integer or \"vocab\", got 2.5" },
+        { """{"input": [10], "layers": [{"type": "linear", "out": "4"}]}""", "layers[0].out: expected a positive integer or \"vocab\", got \"4\"" },
         { """{"input": [10], "layers": [{"type": "linear", "out": 4, "bias": 1}]}""", "layers[0].bias: expected true or false, got 1" },
         { """{"input": [10], "layers": [{"type": "linear", "out": 4, "init": "kaiming"}]}""", "layers[0].init: unknown initialization \"kaiming\"; known: xavier_uniform, xavier_normal, he_uniform, he_normal, lecun_normal, orthogonal, zeros, normal, uniform" },
         { """{"input": [10], "layers": [{"type": "linear", "out": 4, "init": {"type": "normal", "gain": 2}}]}""", "layers[0].init.gain: unknown field; normal takes type, mean, std" },
@@ -150,7 +150,7 @@ public sealed class ModelSpecTests
         { """{"input": [4], "layers": [{"type": "softmax", "axis": 1.5}]}""", "layers[0].axis: expected an integer, got 1.5" },
         { """{"input": [4], "layers": [{"type": "flatten", "start_dim": 0}]}""", "layers[0].start_dim: start_dim 0 is not an axis of a sample (1..1, the batch axis 0 excluded)" },
         { """{"input": [4], "layers": [{"type": "residual", "layers": [{"type": "linear", "out": 3}]}]}""", "layers[0].layers: the block maps [4] to [3]; x + f(x) needs the same shape" },
-        { """{"input": [4], "layers": [{"type": "residual", "layers": [{"type": "linear", "out": 0}]}]}""", "layers[0].layers[0].out: expected a positive integer, got 0" },
+        { """{"input": [4], "layers": [{"type": "residual", "layers": [{"type": "linear", "out": 0}]}]}""", "layers[0].layers[0].out: expected a positive integer or \"vocab\", got 0" },
         { """{"input": [4], "layers": [{"type": "residual", "layers": []}]}""", "layers[0].layers: expected a non-empty list of layers, got []" },
         { """{"layers": [{"type": "relu"}]}""", "input: missing; expected the shape of one sample, e.g. [784]" },
         { """{"input": [], "layers": [{"type": "relu"}]}""", "input: expected the shape of one sample, a list of positive integers such as [784], got []" },
@@ -161,12 +161,12 @@ public sealed class ModelSpecTests
         { """[1, 2]""", "expected a model spec (a JSON object), got [1, 2]" },
         { """{"input": [3], "layers": [{"type": "relu"}],}""", "not valid JSON: " },
         { """{"input": [784], "layers": [{"type": "linear", "out": 2000000000}]}""", "layers[0].out: a linear layer from 784 to 2000000000 features needs 1568000000000 weights, more than a tensor can hold (2147483591)" },
-        { """{"input": [784], "layers": [{"type": "linear", "out": 1000000000000}]}""", "layers[0].out: expected a positive integer, got 1000000000000" },
+        { """{"input": [784], "layers": [{"type": "linear", "out": 1000000000000}]}""", "layers[0].out: expected a positive integer or \"vocab\", got 1000000000000" },
         { """{"input": [100000, 100000], "layers": [{"type": "relu"}]}""", "input: a sample of shape [100000, 100000] has more elements than a tensor can hold (2147483591)" },
         { """{"input": [3], "layers": [{"type": "relu"}], "loss": "crossentropy"}""", "loss: unknown loss \"crossentropy\"; known: mse, l1, huber, smooth_l1, bce, bce_with_logits, cross_entropy, nll" },
         { """{"input": [3], "layers": [{"type": "relu"}], "loss": {"type": "mse", "delta": 2}}""", "loss.delta: unknown field; mse takes type" },
         { """{"input": [3], "layers": [{"type": "relu"}], "loss": {"type": "cross_entropy", "label_smoothing": 2}}""", "loss.label_smoothing: expected a number in [0, 1], got 2" },
-        { """{"input": [3, 2], "layers": [{"type": "relu"}], "loss": "cross_entropy"}""", "loss: cross_entropy needs class scores [C] per sample, but the network outputs [3, 2]" },
+        { """{"input": [3, 2, 2], "layers": [{"type": "relu"}], "loss": "cross_entropy"}""", "loss: cross_entropy needs class scores [C] per sample, or [T, C] for one class per step, but the network outputs [3, 2, 2]" },
         { """{"input": [3], "layers": [{"type": "relu"}], "optimizer": {"type": "sgd"}}""", "optimizer.lr: missing; sgd needs a learning rate (PyTorch has no default for it)" },
         { """{"input": [3], "layers": [{"type": "relu"}], "optimizer": "sgd"}""", "optimizer.lr: missing; sgd needs a learning rate (PyTorch has no default for it)" },
         { """{"input": [3], "layers": [{"type": "relu"}], "optimizer": {"type": "adam", "lr": -1}}""", "optimizer.lr: expected a learning rate >= 0, got -1" },
@@ -209,7 +209,7 @@ public sealed class ModelSpecTests
         try
         {
             var e = Assert.Throws<ModelSpecException>(() => ModelSpec.Load(path));
-            Assert.Equal($"{path}: layers[0].out: expected a positive integer, got -2", e.Message);
+            Assert.Equal($"{path}: layers[0].out: expected a positive integer or \"vocab\", got -2", e.Message);
             Assert.Equal("layers[0].out", e.JsonPath);
         }
         finally

@@ -4,11 +4,14 @@ using Neurite.Tensors;
 
 namespace Neurite.Serialization;
 
-/// <summary><c>linear</c>: y = x·Wᵀ + b over the last axis. Fields: out (required), bias (true), init (PyTorch's default).</summary>
+/// <summary>
+/// <c>linear</c>: y = x·Wᵀ + b over the last axis. Fields: out (required; "vocab" for the data source's vocabulary size),
+/// bias (true), init (PyTorch's default).
+/// </summary>
 public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null) : LayerSpec
 {
     internal static LayerType Definition { get; } = new("linear", ["out", "bias", "init"], f => new LinearSpec(
-        f.RequiredInt("out"), f.Bool("bias", true), f.Inner.Optional("init") is { } init ? InitSpec.Parse(f.Reader, init, f.PathOf("init")) : null));
+        f.RequiredCount("out"), f.Bool("bias", true), f.Inner.Optional("init") is { } init ? InitSpec.Parse(f.Reader, init, f.PathOf("init")) : null));
 
     public override string Type => "linear";
 

@@ -1,0 +1,18 @@
+using Neurite.NN;
+using Neurite.Tensors;
+
+namespace Neurite.Serialization;
+
+/// <summary><c>last_step</c>: the last step of a sequence, [T, D] → [D] (x[:, -1] on a batch). No fields.</summary>
+public sealed record LastStepSpec : LayerSpec
+{
+    internal static LayerType Definition { get; } = new("last_step", [], _ => new LastStepSpec());
+
+    public override string Type => "last_step";
+
+    public override int[] OutputShape(LayerContext context) => context.Input.Length == 2
+        ? [context.Input[1]]
+        : throw context.Error($"last_step takes a sequence [steps, features] per sample, got {Shapes.Format(context.Input)}");
+
+    public override Module Build(LayerContext context, Generator rng) => new LastStep();
+}

@@ -1,0 +1,18 @@
+using Neurite.NN;
+using Neurite.Tensors;
+
+namespace Neurite.Serialization;
+
+/// <summary><c>mean_pool</c>: the mean over the steps of a sequence, [T, D] → [D] (x.mean(dim=1) on a batch). No fields.</summary>
+public sealed record MeanPoolSpec : LayerSpec
+{
+    internal static LayerType Definition { get; } = new("mean_pool", [], _ => new MeanPoolSpec());
+
+    public override string Type => "mean_pool";
+
+    public override int[] OutputShape(LayerContext context) => context.Input.Length == 2
+        ? [context.Input[1]]
+        : throw context.Error($"mean_pool takes a sequence [steps, features] per sample, got {Shapes.Format(context.Input)}");
+
+    public override Module Build(LayerContext context, Generator rng) => new MeanPool();
+}
