@@ -181,6 +181,12 @@ public sealed class LayerContext
     /// <summary>An error about one of the layer's fields, to throw: "path.field: detail".</summary>
     public ModelSpecException Error(string field, string detail) => _reader.Error(SpecReader.Child(Path, field), detail);
 
+    /// <summary>The input, when it is a sequence [steps, features] per sample; otherwise the error "<paramref name="type"/> takes a sequence …, got [shape]".</summary>
+    /// <exception cref="ModelSpecException">The input has no time axis, or more axes.</exception>
+    public int[] SequenceInput(string type) => Input.Length == 2
+        ? Input
+        : throw Error($"{type} takes a sequence [steps, features] per sample, got {Shapes.Format(Input)}");
+
     /// <summary>An error about the inputs, to throw: at the node's "inputs" in a graph, at the layer in a chain.</summary>
     public ModelSpecException InputsError(string detail) => _reader.Error(_inputsPath, detail);
 

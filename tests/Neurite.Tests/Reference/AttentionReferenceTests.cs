@@ -1,14 +1,15 @@
 using System.Text.Json;
 using Neurite.Autograd;
 using Neurite.NN;
+using Neurite.Serialization;
 using Neurite.Tensors;
 
 namespace Neurite.Tests.Reference;
 
 /// <summary>
 /// torch.nn.MultiheadAttention (causal and padding masks, one head and several, a query over other keys),
-/// torch.nn.TransformerEncoderLayer (post- and pre-norm, relu and gelu, causal, padding), and the positional encodings
-/// against PyTorch (tests/reference/attention.json, written by gen_attention.py). The
+/// torch.nn.TransformerEncoderLayer (post- and pre-norm, relu and gelu, causal, padding), the positional encodings and
+/// a spec-built sequence classifier against PyTorch (tests/reference/attention.json, written by gen_attention.py). The
 /// modules load PyTorch's state dicts by their names.
 /// </summary>
 public class AttentionReferenceTests
@@ -65,6 +66,25 @@ public class AttentionReferenceTests
     {
         var encoding = new LearnedPositionalEncoding(6, 7);
         CheckModule(Fixture.Case(File, "positional_learned"), encoding, inputs => encoding.Call(inputs["x"]));
+    }
+
+    [Fact]
+    public void A_spec_built_classifier_loads_the_torch_state_dict_by_name_and_matches()
+    {
+        var spec = ModelSpec.Parse("""
+            {"input": [6], "layers": [
+              {"type": "embedding", "num": 7, "dim": 8},
+              {"type": "positional_encoding"},
+              {"type": "transformer_encoder_layer", "heads": 2, "ff": 16, "dropout": 0, "activation": "gelu", "norm_first": true},
+              {"type": "mean_pool"},
+              {"type": "linear", "out": 3}
+            ]}
+            """);
+        var c = Fixture.Case(File, "classifier");
+        var ids = c.GetProperty("params").GetProperty("ids").EnumerateArray()
+            .Select(row => row.EnumerateArray().Select(e => (float)e.GetInt32()).ToArray()).ToArray();
+        var model = spec.Build(new Generator(1));
+        CheckModule(c, model, _ => model.Call(Tensor.From(ids)));
     }
 
     /// <summary>

@@ -45,11 +45,7 @@ public sealed record RecurrentSpec : LayerSpec
 
     public override int[] OutputShape(LayerContext context)
     {
-        var input = context.Input;
-        if (input.Length != 2)
-        {
-            throw context.Error($"{Type} takes a sequence [steps, features] per sample, got {Shapes.Format(input)}");
-        }
+        var input = context.SequenceInput(Type);
         if (Hidden < 1)
         {
             throw context.Error("hidden", $"expected a positive integer, got {Hidden}");
