@@ -30,15 +30,7 @@ public sealed class Dropout : Module
     /// <summary>The probability of zeroing an element.</summary>
     public float P { get; }
 
-    public override Tensor Forward(Tensor x)
-    {
-        if (!IsTraining || P == 0)
-        {
-            return x;
-        }
-        var mask = Tensor.Bernoulli(x.Shape, 1f - P, _rng);
-        return Ops.Mul(x, Ops.Mul(mask, 1f / (1f - P)));
-    }
+    public override Tensor Forward(Tensor x) => IsTraining ? Ops.Dropout(x, P, _rng) : x;
 
     public override string Describe() => $"Dropout(p={P})";
 }
