@@ -113,9 +113,17 @@ public static partial class Ops
     /// <summary>
     /// GELU, exact: x·Φ(x) = ½x(1 + erf(x/√2)). ∂x = g·(Φ(x) + x·φ(x)) with φ the standard normal density.
     /// </summary>
-    public static Tensor Gelu(Tensor x) => Pointwise(x, nameof(Gelu),
-        v => 0.5f * v * (1f + Erf(v * InverseSqrt2)),
-        v => 0.5f * (1f + Erf(v * InverseSqrt2)) + v * InverseSqrt2Pi * MathF.Exp(-0.5f * v * v));
+    public static Tensor Gelu(Tensor x)
+    {
+        var y = Tensor.Empty(x.Shape);
+        Kernels.Elementwise.Gelu(x.Data, y.Data);
+        return Graph.RecordOp(y, nameof(Gelu), [x], g =>
+        {
+            var dx = Tensor.Empty(x.Shape);
+            Kernels.Elementwise.GeluBackward(g.Data, x.Data, dx.Data);
+            return [dx];
+        });
+    }
 
     /// <summary>
     /// GELU, tanh approximation (torch's approximate='tanh'): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
@@ -146,8 +154,6 @@ public static partial class Ops
         v => beta * v > threshold ? v : MathF.Log(1f + MathF.Exp(beta * v)) / beta,
         v => beta * v > threshold ? 1f : StableSigmoid(beta * v));
 
-    private const float InverseSqrt2 = 0.70710678118654752f;
-    private const float InverseSqrt2Pi = 0.39894228040143268f;
     private const float Sqrt2OverPi = 0.79788456080286536f;
     private const float GeluCubic = 0.044715f;
 
@@ -156,15 +162,5 @@ public static partial class Ops
     {
         float e = MathF.Exp(-MathF.Abs(v));
         return v >= 0 ? 1f / (1f + e) : e / (1f + e);
-    }
-
-    /// <summary>erf(v), Abramowitz and Stegun 7.1.26 refined in double: absolute error below 1.5e-7.</summary>
-    internal static float Erf(float v)
-    {
-        double x = Math.Abs((double)v);
-        double t = 1.0 / (1.0 + 0.3275911 * x);
-        double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-        double result = 1.0 - poly * Math.Exp(-x * x);
-        return (float)(v < 0 ? -result : result);
     }
 }

@@ -82,6 +82,85 @@ public static class Elementwise
         public readonly float* A = a, B = b, Destination = destination;
     }
 
+    /// <summary>destination[i] = GELU(x[i]) = x·Φ(x), exact (erf, see <see cref="GaussianCdf"/>), split between threads for long spans.</summary>
+    public static unsafe void Gelu(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        CheckLengths(x.Length, destination.Length, nameof(Gelu));
+        if (!TrySplit(&GeluSlab, x, x, destination))
+        {
+            GeluRange(default, x, destination);
+        }
+    }
+
+    /// <summary>destination[i] = g[i]·GELU′(x[i]) = g·(Φ(x) + x·φ(x)), φ the standard normal density, split between threads for long spans.</summary>
+    public static unsafe void GeluBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> destination)
+    {
+        CheckLengths(x.Length, g.Length, nameof(GeluBackward));
+        CheckLengths(x.Length, destination.Length, nameof(GeluBackward));
+        if (!TrySplit(&GeluBackwardSlab, g, x, destination))
+        {
+            GeluRange(g, x, destination);
+        }
+    }
+
+    /// <summary>GELU (g empty) or its backward over a range, a chunk of vector passes at a time.</summary>
+    private static void GeluRange(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> destination)
+    {
+        const int Chunk = 256;
+        const float InverseSqrt2Pi = 0.39894228040143268f;
+        Span<float> buffers = stackalloc float[3 * Chunk];
+        for (int start = 0; start < x.Length; start += Chunk)
+        {
+            int n = Math.Min(Chunk, x.Length - start);
+            var xs = x.Slice(start, n);
+            var cdf = buffers[..n];
+            var density = buffers.Slice(Chunk, n);
+            GaussianCdf(xs, cdf, density, buffers.Slice(2 * Chunk, n));
+            if (g.IsEmpty)
+            {
+                TensorPrimitives.Multiply(xs, cdf, destination.Slice(start, n));
+                continue;
+            }
+            // Φ(x) + x·e^(−x²/2)/√(2π)
+            TensorPrimitives.Multiply(xs, density, density);
+            TensorPrimitives.MultiplyAdd(density, InverseSqrt2Pi, cdf, density);
+            TensorPrimitives.Multiply(g.Slice(start, n), density, destination.Slice(start, n));
+        }
+    }
+
+    /// <summary>
+    /// cdf = Φ(x) = ½(1 + erf(x/√2)) and gaussian = e^(−x²/2), with erf(z) = sign(z)·(1 − t·P(t)·e^(−z²)),
+    /// t = 1/(1 + p·|z|) (Abramowitz and Stegun 7.1.26: absolute error below 1.5e-7; PyTorch's vectorized erf is the
+    /// same formula), as vector passes over the span; <paramref name="scratch"/> is as long as x.
+    /// </summary>
+    internal static void GaussianCdf(ReadOnlySpan<float> x, Span<float> cdf, Span<float> gaussian, Span<float> scratch)
+    {
+        const float InverseSqrt2 = 0.70710678118654752f, P = 0.3275911f;
+        const float A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
+        Span<float> z = scratch, t = cdf, q = scratch;
+        TensorPrimitives.Multiply(x, InverseSqrt2, z);
+        TensorPrimitives.Multiply(z, z, gaussian);
+        TensorPrimitives.Negate(gaussian, gaussian);
+        TensorPrimitives.Exp(gaussian, gaussian);
+        TensorPrimitives.Abs(z, t);
+        TensorPrimitives.Multiply(t, P, t);
+        TensorPrimitives.Add(t, 1f, t);
+        TensorPrimitives.Reciprocal(t, t);
+        // erfc(|z|) = t·P(t)·e^(−z²) by Horner's rule, in z's place (sign(z) is sign(x), so z is no longer needed)
+        TensorPrimitives.Multiply(t, A5, q);
+        TensorPrimitives.Add(q, A4, q);
+        TensorPrimitives.MultiplyAdd(q, t, A3, q);
+        TensorPrimitives.MultiplyAdd(q, t, A2, q);
+        TensorPrimitives.MultiplyAdd(q, t, A1, q);
+        TensorPrimitives.Multiply(q, t, q);
+        TensorPrimitives.Multiply(q, gaussian, q);
+        // Φ = ½ + ½·sign(x)·(1 − erfc(|z|))
+        TensorPrimitives.Subtract(1f, q, cdf);
+        TensorPrimitives.CopySign(cdf, x, cdf);
+        TensorPrimitives.Multiply(cdf, 0.5f, cdf);
+        TensorPrimitives.Add(cdf, 0.5f, cdf);
+    }
+
     /// <summary>Runs body over slabs of [0, b.Length) on the workers when the span is long; false when it did not.</summary>
     private static unsafe bool TrySplit(delegate*<void*, int, int, void> body, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> destination)
     {
@@ -101,6 +180,19 @@ public static class Elementwise
     {
         var job = (Job*)state;
         TensorPrimitives.Max(new ReadOnlySpan<float>(job->B + start, end - start), 0f, new Span<float>(job->Destination + start, end - start));
+    }
+
+    private static unsafe void GeluSlab(void* state, int start, int end)
+    {
+        var job = (Job*)state;
+        GeluRange(default, new ReadOnlySpan<float>(job->B + start, end - start), new Span<float>(job->Destination + start, end - start));
+    }
+
+    private static unsafe void GeluBackwardSlab(void* state, int start, int end)
+    {
+        var job = (Job*)state;
+        int length = end - start;
+        GeluRange(new ReadOnlySpan<float>(job->A + start, length), new ReadOnlySpan<float>(job->B + start, length), new Span<float>(job->Destination + start, length));
     }
 
     private static unsafe void ReluBackwardSlab(void* state, int start, int end)

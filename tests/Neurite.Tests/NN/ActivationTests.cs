@@ -1,4 +1,5 @@
 using Neurite.Autograd;
+using Neurite.Kernels;
 using Neurite.NN;
 using Neurite.Tensors;
 using static Neurite.Tests.Autograd.GradCheck;
@@ -78,15 +79,49 @@ public class ActivationTests
     }
 
     [Fact]
-    public void Erf_is_accurate_to_float_precision()
+    public void Gelu_normal_cdf_is_accurate_to_float_precision()
     {
-        // erf values from a table (Abramowitz and Stegun, Table 7.1).
-        (float x, double erf)[] table = [(0f, 0), (0.1f, 0.1124629160), (0.5f, 0.5204998778), (1f, 0.8427007929), (2f, 0.9953222650), (3f, 0.9999779095)];
-        foreach (var (x, erf) in table)
+        // erf values from a table (Abramowitz and Stegun, Table 7.1): Φ(z·√2) = ½(1 + erf(z)), Φ(−x) = 1 − Φ(x).
+        (double z, double erf)[] table = [(0, 0), (0.1, 0.1124629160), (0.5, 0.5204998778), (1, 0.8427007929), (2, 0.9953222650), (3, 0.9999779095)];
+        float[] x = [.. table.Select(entry => (float)(entry.z * Math.Sqrt(2))), .. table.Select(entry => (float)(-entry.z * Math.Sqrt(2)))];
+        float[] cdf = new float[x.Length], gaussian = new float[x.Length];
+        Elementwise.GaussianCdf(x, cdf, gaussian, new float[x.Length]);
+        for (int i = 0; i < table.Length; i++)
         {
-            Assert.True(Math.Abs(Ops.Erf(x) - erf) < 2e-7, $"erf({x}) = {Ops.Erf(x)}, expected {erf}");
-            Assert.True(Math.Abs(Ops.Erf(-x) + erf) < 2e-7);
+            double expected = 0.5 * (1 + table[i].erf);
+            // The formula's 1.5e-7 on erf is 7.5e-8 on Φ; float arithmetic adds a few 1e-8.
+            Assert.True(Math.Abs(cdf[i] - expected) < 1.5e-7, $"Φ({x[i]}) = {cdf[i]}, expected {expected}");
+            Assert.True(Math.Abs(cdf[table.Length + i] - (1 - expected)) < 1.5e-7, $"Φ({x[table.Length + i]}) = {cdf[table.Length + i]}, expected {1 - expected}");
+            Assert.Equal(Math.Exp(-table[i].z * table[i].z), gaussian[i], 1e-6);
         }
+    }
+
+    [Fact]
+    public void Gelu_kernel_matches_the_formula_in_double_on_every_length_and_between_threads()
+    {
+        // Lengths around the 256-float chunks and the split between threads; the formula of erf in double is the same.
+        static double Erf(double z)
+        {
+            double t = 1 / (1 + 0.3275911 * Math.Abs(z));
+            double e = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.Exp(-z * z);
+            return z < 0 ? -e : e;
+        }
+        foreach (int n in new[] { 0, 1, 17, 255, 256, 257, 70_001 })
+        {
+            var rng = new Generator((ulong)n + 1);
+            float[] x = new float[n], g = new float[n], y = new float[n], dx = new float[n];
+            rng.FillUniform(x, -6f, 6f);
+            rng.FillUniform(g, -1f, 1f);
+            Elementwise.Gelu(x, y);
+            Elementwise.GeluBackward(g, x, dx);
+            for (int i = 0; i < n; i++)
+            {
+                double phi = 0.5 * (1 + Erf(x[i] / Math.Sqrt(2))), density = Math.Exp(-0.5 * x[i] * x[i]) / Math.Sqrt(2 * Math.PI);
+                Assert.Equal(x[i] * phi, y[i], 1e-6 + 1e-6 * Math.Abs(x[i]));
+                Assert.Equal(g[i] * (phi + x[i] * density), dx[i], 1e-6);
+            }
+        }
+        Assert.Equal([float.NaN, float.PositiveInfinity], new[] { float.NaN, float.PositiveInfinity }.Select(v => Ops.Gelu(Tensor.From([v])).Item()));
     }
 
     [Fact]
