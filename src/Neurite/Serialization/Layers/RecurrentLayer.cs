@@ -62,6 +62,17 @@ public sealed record RecurrentSpec : LayerSpec
         return ReturnSequences ? [input[0], (int)width] : [(int)width];
     }
 
+    /// <summary>
+    /// Per step, layer and direction, the gates' G·H dot products over the layer's input and over h:
+    /// T·G·H·(F + H) for the first layer and T·G·H·(H·D + H) for each later one, times D directions.
+    /// </summary>
+    public override long MultiplyAccumulates(LayerContext context)
+    {
+        long steps = context.Input[0], gates = new RecurrentSizes(Cells[Type], 0, 0, 1, 1).Gates, directions = Bidirectional ? 2 : 1;
+        long first = context.Input[1] + Hidden, later = Hidden * directions + Hidden;
+        return steps * gates * Hidden * directions * (first + (Layers - 1) * later);
+    }
+
     public override Module Build(LayerContext context, Generator rng)
     {
         int features = context.Input[1];
