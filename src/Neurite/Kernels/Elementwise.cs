@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -103,7 +104,8 @@ public static class Elementwise
         }
     }
 
-    /// <summary>GELU (g empty) or its backward over a range, a chunk of vector passes at a time.</summary>
+    /// <summary>GELU (g empty) or its backward over a range, a chunk of vector passes at a time (compiled optimized at once, as <see cref="Attention"/>'s passes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GeluRange(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> destination)
     {
         const int Chunk = 256;
@@ -133,6 +135,7 @@ public static class Elementwise
     /// t = 1/(1 + p·|z|) (Abramowitz and Stegun 7.1.26: absolute error below 1.5e-7; PyTorch's vectorized erf is the
     /// same formula), as vector passes over the span; <paramref name="scratch"/> is as long as x.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void GaussianCdf(ReadOnlySpan<float> x, Span<float> cdf, Span<float> gaussian, Span<float> scratch)
     {
         const float InverseSqrt2 = 0.70710678118654752f, P = 0.3275911f;

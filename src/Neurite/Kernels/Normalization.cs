@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Neurite.Kernels;
 
@@ -8,7 +9,8 @@ namespace Neurite.Kernels;
 /// </summary>
 /// <remarks>
 /// The backward pass, per row with g = ∂y and g′ = g ⊙ γ: ∂x = ρ·(g′ − mean(g′) − x̂·mean(g′ ⊙ x̂)); ∂γ = Σ_rows g ⊙ x̂ and
-/// ∂β = Σ_rows g. Only μ and ρ per row are kept for it.
+/// ∂β = Σ_rows g. Only μ and ρ per row are kept for it. Both passes are compiled optimized at once, as
+/// <see cref="Attention"/>'s are.
 /// </remarks>
 public static class Normalization
 {
@@ -17,6 +19,7 @@ public static class Normalization
     /// given (both or neither, n values each); <paramref name="mean"/> and <paramref name="rstd"/> receive μ and ρ per row.
     /// </summary>
     /// <exception cref="ArgumentException">A span is shorter than the sizes need.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LayerNormForward(ReadOnlySpan<float> x, int rows, int n, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps,
         Span<float> y, Span<float> mean, Span<float> rstd)
     {
@@ -42,6 +45,7 @@ public static class Normalization
     /// <paramref name="scratch"/> holds 2·n floats.
     /// </summary>
     /// <exception cref="ArgumentException">A span is shorter than the sizes need.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LayerNormBackward(ReadOnlySpan<float> x, int rows, int n, ReadOnlySpan<float> weight, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd,
         ReadOnlySpan<float> g, Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> scratch)
     {
