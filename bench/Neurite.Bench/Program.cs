@@ -10,6 +10,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["mlp-worker"] = ("one thread count of mlp's Neurite side (run by mlp)", MlpWorker.Run),
     ["lstm"] = ("training steps of a 2-layer LSTM (Neurite only; bench/reference/lstm.py is PyTorch's)", LstmBench.Run),
     ["generate"] = ("characters per second of language-model generation (Neurite only; bench/reference/generate.py is PyTorch's)", GenerateBench.Run),
+    ["transformer"] = ("training steps of a Transformer encoder layer (Neurite only; bench/reference/transformer.py is PyTorch's)", TransformerBench.Run),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

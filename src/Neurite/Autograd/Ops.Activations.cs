@@ -115,12 +115,19 @@ public static partial class Ops
 
     /// <summary>
     /// GELU, exact: x·Φ(x), Φ the standard normal CDF. ∂x = g·(Φ(x) + x·φ(x)) with φ the standard normal density.
-    /// Φ comes from erfc (<see cref="NormalCdf"/>), so that it keeps its relative accuracy for negative x, where
-    /// ½(1 + erf(x/√2)) would be a difference of terms near 1.
+    /// Φ and φ come from <see cref="Kernels.Elementwise.Gelu"/>'s vector passes.
     /// </summary>
-    public static Tensor Gelu(Tensor x) => Pointwise(x, nameof(Gelu),
-        v => (float)(v * NormalCdf(v)),
-        v => (float)(NormalCdf(v) + v * InverseSqrt2Pi * Math.Exp(-0.5 * v * v)));
+    public static Tensor Gelu(Tensor x)
+    {
+        var y = Tensor.Empty(x.Shape);
+        Kernels.Elementwise.Gelu(x.Data, y.Data);
+        return Graph.RecordOp(y, nameof(Gelu), [x], g =>
+        {
+            var dx = Tensor.Empty(x.Shape);
+            Kernels.Elementwise.GeluBackward(g.Data, x.Data, dx.Data);
+            return [dx];
+        });
+    }
 
     /// <summary>
     /// GELU, tanh approximation (torch's approximate='tanh'): ½x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³), computed
@@ -156,8 +163,6 @@ public static partial class Ops
         v => beta * v > threshold ? v : (float)(Math.Log(1 + Math.Exp(beta * (double)v)) / beta),
         v => beta * v > threshold ? 1f : StableSigmoid(beta * v));
 
-    private const double InverseSqrt2 = 0.70710678118654752;
-    private const double InverseSqrt2Pi = 0.39894228040143268;
     private const double Sqrt2OverPi = 0.79788456080286536;
     private const double GeluCubic = 0.044715;
 
@@ -173,19 +178,5 @@ public static partial class Ops
     {
         double e = Math.Exp(-Math.Abs(v));
         return v >= 0 ? 1 / (1 + e) : e / (1 + e);
-    }
-
-    /// <summary>
-    /// Φ(v), the standard normal CDF, as ½·erfc(−v/√2), with erfc from Numerical Recipes' Chebyshev fit (erfcc):
-    /// relative error below 1.2e-7 everywhere, the tail included.
-    /// </summary>
-    internal static double NormalCdf(double v)
-    {
-        double x = -v * InverseSqrt2;
-        double z = Math.Abs(x);
-        double t = 1 / (1 + 0.5 * z);
-        double erfc = t * Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
-            + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-        return 0.5 * (x >= 0 ? erfc : 2 - erfc);
     }
 }

@@ -34,10 +34,12 @@ internal static unsafe class Workers
     /// body(state, start, end) on each, on the caller and up to slabs − 1 workers; returns once all are done. False
     /// (nothing run) when another caller holds the workers, so that this caller's thread runs the whole range instead.
     /// `state` is read by the body on other threads, so it must stay valid until this returns (a local of the caller).
+    /// A body that calls TryRun again (attention's GEMMs, per sample and head) gets false and runs that job itself.
     /// </summary>
     public static bool TryRun(delegate*<void*, int, int, void> body, void* state, int extent, int tile, int slabs)
     {
-        if (!Gate.TryEnter())
+        // NOTE: the caller's thread would enter the Lock again (it is reentrant) and overwrite the running job.
+        if (Gate.IsHeldByCurrentThread || !Gate.TryEnter())
         {
             return false;
         }

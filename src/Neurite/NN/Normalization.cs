@@ -151,11 +151,7 @@ public sealed class LayerNorm : Module
         {
             throw new ArgumentException($"{Describe()}: input {Shapes.Format(x.Shape)} does not end in {Shapes.Format(_normalizedShape)}.");
         }
-        int[] axes = Enumerable.Range(x.Rank - k, k).ToArray();
-        var mean = Ops.Mean(x, axes, keepDims: true);
-        var variance = Ops.Variance(x, axes, correction: 0, keepDims: true);
-        var normalized = Ops.Div(Ops.Sub(x, mean), Ops.Sqrt(Ops.Add(variance, Eps)));
-        return Weight is null || Bias is null ? normalized : Ops.Add(Ops.Mul(normalized, Weight), Bias);
+        return Ops.LayerNorm(x, _normalizedShape, Weight, Bias, Eps);
     }
 
     public override string Describe() => $"LayerNorm({Shapes.Format(_normalizedShape)}, eps={Eps}, elementwise_affine={Weight is not null})";

@@ -30,21 +30,10 @@ public sealed class Dropout : Module
     /// <summary>The probability of zeroing an element.</summary>
     public float P { get; }
 
-    public override Tensor Forward(Tensor x)
-    {
-        if (!IsTraining || P == 0)
-        {
-            return x;
-        }
-        return Apply(x, P, _rng);
-    }
+    public override Tensor Forward(Tensor x) => IsTraining ? Ops.Dropout(x, P, _rng) : x;
 
     /// <summary>x with each element zeroed with probability <paramref name="p"/> (a mask drawn from <paramref name="rng"/>) and the rest scaled by 1/(1 − p).</summary>
-    internal static Tensor Apply(Tensor x, float p, Generator rng)
-    {
-        var mask = Tensor.Bernoulli(x.Shape, 1f - p, rng);
-        return Ops.Mul(x, Ops.Mul(mask, 1f / (1f - p)));
-    }
+    internal static Tensor Apply(Tensor x, float p, Generator rng) => Ops.Dropout(x, p, rng);
 
     public override string Describe() => $"Dropout(p={P})";
 }

@@ -52,6 +52,9 @@ public static class LayerRegistry
         MeanPoolSpec.Definition,
         LastStepSpec.Definition,
         RepeatSpec.Definition,
+        MultiheadAttentionSpec.Definition,
+        TransformerEncoderLayerSpec.Definition,
+        PositionalEncodingSpec.Definition,
     ];
 
     /// <summary>The registered type names, built-in ones first, in registration order.</summary>

@@ -58,6 +58,14 @@ public abstract record LayerSpec
     /// <exception cref="ModelSpecException">The layer cannot take these inputs.</exception>
     public virtual int[] OutputShape(LayerContext context) => context.Input;
 
+    /// <summary>
+    /// The multiply–accumulates of one sample's forward pass in evaluation mode, for inputs that
+    /// <see cref="OutputShape"/> accepted, as summaries report them (torchinfo's "mult-adds"; a dot
+    /// product of n terms counts n). 0 by default, for layers that multiply nothing they add up
+    /// (activations, reshapes, dropout, merges).
+    /// </summary>
+    public virtual long MultiplyAccumulates(LayerContext context) => 0;
+
     /// <summary>The module, for inputs that <see cref="OutputShape"/> accepted; its weights are drawn from <paramref name="rng"/>.</summary>
     public abstract Module Build(LayerContext context, Generator rng);
 
@@ -172,6 +180,12 @@ public sealed class LayerContext
 
     /// <summary>An error about one of the layer's fields, to throw: "path.field: detail".</summary>
     public ModelSpecException Error(string field, string detail) => _reader.Error(SpecReader.Child(Path, field), detail);
+
+    /// <summary>The input, when it is a sequence [steps, features] per sample; otherwise the error "<paramref name="type"/> takes a sequence …, got [shape]".</summary>
+    /// <exception cref="ModelSpecException">The input has no time axis, or more axes.</exception>
+    public int[] SequenceInput(string type) => Input.Length == 2
+        ? Input
+        : throw Error($"{type} takes a sequence [steps, features] per sample, got {Shapes.Format(Input)}");
 
     /// <summary>An error about the inputs, to throw: at the node's "inputs" in a graph, at the layer in a chain.</summary>
     public ModelSpecException InputsError(string detail) => _reader.Error(_inputsPath, detail);

@@ -1,4 +1,5 @@
 using Neurite.Autograd;
+using Neurite.Kernels;
 using Neurite.NN;
 using Neurite.Tensors;
 using static Neurite.Tests.Autograd.GradCheck;
@@ -78,18 +79,60 @@ public class ActivationTests
     }
 
     [Fact]
-    public void The_normal_cdf_keeps_its_relative_accuracy_in_the_tail()
+    public void Gelu_normal_cdf_is_accurate_to_float_precision()
     {
-        // Φ(x) = ½·erfc(−x/√2), from a table (Abramowitz and Stegun, 26.2) and erfc's asymptotic series.
-        (double x, double phi)[] table =
-        [
-            (0, 0.5), (1, 0.841344746068543), (-1, 0.158655253931457), (-3, 0.00134989803163009),
-            (-5, 2.86651571879194e-7), (-8, 6.22096057427178e-16), (3, 0.998650101968370),
-        ];
-        foreach (var (x, phi) in table)
+        // erf values from a table (Abramowitz and Stegun, Table 7.1): Φ(z·√2) = ½(1 + erf(z)), Φ(−x) = 1 − Φ(x).
+        (double z, double erf)[] table = [(0, 0), (0.1, 0.1124629160), (0.5, 0.5204998778), (1, 0.8427007929), (2, 0.9953222650), (3, 0.9999779095)];
+        float[] x = [.. table.Select(entry => (float)(entry.z * Math.Sqrt(2))), .. table.Select(entry => (float)(-entry.z * Math.Sqrt(2)))];
+        float[] cdf = new float[x.Length], gaussian = new float[x.Length];
+        Elementwise.GaussianCdf(x, cdf, gaussian, new float[x.Length]);
+        for (int i = 0; i < table.Length; i++)
         {
-            Assert.True(Math.Abs(Ops.NormalCdf(x) - phi) <= 1.2e-7 * phi, $"Φ({x}) = {Ops.NormalCdf(x)}, expected {phi}");
+            double expected = 0.5 * (1 + table[i].erf);
+            // erfcc's relative error is below 1.2e-7; float arithmetic adds a few 1e-8.
+            Assert.True(Math.Abs(cdf[i] - expected) < 1.5e-7, $"Φ({x[i]}) = {cdf[i]}, expected {expected}");
+            Assert.True(Math.Abs(cdf[table.Length + i] - (1 - expected)) < 1.5e-7, $"Φ({x[table.Length + i]}) = {cdf[table.Length + i]}, expected {1 - expected}");
+            Assert.Equal(Math.Exp(-table[i].z * table[i].z), gaussian[i], 1e-6);
         }
+        // The negative tail keeps its relative accuracy (Φ from a table and erfc's asymptotic series), where ½(1 + erf)
+        // would have cancelled to 0; float's rounding of x²/2 (up to 32 here) costs a few 1e-6.
+        (float at, double phi)[] tail = [(-3f, 0.00134989803163009), (-5f, 2.86651571879194e-7), (-8f, 6.22096057427178e-16)];
+        float[] tailCdf = new float[tail.Length];
+        Elementwise.GaussianCdf(tail.Select(entry => entry.at).ToArray(), tailCdf, new float[tail.Length], new float[tail.Length]);
+        for (int i = 0; i < tail.Length; i++)
+        {
+            Assert.True(Math.Abs(tailCdf[i] - tail[i].phi) <= 1e-5 * tail[i].phi, $"Φ({tail[i].at}) = {tailCdf[i]}, expected {tail[i].phi}");
+        }
+    }
+
+    [Fact]
+    public void Gelu_kernel_matches_the_formula_in_double_on_every_length_and_between_threads()
+    {
+        // Lengths around the 256-float chunks and the split between threads; the same formula of Φ in double.
+        static double Phi(double x)
+        {
+            // Φ(x) = ½·erfc(−x/√2), Numerical Recipes' erfcc in double.
+            double z = Math.Abs(x) / Math.Sqrt(2), t = 1 / (1 + 0.5 * z);
+            double half = 0.5 * t * Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+                + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+            return x >= 0 ? 1 - half : half;
+        }
+        foreach (int n in new[] { 0, 1, 17, 255, 256, 257, 70_001 })
+        {
+            var rng = new Generator((ulong)n + 1);
+            float[] x = new float[n], g = new float[n], y = new float[n], dx = new float[n];
+            rng.FillUniform(x, -6f, 6f);
+            rng.FillUniform(g, -1f, 1f);
+            Elementwise.Gelu(x, y);
+            Elementwise.GeluBackward(g, x, dx);
+            for (int i = 0; i < n; i++)
+            {
+                double phi = Phi(x[i]), density = Math.Exp(-0.5 * x[i] * x[i]) / Math.Sqrt(2 * Math.PI);
+                Assert.Equal(x[i] * phi, y[i], 1e-6 + 1e-6 * Math.Abs(x[i]));
+                Assert.Equal(g[i] * (phi + x[i] * density), dx[i], 1e-6);
+            }
+        }
+        Assert.Equal([float.NaN, float.PositiveInfinity], new[] { float.NaN, float.PositiveInfinity }.Select(v => Ops.Gelu(Tensor.From([v])).Item()));
     }
 
     [Fact]

@@ -49,6 +49,8 @@ public class SequenceSpecTests
         // embedding 5·4; lstm 4·16·(4 + 16) + 2·4·16; linear 16·5 + 5.
         var summary = spec.Summarize();
         Assert.Equal([20L, 1408L, 85L], summary.Layers.Select(layer => layer.Params));
+        // lstm per sample: 6 steps · 4 gates · 16 units · (4 inputs + 16 recurrent); linear 6 · 16 · 5.
+        Assert.Equal([0L, 7680L, 480L], summary.Layers.Select(layer => layer.MultiplyAccumulates));
         Assert.Equal("lstm(hidden=16, layers=1, bidirectional=false, return_sequences=true, dropout=0)", summary.Layers[1].Description);
 
         var model = spec.Build(new Generator(1));
@@ -98,6 +100,9 @@ public class SequenceSpecTests
             ]}
             """);
         Assert.Equal([[7, 10], [7, 4], [4], [2, 4], [6], [5, 6], [6]], spec.OutputShapes());
+        // gru: 7 steps · 3 gates · 5 units · 2 directions · ((3 + 5) + (10 + 5)); rnn: 2 · 1 · 3 · 2 · (4 + 3).
+        Assert.Equal(7 * 3 * 5 * 2 * (8 + 15), spec.Summarize().Layers[0].MultiplyAccumulates);
+        Assert.Equal(2 * 3 * 2 * 7, spec.Summarize().Layers[4].MultiplyAccumulates);
         var model = spec.Build(new Generator(5));
         Assert.Equal([2, 6], model.Call(Tensor.Uniform([2, 7, 3], -1f, 1f, new Generator(6))).Shape.ToArray());
         Assert.Contains("0.weight_hh_l1_reverse", model.StateDict().Keys);

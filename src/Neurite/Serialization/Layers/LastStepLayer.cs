@@ -10,9 +10,7 @@ public sealed record LastStepSpec : LayerSpec
 
     public override string Type => "last_step";
 
-    public override int[] OutputShape(LayerContext context) => context.Input.Length == 2
-        ? [context.Input[1]]
-        : throw context.Error($"last_step takes a sequence [steps, features] per sample, got {Shapes.Format(context.Input)}");
+    public override int[] OutputShape(LayerContext context) => [context.SequenceInput(Type)[1]];
 
     public override Module Build(LayerContext context, Generator rng) => new LastStep();
 }

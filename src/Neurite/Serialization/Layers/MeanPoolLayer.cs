@@ -10,9 +10,7 @@ public sealed record MeanPoolSpec : LayerSpec
 
     public override string Type => "mean_pool";
 
-    public override int[] OutputShape(LayerContext context) => context.Input.Length == 2
-        ? [context.Input[1]]
-        : throw context.Error($"mean_pool takes a sequence [steps, features] per sample, got {Shapes.Format(context.Input)}");
+    public override int[] OutputShape(LayerContext context) => [context.SequenceInput(Type)[1]];
 
     public override Module Build(LayerContext context, Generator rng) => new MeanPool();
 }

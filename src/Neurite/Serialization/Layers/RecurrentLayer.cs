@@ -48,11 +48,7 @@ public sealed record RecurrentSpec : LayerSpec
 
     public override int[] OutputShape(LayerContext context)
     {
-        var input = context.Input;
-        if (input.Length != 2)
-        {
-            throw context.Error($"{Type} takes a sequence [steps, features] per sample, got {Shapes.Format(input)}");
-        }
+        var input = context.SequenceInput(Type);
         if (Hidden < 1)
         {
             throw context.Error("hidden", $"expected a positive integer, got {Hidden}");
@@ -71,6 +67,17 @@ public sealed record RecurrentSpec : LayerSpec
             throw context.Error("hidden", $"a {Type} layer of {Hidden} units on {input[1]} features needs more weights than a tensor can hold ({Array.MaxLength})");
         }
         return ReturnSequences ? [input[0], (int)width] : [(int)width];
+    }
+
+    /// <summary>
+    /// Per step, layer and direction, the gates' G·H dot products over the layer's input and over h:
+    /// T·G·H·(F + H) for the first layer and T·G·H·(H·D + H) for each later one, times D directions.
+    /// </summary>
+    public override long MultiplyAccumulates(LayerContext context)
+    {
+        long steps = context.Input[0], gates = new RecurrentSizes(Cells[Type], 0, 0, 1, 1).Gates, directions = Bidirectional ? 2 : 1;
+        long first = context.Input[1] + Hidden, later = Hidden * directions + Hidden;
+        return steps * gates * Hidden * directions * (first + (Layers - 1) * later);
     }
 
     public override Module Build(LayerContext context, Generator rng)
