@@ -3,10 +3,18 @@ using Neurite.Serialization;
 
 namespace Neurite.Tests.Distributed;
 
+/// <summary>The tests that start mpirun run one after the other (two mpiruns at once share Open MPI's session files).</summary>
+[CollectionDefinition(Name)]
+public sealed class MpirunCollection
+{
+    public const string Name = "mpirun";
+}
+
 /// <summary>
 /// <c>mpirun -np 2 neurite train --distributed</c> on loopback, as a user runs it (Open MPI from Debian's
 /// <c>openmpi-bin</c>, which test.sh installs): the same model as one process, and failures that end every rank.
 /// </summary>
+[Collection(MpirunCollection.Name)]
 public sealed class MpiTrainingTests : IDisposable
 {
     private const string Spec = """
