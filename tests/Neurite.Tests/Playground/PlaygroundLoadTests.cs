@@ -48,8 +48,9 @@ public class PlaygroundLoadTests(ITestOutputHelper output)
                         }
                     }
                 }
-                catch (WebSocketException)
+                catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
                 {
+                    // The server closed the connection, or DisposeAsync disposed the socket under a pending read.
                 }
             });
         }
