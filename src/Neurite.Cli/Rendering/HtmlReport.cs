@@ -82,12 +82,12 @@ internal static class HtmlReport
         }
 
         var summary = spec.Summarize();
-        html.Append("<h2>Model</h2><table><tr><th>layer</th><th>type</th><th>output shape</th><th>params</th></tr>");
+        html.Append("<h2>Model</h2><table><tr><th>layer</th><th>type</th><th>output shape</th><th>params</th><th>MACs</th></tr>");
         foreach (var layer in summary.Layers)
         {
-            html.Append(Invariant($"<tr><td>{WebUtility.HtmlEncode(layer.Name)}</td><td>{layer.Type}</td><td>{WebUtility.HtmlEncode(Tables.Shape(layer.OutputShape))}</td><td>{layer.Params:N0}</td></tr>"));
+            html.Append(Invariant($"<tr><td>{WebUtility.HtmlEncode(layer.Name)}</td><td>{layer.Type}</td><td>{WebUtility.HtmlEncode(Tables.Shape(layer.OutputShape))}</td><td>{layer.Params:N0}</td><td>{layer.MultiplyAccumulates:N0}</td></tr>"));
         }
-        html.Append(Invariant($"</table><p>Total parameters: {summary.TotalParams:N0}.</p>"));
+        html.Append(Invariant($"</table><p>Total parameters: {summary.TotalParams:N0}; multiply–accumulates per sample: {summary.TotalMultiplyAccumulates:N0}.</p>"));
         html.Append("<h2>Spec</h2><pre>").Append(WebUtility.HtmlEncode(spec.ToJson())).Append("</pre></body></html>\n");
         AtomicFile.WriteAllText(path, html.ToString());
     }

@@ -51,20 +51,20 @@ internal static class Tables
         {
             table.AddColumn("inputs");
         }
-        table.AddColumn("output shape").AddColumn(new TableColumn("params").RightAligned());
+        table.AddColumn("output shape").AddColumn(new TableColumn("params").RightAligned()).AddColumn(new TableColumn("MACs").RightAligned());
         if (!graph)
         {
-            table.AddRow("input", "", Markup.Escape(Shape(summary.InputShape)), "0");
+            table.AddRow("input", "", Markup.Escape(Shape(summary.InputShape)), "0", "0");
         }
         foreach (var layer in summary.Layers)
         {
             string[] cells = graph
-                ? [Markup.Escape(layer.Name), Markup.Escape(layer.Description), Markup.Escape(string.Join(", ", layer.Inputs ?? [])), Markup.Escape(Shape(layer.OutputShape)), layer.Params.ToString("N0", CultureInfo.InvariantCulture)]
-                : [Markup.Escape(layer.Name), Markup.Escape(layer.Description), Markup.Escape(Shape(layer.OutputShape)), layer.Params.ToString("N0", CultureInfo.InvariantCulture)];
+                ? [Markup.Escape(layer.Name), Markup.Escape(layer.Description), Markup.Escape(string.Join(", ", layer.Inputs ?? [])), Markup.Escape(Shape(layer.OutputShape)), Count(layer.Params), Count(layer.MultiplyAccumulates)]
+                : [Markup.Escape(layer.Name), Markup.Escape(layer.Description), Markup.Escape(Shape(layer.OutputShape)), Count(layer.Params), Count(layer.MultiplyAccumulates)];
             table.AddRow(cells);
         }
         console.Ansi.Write(table);
-        console.Out.WriteLine($"total params: {summary.TotalParams.ToString("N0", CultureInfo.InvariantCulture)}   trainable: {summary.TrainableParams.ToString("N0", CultureInfo.InvariantCulture)}");
+        console.Out.WriteLine($"total params: {Count(summary.TotalParams)}   trainable: {Count(summary.TrainableParams)}   MACs per sample: {Count(summary.TotalMultiplyAccumulates)}");
     }
 
     public static void Evaluation(Terminal console, Evaluation evaluation)
@@ -101,6 +101,8 @@ internal static class Tables
     }
 
     public static string Shape(IReadOnlyList<int> shape) => "(" + string.Join(", ", shape.Select(d => d < 0 ? "None" : d.ToString(CultureInfo.InvariantCulture))) + ")";
+
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     public static string Number(double value, string format = "0.0000") => value.ToString(format, CultureInfo.InvariantCulture);
 

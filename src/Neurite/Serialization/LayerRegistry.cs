@@ -44,6 +44,7 @@ public static class LayerRegistry
         ResidualSpec.Definition,
         ConcatSpec.Definition,
         AddSpec.Definition,
+        Dropout2dSpec.Definition,
     ];
 
     /// <summary>The registered type names, built-in ones first, in registration order.</summary>

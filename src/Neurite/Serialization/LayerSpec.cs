@@ -58,6 +58,14 @@ public abstract record LayerSpec
     /// <exception cref="ModelSpecException">The layer cannot take these inputs.</exception>
     public virtual int[] OutputShape(LayerContext context) => context.Input;
 
+    /// <summary>
+    /// The multiply–accumulates of one sample's forward pass in evaluation mode, for inputs that
+    /// <see cref="OutputShape"/> accepted, as summaries report them (torchinfo's "mult-adds"; a dot
+    /// product of n terms counts n). 0 by default, for layers that multiply nothing they add up
+    /// (activations, reshapes, dropout, merges).
+    /// </summary>
+    public virtual long MultiplyAccumulates(LayerContext context) => 0;
+
     /// <summary>The module, for inputs that <see cref="OutputShape"/> accepted; its weights are drawn from <paramref name="rng"/>.</summary>
     public abstract Module Build(LayerContext context, Generator rng);
 

@@ -324,8 +324,9 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     }
 
     /// <summary>
-    /// Each layer's (or graph node's) name, type, output shape (batch axis −1) and parameter count,
-    /// and the totals. The counts are those of the built modules.
+    /// Each layer's (or graph node's) name, type, output shape (batch axis −1), parameter count and
+    /// multiply–accumulates per sample (<see cref="LayerSpec.MultiplyAccumulates"/>), and the totals.
+    /// The parameter counts are those of the built modules.
     /// </summary>
     public ModelSummary Summarize()
     {
@@ -335,6 +336,7 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
         {
             Description = node.Layer.Describe(),
             Inputs = Graph is null ? null : node.Context.InputNames,
+            MultiplyAccumulates = node.Layer.MultiplyAccumulates(node.Context),
         }).ToList();
         long total = rows.Sum(row => row.Params);
         return new ModelSummary([-1, .. Input], rows, total, total);
@@ -401,18 +403,24 @@ public sealed record LayerSummary(string Name, string Type, IReadOnlyList<int> O
 
     /// <summary>For a graph node, the names of the inputs and nodes it takes; null in a chain of layers.</summary>
     public IReadOnlyList<string>? Inputs { get; init; }
+
+    /// <summary>The multiply–accumulates of one sample's forward pass (<see cref="LayerSpec.MultiplyAccumulates"/>).</summary>
+    public long MultiplyAccumulates { get; init; }
 }
 
-/// <summary>A Keras-like summary of a model: its layers, their output shapes and parameter counts, and the totals.</summary>
+/// <summary>A Keras-like summary of a model: its layers, their output shapes, parameter counts and multiply–accumulates, and the totals.</summary>
 /// <param name="InputShape">The input shape with the batch axis first, as −1 (a graph's first input).</param>
 /// <param name="Layers">One row per layer of the spec or node of its graph (a residual block is one row with its inner parameters).</param>
 /// <param name="TotalParams">All learnable values (parameters, as PyTorch counts them; buffers such as running means excluded).</param>
 /// <param name="TrainableParams">The learnable values training updates (all of them: nothing is frozen).</param>
 public sealed record ModelSummary(IReadOnlyList<int> InputShape, IReadOnlyList<LayerSummary> Layers, long TotalParams, long TrainableParams)
 {
+    /// <summary>The multiply–accumulates of one sample's forward pass through every layer.</summary>
+    public long TotalMultiplyAccumulates => Layers.Sum(layer => layer.MultiplyAccumulates);
+
     /// <summary>
-    /// {"total_params", "trainable_params", "layers": [{"name", "type", "output_shape", "params"}]}, the
-    /// batch axis of each output shape written as null; a graph node's row also lists its "inputs".
+    /// {"total_params", "trainable_params", "total_macs", "layers": [{"name", "type", "output_shape", "params", "macs"}]},
+    /// the batch axis of each output shape written as null; a graph node's row also lists its "inputs".
     /// </summary>
     public string ToJson()
     {
@@ -422,6 +430,7 @@ public sealed record ModelSummary(IReadOnlyList<int> InputShape, IReadOnlyList<L
             json.WriteStartObject();
             json.WriteNumber("total_params", TotalParams);
             json.WriteNumber("trainable_params", TrainableParams);
+            json.WriteNumber("total_macs", TotalMultiplyAccumulates);
             json.WriteStartArray("layers");
             foreach (var layer in Layers)
             {
@@ -445,6 +454,7 @@ public sealed record ModelSummary(IReadOnlyList<int> InputShape, IReadOnlyList<L
                 }
                 json.WriteEndArray();
                 json.WriteNumber("params", layer.Params);
+                json.WriteNumber("macs", layer.MultiplyAccumulates);
                 json.WriteEndObject();
             }
             json.WriteEndArray();

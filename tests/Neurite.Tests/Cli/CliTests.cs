@@ -127,9 +127,12 @@ public sealed class CliTests : IDisposable
         var summary = LastJson(output);
         Assert.Equal(1029, (int)summary["total_params"]!);
         Assert.Equal([704, 0, 325], summary["layers"]!.AsArray().Select(l => (int)l!["params"]!));
+        Assert.Equal([640, 0, 320], summary["layers"]!.AsArray().Select(l => (int)l!["macs"]!));
+        Assert.Equal(960, (int)summary["total_macs"]!);
         var (tableCode, table, _) = Run("summary", spec);
         Assert.Equal(0, tableCode);
-        Assert.Contains("total params: 1,029", table);
+        Assert.Contains("MACs", table);
+        Assert.Contains("total params: 1,029   trainable: 1,029   MACs per sample: 960", table);
     }
 
     [Fact]

@@ -55,7 +55,9 @@ public sealed class GraphSpecTests
         Assert.Equal(86, summary.TotalParams);
         Assert.Equal(spec.Build().ParameterCount, summary.TotalParams);
         Assert.Equal("concat(axis=-1)", summary.Layers[2].Description);
-        Assert.Contains("""{"name":"cat","type":"concat","inputs":["input","a"],"output_shape":[null,18],"params":0}""", summary.ToJson());
+        // MACs: h 2·16 = 32, out 18·2 = 36; the concatenation multiplies nothing.
+        Assert.Equal([32L, 0, 0, 36], summary.Layers.Select(l => l.MultiplyAccumulates));
+        Assert.Contains("""{"name":"cat","type":"concat","inputs":["input","a"],"output_shape":[null,18],"params":0,"macs":0}""", summary.ToJson());
     }
 
     [Fact]

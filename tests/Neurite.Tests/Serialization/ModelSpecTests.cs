@@ -305,8 +305,11 @@ public sealed class ModelSpecTests
         Assert.Equal(
             [("0", "linear", "-1,64", 704L), ("1", "relu", "-1,64", 0L), ("2", "linear", "-1,5", 325L)],
             summary.Layers.Select(l => (l.Name, l.Type, string.Join(",", l.OutputShape), l.Params)));
+        // Multiply–accumulates per sample: 10·64 = 640 and 64·5 = 320, so 960.
+        Assert.Equal([640L, 0, 320], summary.Layers.Select(l => l.MultiplyAccumulates));
+        Assert.Equal(960, summary.TotalMultiplyAccumulates);
         Assert.Equal(
-            """{"total_params":1029,"trainable_params":1029,"layers":[{"name":"0","type":"linear","output_shape":[null,64],"params":704},{"name":"1","type":"relu","output_shape":[null,64],"params":0},{"name":"2","type":"linear","output_shape":[null,5],"params":325}]}""",
+            """{"total_params":1029,"trainable_params":1029,"total_macs":960,"layers":[{"name":"0","type":"linear","output_shape":[null,64],"params":704,"macs":640},{"name":"1","type":"relu","output_shape":[null,64],"params":0,"macs":0},{"name":"2","type":"linear","output_shape":[null,5],"params":325,"macs":320}]}""",
             summary.ToJson());
         Assert.Equal(summary.TotalParams, spec.Build().ParameterCount);
     }
@@ -326,6 +329,17 @@ public sealed class ModelSpecTests
         Assert.Equal([-1, 784], summary.Layers[0].OutputShape);
         Assert.Equal(26272, summary.TotalParams);
         Assert.Equal(26272, spec.Build().ParameterCount);
+        // MACs: 784·32 = 25088; batch norm one per value, 32; residual 32·32 = 1024 and layer norm two per value, 64; 32.
+        Assert.Equal([0L, 25088, 32, 1088, 32], summary.Layers.Select(l => l.MultiplyAccumulates));
+        Assert.Equal(26240, summary.TotalMultiplyAccumulates);
+    }
+
+    [Fact]
+    public void Multiply_accumulates_of_a_linear_layer_count_every_position()
+    {
+        // A linear layer over [3, 4] applies its 4 → 5 map at 3 positions: 3·4·5 = 60.
+        var spec = ModelSpec.Parse("""{"input": [3, 4], "layers": [{"type": "linear", "out": 5}, {"type": "batch_norm"}, {"type": "dropout"}]}""");
+        Assert.Equal([60L, 15, 0], spec.Summarize().Layers.Select(l => l.MultiplyAccumulates));
     }
 
     [Fact]

@@ -17,6 +17,9 @@ public sealed record BatchNormSpec(double Eps = 1e-5, double Momentum = 0.1, boo
             ? context.Input
             : throw context.Error($"batch_norm needs features [C] or [C, L] per sample, but its input is {Shapes.Format(context.Input)}");
 
+    /// <summary>One per value: in evaluation y = x·a + b, with a = γ/√(σ² + ε) and b = β − μ·a folded per channel.</summary>
+    public override long MultiplyAccumulates(LayerContext context) => Shapes.CountOf(context.Input, Type);
+
     public override Module Build(LayerContext context, Generator rng) => new BatchNorm1d(context.Input[0], (float)Eps, (float)Momentum, Affine);
 
     public override void WriteFields(Utf8JsonWriter json)

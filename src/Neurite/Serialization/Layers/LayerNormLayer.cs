@@ -12,6 +12,9 @@ public sealed record LayerNormSpec(double Eps = 1e-5, bool ElementwiseAffine = t
 
     public override string Type => "layer_norm";
 
+    /// <summary>Two per value: the variance's Σ(x − μ)² and the normalization (x − μ)·(γ/σ) + β.</summary>
+    public override long MultiplyAccumulates(LayerContext context) => 2 * Shapes.CountOf(context.Input, Type);
+
     public override Module Build(LayerContext context, Generator rng) => new LayerNorm(context.Input[^1], (float)Eps, ElementwiseAffine);
 
     public override void WriteFields(Utf8JsonWriter json)

@@ -27,6 +27,9 @@ public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null
         return [.. input[..^1], Out];
     }
 
+    /// <summary>in·out per position (every output feature is a dot product over the in input features), so the input's count · out.</summary>
+    public override long MultiplyAccumulates(LayerContext context) => Shapes.CountOf(context.Input, Type) * Out;
+
     public override Module Build(LayerContext context, Generator rng)
     {
         var linear = new Linear(context.Input[^1], Out, Bias, rng);

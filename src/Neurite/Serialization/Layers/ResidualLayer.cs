@@ -24,6 +24,10 @@ public sealed record ResidualSpec(IReadOnlyList<LayerSpec> Layers) : LayerSpec
         return context.Input;
     }
 
+    /// <summary>The block's layers' (the sum x + f(x) multiplies nothing).</summary>
+    public override long MultiplyAccumulates(LayerContext context) =>
+        context.Block("layers", Layers).Select((inner, i) => Layers[i].MultiplyAccumulates(inner.Context)).Sum();
+
     public override Module Build(LayerContext context, Generator rng)
     {
         var chain = context.Block("layers", Layers);
