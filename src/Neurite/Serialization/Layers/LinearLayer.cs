@@ -8,7 +8,7 @@ namespace Neurite.Serialization;
 public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null) : LayerSpec
 {
     internal static LayerType Definition { get; } = new("linear", ["out", "bias", "init"], f => new LinearSpec(
-        f.RequiredInt("out"), f.Bool("bias", true), f.Inner.Optional("init") is { } init ? InitSpec.Parse(f.Reader, init, f.PathOf("init")) : null));
+        f.RequiredInt("out"), f.Bool("bias", true), InitSpec.ParseField(f)));
 
     public override string Type => "linear";
 
@@ -33,7 +33,7 @@ public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null
     public override Module Build(LayerContext context, Generator rng)
     {
         var linear = new Linear(context.Input[^1], Out, Bias, rng);
-        Init?.Apply(linear, rng);
+        Init?.Apply(linear.Weight, linear.Bias, rng);
         return linear;
     }
 
@@ -41,10 +41,6 @@ public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null
     {
         json.WriteNumber("out", Out);
         json.WriteBoolean("bias", Bias);
-        if (Init is not null)
-        {
-            json.WritePropertyName("init");
-            Init.Write(json);
-        }
+        InitSpec.WriteField(json, Init);
     }
 }
