@@ -187,7 +187,8 @@ public sealed class ModelSpecTests
         { """{"input": [3], "layers": [{"type": "relu"}], "data": {"samples": 10}}""", "data.source: missing; expected a data source (a synthetic name, fashion-mnist, a CSV path or idx:IMAGES,LABELS)" },
         { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "scale": "unit"}}""", "data.scale: unknown scaling \"unit\"; known: standardize, minmax" },
         { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "validation_split": 0.5, "test_split": 0.5}}""", "data.test_split: validation_split and test_split together leave no training data (their sum must be below 1)" },
-        { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "augment": {"rotate": 5}}}""", "data.augment.rotate: unknown field; augment takes shift, flip, noise" },
+        { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "augment": {"rotate": 5}}}""", "data.augment.rotate: unknown field; augment takes shift, crop, flip, noise" },
+        { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "augment": {"shift": 2, "crop": 2}}}""", "data.augment.crop: give the padding of a random crop as \"crop\" or \"shift\", not both (they are the same transform)" },
         { """{"input": [3], "layers": [{"type": "relu"}], "early_stopping": {"min_delta": 0.1}}""", "early_stopping.patience: missing; expected a non-negative integer" },
     };
 
