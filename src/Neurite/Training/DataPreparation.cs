@@ -53,8 +53,23 @@ public static class DataPreparation
             validation = validation is null ? null : preprocessor.Apply(validation);
             test = test is null ? null : preprocessor.Apply(test);
         }
+        if (TakesInputShape(spec, train))
+        {
+            train = train.Reshape([.. spec.Input]);
+            validation = validation?.Reshape([.. spec.Input]);
+            test = test?.Reshape([.. spec.Input]);
+        }
         return new PreparedData(train, validation, test, preprocessor);
     }
+
+    /// <summary>
+    /// Whether flat samples (a CSV row) take the spec's input shape as they are read, e.g. 64 columns as [1, 8, 8] in
+    /// row-major order, so that the loader's image augmentation sees images. Samples with a shape of their own (IDX
+    /// images [1, 28, 28]) keep it, and a model that takes another shape with as many values (an MLP's [784]) gets
+    /// each batch reshaped (<see cref="InputShape"/>).
+    /// </summary>
+    private static bool TakesInputShape(ModelSpec spec, Dataset data) =>
+        data.SampleShape.Length == 1 && spec.Input.Count > 1 && spec.Input.Aggregate(1L, (a, b) => a * b) == data.FeatureCount;
 
     /// <summary>
     /// The sample shape to reshape batches to when the spec's input differs from the data's samples

@@ -92,6 +92,39 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Predict_runs_a_model_file_whose_spec_has_no_loss_or_optimizer()
+    {
+        // An image model saved from code: batch norm (running statistics in evaluation), channel dropout (off), a head.
+        var spec = ModelSpec.Parse("""
+            {"input": [2, 2, 2], "layers": [{"type": "batch_norm"}, {"type": "dropout2d", "p": 0.5}, {"type": "flatten"}, {"type": "linear", "out": 3}]}
+            """);
+        Assert.Null(spec.Loss);
+        Assert.Null(spec.Optimizer);
+        var module = spec.Build();
+        var bn = (Neurite.NN.BatchNorm2d)module.NamedChildren().First().Value;
+        bn.RunningMean.Data.Fill(1f);
+        bn.RunningVar.Data.Fill(4f);
+        string model = PathOf("no-loss.safetensors");
+        ModelFile.Save(model, module, spec);
+
+        // Without feature names in the file, the columns are x1 … x8, read row-major into [2, 2, 2].
+        string input = PathOf("rows.csv");
+        File.WriteAllLines(input, ["x1,x2,x3,x4,x5,x6,x7,x8", "1,2,3,4,5,6,7,8", "0,0,0,0,1,1,1,1"]);
+        var (code, output, error) = Run("predict", model, "--input", input, "--json");
+        Assert.True(code == 0, error);
+        var outputs = LastJson(output)["outputs"]!.AsArray();
+        var expected = module.Eval().Call(Neurite.Tensors.Tensor.From([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 0f, 0f, 0f, 0f, 1f, 1f, 1f, 1f], [2, 2, 2, 2]));
+        Assert.Equal(2, outputs.Count);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(expected.Data.Slice(3 * i, 3).ToArray(), outputs[i]!.AsArray().Select(v => (float)v!));
+        }
+        var (tableCode, table, tableError) = Run("predict", model, "--input", input);
+        Assert.True(tableCode == 0, tableError);
+        Assert.Contains("outputs", table);
+    }
+
+    [Fact]
     public void A_graph_spec_whose_head_sees_the_input_beside_a_hidden_layer_trains_and_reloads()
     {
         string model = PathOf("concat-graph.safetensors");
