@@ -16,8 +16,8 @@ and state-dict names agree ("0.weight", "1.running_mean", ...):
 
 For each (gradients of sum(out * upstream) for a random upstream tensor, in training mode, with dropout2d's p = 0 so
 that training mode is deterministic): the initial state dict, the input, the training-mode output, the input's and
-every parameter's gradient, the state dict after that step's forward (batch norm's running statistics), and the
-evaluation-mode output after it. cnn_image.safetensors holds the image model's state dict after training-mode batches,
+every parameter's gradient, the state dict after that step's forward (batch norm's running statistics and
+num_batches_tracked), and the evaluation-mode output after it. cnn_image.safetensors holds the image model's state dict after training-mode batches,
 for the CLI's --init test, with its evaluation-mode output in cnn.json.
 """
 
@@ -74,7 +74,8 @@ def sequence_model():
 
 
 def state(model):
-    return {name: t(value) for name, value in model.state_dict().items() if value.dtype == torch.float32}
+    """Every state-dict entry; num_batches_tracked (int64) as a float32 scalar, as Neurite keeps it."""
+    return {name: t(value) for name, value in model.state_dict().items()}
 
 
 def case(spec, model, x):
