@@ -106,6 +106,8 @@ def gen_conv():
     adaptive("adaptive_avg_pool2d_5x6_to_2x4", 2, 2, 5, 6, (2, 4))
     adaptive("adaptive_avg_pool2d_4_to_1", 3, 2, 4, 4, 1)
     adaptive("adaptive_avg_pool2d_3_to_5", 1, 2, 3, 3, 5)
+    # output_padding ≥ stride but below the dilation, as PyTorch allows (drawn last: earlier cases keep their values).
+    conv_transpose2d("conv_transpose2d_outpad2_stride1_dilation3", 1, 2, 3, 4, 2, 2, output_padding=2, dilation=3)
     write("conv.json", {**header(SEED), "cases": cases})
 
 

@@ -40,6 +40,8 @@ public class ConvolutionSpecTests
     [InlineData("""{"type": "conv2d", "out": 4, "kernel": 3, "stride": [2, 3], "padding": [1, 0]}""", "[-1, 4, 4, 3]")]
     [InlineData("""{"type": "conv_transpose2d", "out": 3, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1}""", "[-1, 3, 14, 18]")]
     [InlineData("""{"type": "conv_transpose2d", "out": 4, "kernel": [2, 4], "stride": [2, 1], "groups": 2}""", "[-1, 4, 14, 12]")]
+    // output_padding 2 ≥ stride 1 is allowed below dilation 3: H′ = (7 − 1) + 3·(2 − 1) + 2 + 1 = 12, W′ = 8 + 3 + 2 + 1 = 14.
+    [InlineData("""{"type": "conv_transpose2d", "out": 2, "kernel": 2, "output_padding": 2, "dilation": 3}""", "[-1, 2, 12, 14]")]
     [InlineData("""{"type": "max_pool2d", "kernel": 3, "stride": 2, "padding": 1}""", "[-1, 2, 4, 5]")]
     [InlineData("""{"type": "avg_pool2d", "kernel": 2}""", "[-1, 2, 3, 4]")]
     [InlineData("""{"type": "adaptive_avg_pool2d", "out": [3, 2]}""", "[-1, 2, 3, 2]")]
@@ -119,6 +121,30 @@ public class ConvolutionSpecTests
         { "[2, 4]", """{"type": "max_pool2d", "kernel": 2}""", "layers[0]: max_pool2d needs images [C, H, W] per sample, but its input is [2, 4]" },
         { "[2, 4]", """{"type": "adaptive_avg_pool2d", "out": 2}""", "layers[0]: adaptive_avg_pool2d needs images [C, H, W] per sample, but its input is [2, 4]" },
         { "[2, 4, 4]", """{"type": "adaptive_avg_pool2d"}""", "layers[0].out: missing" },
+        // The issue's list of bad input, for every layer type it applies to. A kernel larger than the padded input:
+        { "[1, 3, 3]", """{"type": "conv2d", "out": 2, "kernel": 6, "padding": 1}""", "layers[0].kernel: the kernel [6, 6] (dilation [1, 1]) is larger than the padded input: [1, 3, 3] padded by [1, 1]" },
+        // A dilated 3×3 kernel spans 3·(3 − 1) + 1 = 7 > 5 pixels.
+        { "[1, 5, 5]", """{"type": "conv2d", "out": 2, "kernel": 3, "dilation": 3}""", "layers[0].kernel: the kernel [3, 3] (dilation [3, 3]) is larger than the padded input: [1, 5, 5] padded by [0, 0]" },
+        { "[2, 3, 3]", """{"type": "max_pool2d", "kernel": [6, 2], "padding": 1}""", "layers[0].kernel: the kernel [6, 2] is larger than the padded input: [2, 3, 3] padded by [1, 1]" },
+        // Stride 0:
+        { "[2, 8]", """{"type": "conv1d", "out": 2, "kernel": 3, "stride": 0}""", "layers[0].stride: expected a positive integer, got 0" },
+        { "[2, 4, 4]", """{"type": "conv_transpose2d", "out": 2, "kernel": 3, "stride": [1, 0]}""", "layers[0].stride[1]: expected a positive integer, got 0" },
+        { "[2, 4, 4]", """{"type": "max_pool2d", "kernel": 2, "stride": 0}""", "layers[0].stride: expected a positive integer, got 0" },
+        { "[2, 4, 4]", """{"type": "avg_pool2d", "kernel": 2, "stride": [0, 2]}""", "layers[0].stride[0]: expected a positive integer, got 0" },
+        // Negative padding:
+        { "[2, 8]", """{"type": "conv1d", "out": 2, "kernel": 3, "padding": -2}""", "layers[0].padding: expected a non-negative integer, got -2" },
+        { "[2, 4, 4]", """{"type": "conv_transpose2d", "out": 2, "kernel": 3, "padding": -1}""", "layers[0].padding: expected a non-negative integer, got -1" },
+        { "[2, 4, 4]", """{"type": "avg_pool2d", "kernel": 2, "padding": [0, -1]}""", "layers[0].padding[1]: expected a non-negative integer, got -1" },
+        // Groups that do not divide the channels, in or out:
+        { "[4, 4, 4]", """{"type": "conv2d", "out": 3, "kernel": 3, "groups": 2}""", "layers[0].groups: groups 2 must divide both the input channels (4) and out (3)" },
+        { "[4, 8]", """{"type": "conv1d", "out": 6, "kernel": 3, "groups": 3}""", "layers[0].groups: groups 3 must divide both the input channels (4) and out (6)" },
+        { "[3, 4, 4]", """{"type": "conv_transpose2d", "out": 4, "kernel": 3, "groups": 2}""", "layers[0].groups: groups 2 must divide both the input channels (3) and out (4)" },
+        // A convolution on inputs of the wrong rank:
+        { "[16]", """{"type": "conv_transpose2d", "out": 4, "kernel": 3}""", "layers[0]: conv_transpose2d needs images [C, H, W] per sample, but its input is [16]" },
+        { "[1, 4, 4]", """{"type": "conv1d", "out": 4, "kernel": 3}""", "layers[0]: conv1d needs sequences of channels [C, L] per sample, but its input is [1, 4, 4]" },
+        // output_padding ≥ stride (with dilation 1: PyTorch also allows output_padding below the dilation):
+        { "[2, 4, 4]", """{"type": "conv_transpose2d", "out": 2, "kernel": 3, "output_padding": 1}""", "layers[0].output_padding: output_padding [1, 1] must be smaller than the stride [1, 1] or the dilation [1, 1]" },
+        { "[2, 4, 4]", """{"type": "conv_transpose2d", "out": 2, "kernel": 3, "stride": [2, 1], "output_padding": [1, 1]}""", "layers[0].output_padding: output_padding [1, 1] must be smaller than the stride [2, 1] or the dilation [1, 1]" },
     };
 
     [Theory]
@@ -128,6 +154,22 @@ public class ConvolutionSpecTests
         var e = Assert.Throws<ModelSpecException>(() => ModelSpec.Parse($$"""{"input": {{input}}, "layers": [{{layer}}]}"""));
         Assert.True(e.Message.StartsWith(message, StringComparison.Ordinal), $"got \"{e.Message}\"");
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Errors_deeper_in_a_model_name_the_layer_and_the_shape_it_receives()
+    {
+        // conv 5×5 → [6, 24, 24], max pool 2 → [6, 12, 12], so a 13×13 kernel does not fit.
+        var e = Assert.Throws<ModelSpecException>(() => ModelSpec.Parse("""
+            {"input": [1, 28, 28], "layers": [{"type": "conv2d", "out": 6, "kernel": 5}, {"type": "max_pool2d", "kernel": 2},
+             {"type": "conv2d", "out": 4, "kernel": 13}]}
+            """));
+        Assert.Equal("layers[2].kernel: the kernel [13, 13] (dilation [1, 1]) is larger than the padded input: [6, 12, 12] padded by [0, 0]", e.Message);
+        e = Assert.Throws<ModelSpecException>(() => ModelSpec.Parse("""
+            {"input": [3, 8, 8], "nodes": [{"name": "a", "type": "conv2d", "out": 4, "kernel": 3},
+             {"name": "b", "type": "conv2d", "out": 4, "kernel": 3, "groups": 3}]}
+            """));
+        Assert.Equal("nodes[1].groups: groups 3 must divide both the input channels (4) and out (4)", e.Message);
     }
 
     public static TheoryData<string> Layers => new()
