@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Neurite.Cli;
 using Neurite.Serialization;
+using Neurite.Tests.Reference;
 
 namespace Neurite.Tests.Cli;
 
@@ -254,6 +255,51 @@ public sealed class CliTests : IDisposable
         {
             Assert.Equal(torch[name].ToArray(), saved[name].ToArray());
         }
+    }
+
+    [Fact]
+    public void Init_loads_a_cnn_pytorch_trained_and_predict_gives_torchs_outputs()
+    {
+        // tests/reference/gen_cnn.py: torch's conv2d → BatchNorm2d → … → conv_transpose2d → linear after training-mode
+        // batches (cnn_image.safetensors, num_batches_tracked as int64 included); cnn.json holds the Neurite spec of that
+        // network, four probe images [1, 9, 9] and torch's evaluation-mode outputs on them.
+        var fixture = Fixture.Load("cnn.json");
+        var spec = JsonNode.Parse(fixture.GetProperty("image").GetProperty("spec").GetRawText())!.AsObject();
+        // A zero learning rate and batch-norm momentum keep every tensor PyTorch's through an epoch of training.
+        spec["layers"]![1]!["momentum"] = 0;
+        spec["loss"] = "cross_entropy";
+        spec["optimizer"] = new JsonObject { ["type"] = "sgd", ["lr"] = 0 };
+        spec["epochs"] = 1;
+        string specPath = PathOf("torch-cnn.json");
+        File.WriteAllText(specPath, spec.ToJsonString());
+
+        // The probe images as CSV rows of 81 pixels, read back row-major into [1, 9, 9]; the first one again as class 4
+        // for training, so that the labels name the model's five classes.
+        var probe = Fixture.ReadTensor(fixture.GetProperty("trained").GetProperty("input"));
+        var images = Enumerable.Range(0, 4).Select(i => probe.Data.Slice(i * 81, 81).ToArray()).ToArray();
+        string Row(float[] image) => string.Join(',', image.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        string header = string.Join(',', Enumerable.Range(1, 81).Select(i => $"x{i}"));
+        string train = PathOf("train.csv"), input = PathOf("probe.csv");
+        File.WriteAllLines(train, [header + ",label", .. images.Select((image, i) => $"{Row(image)},{i}"), $"{Row(images[0])},4"]);
+        File.WriteAllLines(input, [header, .. images.Select(Row)]);
+
+        string init = Path.Combine(AppContext.BaseDirectory, "reference", "cnn_image.safetensors");
+        string model = PathOf("torch-cnn.safetensors");
+        var (code, _, error) = Run("train", specPath, "--data", train, "--init", init, "--out", model, "--json");
+        Assert.True(code == 0, error);
+        var torch = SafeTensors.Load(init).Tensors;
+        var saved = SafeTensors.Load(model).Tensors;
+        foreach (string name in new[] { "0.weight", "1.running_mean", "1.running_var", "4.weight", "9.weight", "11.bias" })
+        {
+            Assert.Equal(torch[name].ToArray(), saved[name].ToArray());
+        }
+
+        var (predictCode, output, predictError) = Run("predict", model, "--input", input, "--json");
+        Assert.True(predictCode == 0, predictError);
+        var rows = LastJson(output)["outputs"]!.AsArray();
+        var outputs = Neurite.Tensors.Tensor.From([.. rows.SelectMany(row => row!.AsArray().Select(v => (float)v!))], [rows.Count, 5]);
+        Fixture.AssertClose(Fixture.ReadTensor(fixture.GetProperty("trained").GetProperty("eval_output")), outputs,
+            "neurite predict of the PyTorch-trained CNN");
     }
 
     public static TheoryData<string, string> BadInputs => new()
