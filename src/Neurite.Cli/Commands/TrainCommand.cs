@@ -50,7 +50,7 @@ internal static class TrainCommand
             request.Out ?? Path.ChangeExtension(Path.GetFileName(request.Spec), ".safetensors"),
             Path.GetDirectoryName(Path.GetFullPath(request.Spec))!), progress);
         var result = progress.Run(() => run.Execute(console.Cancellation));
-        HtmlReport.Write(run.ReportPath, run.Spec, result.Fit, result.Test, run.Data.Train.ClassNames);
+        HtmlReport.Write(run.ReportPath, run.Spec, result.Fit, result.Test, run.Data.Train.ClassNames, run.Trainer, run.Data.Test ?? run.Data.Validation);
 
         var fit = result.Fit;
         var last = fit.History.Count == 0 ? null : fit.History[^1];

@@ -50,6 +50,7 @@ public sealed class CliTests : IDisposable
         string report = File.ReadAllText(PathOf("spirals.report.html"));
         Assert.Contains("<svg", report);
         Assert.Contains("Confusion matrix", report);
+        Assert.DoesNotContain("Feature maps", report); // an MLP has no convolutions to picture
         Assert.DoesNotContain("http://", report.Replace("http://www.w3.org/2000/svg", ""));
         Assert.Equal(ModelSpec.Load(Spec("spirals.json")), ModelFile.Load(model).Spec);
 
