@@ -171,6 +171,46 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Summary_lists_shapes_parameters_and_multiply_accumulates_of_lenet5()
+    {
+        string spec = PathOf("lenet5.json");
+        File.WriteAllText(spec, """
+            {"input": [1, 28, 28], "layers": [
+              {"type": "conv2d", "out": 6, "kernel": 5, "padding": 2}, {"type": "relu"}, {"type": "max_pool2d", "kernel": 2},
+              {"type": "conv2d", "out": 16, "kernel": 5}, {"type": "relu"}, {"type": "max_pool2d", "kernel": 2},
+              {"type": "flatten"}, {"type": "linear", "out": 120}, {"type": "relu"}, {"type": "linear", "out": 84}, {"type": "relu"},
+              {"type": "linear", "out": 10}]}
+            """);
+        var (code, output, error) = Run("summary", spec, "--json");
+        Assert.True(code == 0, error);
+        var layers = LastJson(output)["layers"]!.AsArray();
+        Assert.Equal(
+            ["[null,6,28,28]", "[null,6,28,28]", "[null,6,14,14]", "[null,16,10,10]", "[null,16,10,10]", "[null,16,5,5]", "[null,400]", "[null,120]",
+             "[null,120]", "[null,84]", "[null,84]", "[null,10]"],
+            layers.Select(l => l!["output_shape"]!.ToJsonString()));
+        // Parameters: conv1 6·1·5·5 + 6 = 156; conv2 16·6·5·5 + 16 = 2,416; linear 400·120 + 120 = 48,120,
+        // 120·84 + 84 = 10,164, 84·10 + 10 = 850.
+        Assert.Equal([156, 0, 0, 2416, 0, 0, 0, 48_120, 0, 10_164, 0, 850], layers.Select(l => (int)l!["params"]!));
+        // MACs, one per weight a value meets: conv1 6·28·28 outputs × 1·5·5 = 117,600; conv2 16·10·10 × 6·5·5 = 240,000;
+        // linear 400·120 = 48,000, 120·84 = 10,080, 84·10 = 840; activations, pools and flatten count none.
+        Assert.Equal([117_600, 0, 0, 240_000, 0, 0, 0, 48_000, 0, 10_080, 0, 840], layers.Select(l => (int)l!["macs"]!));
+        Assert.Equal(61_706, (int)LastJson(output)["total_params"]!);
+        Assert.Equal(416_520, (int)LastJson(output)["total_macs"]!);
+        var (tableCode, table, _) = Run("summary", spec);
+        Assert.Equal(0, tableCode);
+        Assert.Contains("(None, 16, 10, 10)", table);
+        Assert.Contains("total params: 61,706   trainable: 61,706   MACs per sample: 416,520", table);
+
+        // examples/fashion-mnist-cnn.json: convs 32·28·28·9 = 225,792, 32·28·28·288 = 7,225,344, 64·14·14·288 = 3,612,672,
+        // 64·14·14·576 = 7,225,344; batch norms one per value, 2·25,088 + 2·12,544; linears 3136·256 = 802,816, 256·10 = 2,560.
+        var (exampleCode, example, exampleError) = Run("summary", Spec("fashion-mnist-cnn.json"), "--json");
+        Assert.True(exampleCode == 0, exampleError);
+        Assert.Equal(19_169_792, (long)LastJson(example)["total_macs"]!);
+        // 320 + 9,248 + 18,496 + 36,928 (convs) + 2·64 + 2·128 (batch norms) + 803,072 + 2,570 (linears).
+        Assert.Equal(871_018, (int)LastJson(example)["total_params"]!);
+    }
+
+    [Fact]
     public void A_resumed_run_ends_with_the_weights_of_an_uninterrupted_one()
     {
         // Dropout, shuffling, Adam's moments and a cosine schedule: all of it must carry over.
