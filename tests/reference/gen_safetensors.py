@@ -31,7 +31,7 @@ from gen_reference import t, to_json
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 20240612
 
-DTYPES = {torch.float32: ("F32", "<f", 4), torch.int64: ("I64", "<q", 8)}
+DTYPES = {torch.float32: ("F32", "<f", 4), torch.float64: ("F64", "<d", 8), torch.int64: ("I64", "<q", 8)}
 # The reference's Dtype enum order (increasing alignment); it sorts by it, descending.
 ORDER = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"]
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Neurite.Data;
 using Neurite.IO;
 using Neurite.Serialization;
 using Neurite.Training;
@@ -8,15 +9,18 @@ using Neurite.Training;
 namespace Neurite.Cli.Rendering;
 
 /// <summary>
-/// The report written beside a trained model: one self-contained HTML file (inline SVG and CSS, no
-/// script, nothing fetched) with the loss, accuracy and learning-rate curves, the confusion matrix
-/// and the model summary.
+/// The report written beside a trained model: one self-contained HTML file (inline SVG and CSS, images as
+/// <c>data:</c> URIs, no script, nothing fetched) with the loss, accuracy and learning-rate curves, the confusion
+/// matrix, for a CNN its first layer's filters and the feature maps of a few held-out images, and the model summary.
 /// </summary>
 internal static class HtmlReport
 {
     private const int Width = 560, Height = 260, Margin = 44;
 
-    public static void Write(string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames)
+    /// <summary>How many held-out images the feature-map section shows.</summary>
+    public const int FeatureMapImages = 3;
+
+    public static void Write(string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames, Trainer trainer, Dataset? heldOut)
     {
         var html = new StringBuilder();
         html.Append("""
@@ -29,6 +33,8 @@ internal static class HtmlReport
             th:first-child, td:first-child { text-align: left; }
             svg { background: #fafafa; border: 1px solid #ddd; }
             .legend span { margin-right: 1.2em; } .train { color: #1f77b4; } .val { color: #d62728; }
+            .maps { display: flex; flex-wrap: wrap; gap: 3px; margin: 0.3em 0 0.8em; }
+            .maps img { height: 56px; image-rendering: pixelated; border: 1px solid #ddd; } .maps img.filter { height: 36px; }
             </style></head><body>
             <h1>Neurite training report</h1>
             """);
@@ -81,6 +87,11 @@ internal static class HtmlReport
             html.Append("</table>");
         }
 
+        if (spec.Graph is not { Inputs.Count: > 1 })
+        {
+            Convolutions(html, trainer, heldOut, spec.Input);
+        }
+
         var summary = spec.Summarize();
         html.Append("<h2>Model</h2><table><tr><th>layer</th><th>type</th><th>output shape</th><th>params</th><th>MACs</th></tr>");
         foreach (var layer in summary.Layers)
@@ -91,6 +102,103 @@ internal static class HtmlReport
         html.Append("<h2>Spec</h2><pre>").Append(WebUtility.HtmlEncode(spec.ToJson())).Append("</pre></body></html>\n");
         AtomicFile.WriteAllText(path, html.ToString());
     }
+
+    /// <summary>
+    /// What a CNN learned: the first Conv2d's filters, one image per output channel (the mean over its input channels,
+    /// on one diverging scale for all filters: blue negative, white zero, red positive), and for the first few held-out
+    /// images (their first channel pictured) the feature maps of every Conv2d and ConvTranspose2d, one grayscale image per
+    /// channel, each scaled from its own minimum (black) to its maximum (white). Nothing for a model without a Conv2d.
+    /// </summary>
+    private static void Convolutions(StringBuilder html, Trainer trainer, Dataset? heldOut, IReadOnlyList<int> inputShape)
+    {
+        if (FeatureMaps.FirstConv2d(trainer.Model) is not var (name, conv))
+        {
+            return;
+        }
+        var weight = conv.Weight; // [O, C/groups, kh, kw]
+        int filters = weight.Shape[0], perFilter = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3], area = kh * kw;
+        var means = new float[filters * area];
+        var w = weight.Data;
+        for (int i = 0; i < means.Length; i++)
+        {
+            int o = i / area, p = i % area;
+            float sum = 0;
+            for (int c = 0; c < perFilter; c++)
+            {
+                sum += w[(o * perFilter + c) * area + p];
+            }
+            means[i] = sum / perFilter;
+        }
+        float scale = Math.Max(means.Max(MathF.Abs), float.Epsilon);
+        html.Append(Invariant($"<h2>First-layer filters</h2><p>Layer {WebUtility.HtmlEncode(name)}: {filters} filters of {kh}×{kw}"));
+        html.Append(perFilter == 1 ? "" : Invariant($", each the mean over its {perFilter} input channels"));
+        html.Append(Invariant($"; blue negative, red positive, white zero, on one scale (±{scale:G3}).</p><div class=\"maps\">"));
+        for (int o = 0; o < filters; o++)
+        {
+            var rgb = new byte[area * 3];
+            for (int p = 0; p < area; p++)
+            {
+                float t = Math.Clamp(means[o * area + p] / scale, -1f, 1f);
+                byte fade = (byte)MathF.Round(255 * (1 - MathF.Abs(t)));
+                (rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) = t >= 0 ? ((byte)255, fade, fade) : (fade, fade, (byte)255);
+            }
+            html.Append(Image(kw, kh, 3, rgb, "filter", Invariant($"filter {o}")));
+        }
+        html.Append("</div>");
+
+        if (heldOut is null || heldOut.Count == 0)
+        {
+            return;
+        }
+        int count = Math.Min(FeatureMapImages, heldOut.Count);
+        var examples = heldOut.Subset([.. Enumerable.Range(0, count)]);
+        var maps = FeatureMaps.Capture(trainer, examples.Features);
+        html.Append(Invariant($"<h2>Feature maps</h2><p>The output of every convolution for the first {count} held-out images, one map per channel, each scaled from its own minimum (black) to its maximum (white).</p>"));
+        for (int n = 0; n < count; n++)
+        {
+            html.Append(Invariant($"<h3>Held-out image {n + 1}"));
+            if (examples.Task == TaskKind.Classification)
+            {
+                html.Append(" (").Append(WebUtility.HtmlEncode(examples.ClassNames[(int)examples.Targets.Data[n]])).Append(')');
+            }
+            html.Append("</h3>");
+            if (inputShape.Count == 3)
+            {
+                int size = inputShape[1] * inputShape[2];
+                html.Append("<div class=\"maps\">").Append(Gray(examples.Features.Data.Slice(n * inputShape[0] * size, size), inputShape[2], inputShape[1], "input", "input")).Append("</div>");
+            }
+            foreach (var (layer, output) in maps)
+            {
+                int channels = output.Shape[1], h = output.Shape[2], wide = output.Shape[3], plane = h * wide;
+                html.Append(Invariant($"<p>Layer {WebUtility.HtmlEncode(layer)}: {channels} maps of {h}×{wide}</p><div class=\"maps\">"));
+                for (int c = 0; c < channels; c++)
+                {
+                    html.Append(Gray(output.Data.Slice((n * channels + c) * plane, plane), wide, h, "fmap", Invariant($"layer {layer}, channel {c}")));
+                }
+                html.Append("</div>");
+            }
+        }
+    }
+
+    /// <summary>A grayscale image of <paramref name="values"/> (row-major), from their minimum (black) to their maximum (white).</summary>
+    private static string Gray(ReadOnlySpan<float> values, int width, int height, string kind, string title)
+    {
+        float low = float.PositiveInfinity, high = float.NegativeInfinity;
+        foreach (float v in values)
+        {
+            (low, high) = (Math.Min(low, v), Math.Max(high, v));
+        }
+        float range = high > low ? high - low : 1f;
+        var gray = new byte[values.Length];
+        for (int i = 0; i < gray.Length; i++)
+        {
+            gray[i] = (byte)MathF.Round(255 * (values[i] - low) / range);
+        }
+        return Image(width, height, 1, gray, kind, title);
+    }
+
+    private static string Image(int width, int height, int channels, byte[] pixels, string kind, string title) =>
+        Invariant($"<img class=\"{kind}\" title=\"{WebUtility.HtmlEncode(title)}\" alt=\"{WebUtility.HtmlEncode(title)}\" src=\"data:image/png;base64,{Convert.ToBase64String(Png.Encode(width, height, channels, pixels))}\">");
 
     private static string Legend(bool validation) =>
         "<p class=\"legend\"><span class=\"train\">━ training</span>" + (validation ? "<span class=\"val\">━ held-out</span>" : "") + "</p>";

@@ -5,6 +5,132 @@ namespace Neurite.Autograd;
 public static partial class Ops
 {
     /// <summary>
+    /// Batch normalization of x [N, C, …] per channel C, as torch.nn.functional.batch_norm:
+    /// y = (x − μ)·γ/σ̂ + β with σ̂ = √(σ² + ε). With <paramref name="training"/>, μ and the biased σ² are the batch's,
+    /// over the M = N·∏(trailing sizes) values of each channel, and the running estimates, when given, move in place
+    /// by running = (1 − momentum)·running + momentum·batch, the variance's with the unbiased σ²·M/(M − 1); without,
+    /// μ and σ² are the running estimates. <paramref name="weight"/> γ and <paramref name="bias"/> β are [C], or null
+    /// for 1 and 0.
+    /// </summary>
+    /// <remarks>
+    /// Backward (Ioffe and Szegedy, 2015, §3), with x̂ = (x − μ)/σ̂: ∂β = Σ g, ∂γ = Σ g·x̂, and with batch statistics
+    /// ∂x = γ/σ̂·(g − Σg/M − x̂·Σ(g·x̂)/M), since μ and σ² depend on x; with running statistics ∂x = γ/σ̂·g.
+    /// </remarks>
+    /// <exception cref="ArgumentException">x has fewer than 2 axes, a per-channel tensor is not [C], evaluation has
+    /// no running statistics, or training has a single value per channel.</exception>
+    public static Tensor BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, float momentum = 0.1f, float eps = 1e-5f)
+    {
+        if (x.Rank < 2)
+        {
+            throw new ArgumentException($"{nameof(BatchNorm)}: expected input [N, C, …]; got {Shapes.Format(x.Shape)}.");
+        }
+        int n = x.Shape[0], channels = x.Shape[1], size = Product(x.ShapeArray, 2, x.Rank);
+        foreach (var (name, tensor) in new[] { ("running_mean", runningMean), ("running_var", runningVar), ("weight", weight), ("bias", bias) })
+        {
+            if (tensor is not null && (tensor.Rank != 1 || tensor.Shape[0] != channels))
+            {
+                throw new ArgumentException($"{nameof(BatchNorm)}: {name} has shape {Shapes.Format(tensor.Shape)}, but input {Shapes.Format(x.Shape)} has {channels} channels.");
+            }
+        }
+        if ((runningMean is null) != (runningVar is null))
+        {
+            throw new ArgumentException($"{nameof(BatchNorm)}: give both running_mean and running_var, or neither.");
+        }
+        long count = (long)n * size;
+        var mean = new float[channels];
+        var invStd = new float[channels];
+        if (training)
+        {
+            if (count < 2)
+            {
+                throw new ArgumentException($"{nameof(BatchNorm)}: training needs more than one value per channel; got input {Shapes.Format(x.Shape)}.");
+            }
+            var variance = new float[channels];
+            Kernels.Normalization.Moments(x.Data, n, channels, size, mean, variance);
+            if (runningMean is not null)
+            {
+                var rm = runningMean.Data;
+                var rv = runningVar!.Data;
+                float unbiased = count / (count - 1f);
+                for (int c = 0; c < channels; c++)
+                {
+                    rm[c] = (1 - momentum) * rm[c] + momentum * mean[c];
+                    rv[c] = (1 - momentum) * rv[c] + momentum * variance[c] * unbiased;
+                }
+            }
+            for (int c = 0; c < channels; c++)
+            {
+                invStd[c] = 1f / MathF.Sqrt(variance[c] + eps);
+            }
+        }
+        else
+        {
+            if (runningMean is null)
+            {
+                throw new ArgumentException($"{nameof(BatchNorm)}: evaluation needs running_mean and running_var.");
+            }
+            runningMean.Data.CopyTo(mean);
+            var rv = runningVar!.Data;
+            for (int c = 0; c < channels; c++)
+            {
+                invStd[c] = 1f / MathF.Sqrt(rv[c] + eps);
+            }
+        }
+        var scale = new float[channels];
+        var shift = new float[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            scale[c] = weight is null ? invStd[c] : weight.Data[c] * invStd[c];
+            shift[c] = bias is null ? 0f : bias.Data[c];
+        }
+        var y = Tensor.Empty(x.Shape);
+        Kernels.Normalization.Normalize(x.Data, n, channels, size, mean, scale, shift, y.Data);
+
+        Tensor[] inputs = [x, .. weight is null ? Array.Empty<Tensor>() : [weight], .. bias is null ? Array.Empty<Tensor>() : [bias]];
+        return Graph.RecordOp(y, nameof(BatchNorm), inputs, g =>
+        {
+            var sumG = new float[channels];
+            var dot = new float[channels];
+            if ((training && x.RequiresGrad) || weight?.RequiresGrad == true || bias?.RequiresGrad == true)
+            {
+                Kernels.Normalization.BackwardSums(g.Data, x.Data, n, channels, size, mean, sumG, dot);
+            }
+            var grads = new Tensor?[inputs.Length];
+            if (x.RequiresGrad)
+            {
+                var offset = new float[channels];
+                var slope = new float[channels];
+                if (training)
+                {
+                    for (int c = 0; c < channels; c++)
+                    {
+                        offset[c] = sumG[c] / count;
+                        slope[c] = dot[c] * invStd[c] * invStd[c] / count;
+                    }
+                }
+                var dx = Tensor.Empty(x.Shape);
+                Kernels.Normalization.InputGradient(g.Data, x.Data, n, channels, size, mean, offset, slope, scale, dx.Data);
+                grads[0] = dx;
+            }
+            if (weight?.RequiresGrad == true)
+            {
+                var dWeight = new float[channels];
+                for (int c = 0; c < channels; c++)
+                {
+                    dWeight[c] = dot[c] * invStd[c];
+                }
+                grads[1] = new Tensor(dWeight, [channels]);
+            }
+            if (bias?.RequiresGrad == true)
+            {
+                grads[^1] = new Tensor(sumG, [channels]);
+            }
+            return grads;
+        });
+    }
+
+    /// <summary>
     /// Layer normalization over the trailing <paramref name="normalizedShape"/> axes, as torch.nn.functional.layer_norm:
     /// y = (x − μ)/√(σ² + ε)·γ + β with μ and the biased σ² of each sample's trailing values, γ (<paramref name="weight"/>)
     /// and β (<paramref name="bias"/>) shaped as normalizedShape, both or neither. One fused kernel pass per row

@@ -9,7 +9,14 @@ namespace Neurite.Data;
 /// N(0, <see cref="NoiseStd"/>²) added to every value. Shift and flip are drawn per sample and apply
 /// to all its channels. The default does nothing.
 /// </summary>
-/// <remarks>Values are in the units of the inputs (raw pixels 0 … 255 unless a preprocessor scaled them first).</remarks>
+/// <remarks>
+/// <para>The shift is torchvision's RandomCrop(size, padding=<see cref="MaxShift"/>) with zero fill: cropping an image of
+/// its own size at offset (i, j) ∈ [0, 2p]² from the image padded by p on each side puts pixel (y + i − p, x + j − p)
+/// at (y, x), which is a shift by (p − i, p − j), each uniform on −p … p. The flip is RandomHorizontalFlip(p). For each
+/// sample the generator gives dy, then dx, then the flip's uniform draw (only the draws of the transforms asked for);
+/// the noise is drawn after the whole batch's shifts and flips.</para>
+/// <para>Values are in the units of the inputs (raw pixels 0 … 255 unless a preprocessor scaled them first).</para>
+/// </remarks>
 public sealed record Augmentation
 {
     /// <summary>The largest shift, in pixels, along each axis (0: no shift).</summary>

@@ -200,6 +200,22 @@ public sealed class Dataset
         Kernels.RowGather.Gather(Features.Data, FeatureCount, indices, features);
     }
 
+    /// <summary>
+    /// The same samples under another sample shape with as many values, in row-major order (the features are shared,
+    /// not copied): 64 CSV columns as [1, 8, 8] images.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shape holds another number of values than a sample.</exception>
+    public Dataset Reshape(ReadOnlySpan<int> sampleShape)
+    {
+        long count = Shapes.CountOf(sampleShape, nameof(Reshape));
+        if (count != FeatureCount)
+        {
+            throw new ArgumentException(
+                $"Dataset: samples of shape {Shapes.Format(_sampleShape)} ({FeatureCount} values) cannot take the shape {Shapes.Format(sampleShape)} ({count} values).");
+        }
+        return WithData(Features.View([Count, .. sampleShape]), Targets);
+    }
+
     /// <summary>A dataset with the same task, class and feature names and vocabulary over other tensors.</summary>
     internal Dataset WithData(Tensor features, Tensor targets) =>
         new(features, targets, Task, Task == TaskKind.Classification ? ClassNames : null, FeatureNames, Vocabulary);

@@ -32,13 +32,13 @@ internal static unsafe class Workers
     /// <summary>
     /// Splits [0, extent) into `slabs` ranges of whole tiles (the last tile may be partial) and runs
     /// body(state, start, end) on each, on the caller and up to slabs − 1 workers; returns once all are done. False
-    /// (nothing run) when another caller holds the workers, so that this caller's thread runs the whole range instead.
-    /// `state` is read by the body on other threads, so it must stay valid until this returns (a local of the caller).
-    /// A body that calls TryRun again (attention's GEMMs, per sample and head) gets false and runs that job itself.
+    /// (nothing run) when another caller holds the workers, so that this caller's thread runs the whole range instead;
+    /// also when called from inside a slab (a convolution's per-sample GEMM), whether on a worker or on the caller,
+    /// which holds Gate and could otherwise enter it again. `state` is read by the body on other threads, so it must
+    /// stay valid until this returns (a local of the caller).
     /// </summary>
     public static bool TryRun(delegate*<void*, int, int, void> body, void* state, int extent, int tile, int slabs)
     {
-        // NOTE: the caller's thread would enter the Lock again (it is reentrant) and overwrite the running job.
         if (Gate.IsHeldByCurrentThread || !Gate.TryEnter())
         {
             return false;

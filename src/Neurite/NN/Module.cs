@@ -75,8 +75,16 @@ public abstract class Module
         return y;
     }
 
-    /// <summary>Adds a hook that sees this module's input and output after every forward pass.</summary>
-    public void RegisterForwardHook(ForwardHook hook) => (_forwardHooks ??= []).Add(hook);
+    /// <summary>
+    /// Adds a hook that sees this module's input and output after every forward pass; disposing the returned handle
+    /// removes it (PyTorch's <c>RemovableHandle</c>).
+    /// </summary>
+    public IDisposable RegisterForwardHook(ForwardHook hook)
+    {
+        var hooks = _forwardHooks ??= [];
+        hooks.Add(hook);
+        return new HookHandle(() => hooks.Remove(hook));
+    }
 
     /// <summary>Adds a hook that sees the gradient with respect to this module's output during Backward.</summary>
     public void RegisterBackwardHook(BackwardHook hook) => (_backwardHooks ??= []).Add(hook);
@@ -305,5 +313,17 @@ public abstract class Module
             builder.Append("  (").Append(name).Append("): ").Append(childText).Append('\n');
         }
         return builder.Append(')').ToString();
+    }
+}
+
+/// <summary>Removes a registered hook when disposed; disposing twice removes it once.</summary>
+internal sealed class HookHandle(Action remove) : IDisposable
+{
+    private Action? _remove = remove;
+
+    public void Dispose()
+    {
+        _remove?.Invoke();
+        _remove = null;
     }
 }

@@ -4,26 +4,29 @@ using Neurite.Tensors;
 namespace Neurite.NN;
 
 /// <summary>
-/// Batch normalization over [N, C] or [N, C, L] (Ioffe and Szegedy, 2015), as torch.nn.BatchNorm1d:
-/// y = (x − μ) / √(σ² + ε)·γ + β per channel C. In training μ and σ² are the batch's (σ² biased)
-/// and the running estimates move by running = (1 − momentum)·running + momentum·batch, with the
-/// unbiased batch variance; in evaluation the running estimates are used.
+/// Batch normalization (Ioffe and Szegedy, 2015) per channel C of an [N, C, …] input, as torch.nn's batch norm
+/// layers: y = (x − μ) / √(σ² + ε)·γ + β. In training μ and σ² are the batch's (σ² biased, over N and the axes
+/// after C) and the running estimates move by running = (1 − momentum)·running + momentum·batch, with the unbiased
+/// batch variance; in evaluation the running estimates are used. <see cref="BatchNorm1d"/> and
+/// <see cref="BatchNorm2d"/> differ only in the inputs they take; both compute through <see cref="Ops.BatchNorm"/>.
 /// </summary>
-public sealed class BatchNorm1d : Module
+/// <remarks>State dict, as PyTorch's: weight γ, bias β (when affine), running_mean, running_var, num_batches_tracked.</remarks>
+public abstract class BatchNorm : Module
 {
-    public BatchNorm1d(int numFeatures, float eps = 1e-5f, float momentum = 0.1f, bool affine = true)
+    protected BatchNorm(int numFeatures, float eps, float momentum, bool affine)
     {
+        string name = GetType().Name;
         if (numFeatures < 1)
         {
-            throw new ArgumentException($"BatchNorm1d: numFeatures must be >= 1; got {numFeatures}.", nameof(numFeatures));
+            throw new ArgumentException($"{name}: numFeatures must be >= 1; got {numFeatures}.", nameof(numFeatures));
         }
         if (!(eps > 0))
         {
-            throw new ArgumentException($"BatchNorm1d: eps must be > 0; got {eps}.", nameof(eps));
+            throw new ArgumentException($"{name}: eps must be > 0; got {eps}.", nameof(eps));
         }
         if (!(momentum >= 0 && momentum <= 1))
         {
-            throw new ArgumentException($"BatchNorm1d: momentum must be in [0, 1]; got {momentum}.", nameof(momentum));
+            throw new ArgumentException($"{name}: momentum must be in [0, 1]; got {momentum}.", nameof(momentum));
         }
         NumFeatures = numFeatures;
         Eps = eps;
@@ -52,57 +55,55 @@ public sealed class BatchNorm1d : Module
 
     public Tensor RunningVar { get; }
 
+    /// <summary>The training batches seen (PyTorch keeps it as int64; here a float scalar, exact up to 2²⁴).</summary>
     public Tensor NumBatchesTracked { get; }
+
+    /// <summary>Whether the module takes an input of this rank (batch axis included).</summary>
+    protected abstract bool TakesRank(int rank);
+
+    /// <summary>The inputs the module takes, for errors: "[N, 8] or [N, 8, L]".</summary>
+    protected abstract string ExpectedInput { get; }
 
     public override Tensor Forward(Tensor x)
     {
-        if (x.Rank is not (2 or 3) || x.Shape[1] != NumFeatures)
+        if (!TakesRank(x.Rank) || x.Shape[1] != NumFeatures)
         {
-            throw new ArgumentException($"{Describe()}: expected input [N, {NumFeatures}] or [N, {NumFeatures}, L]; got {Shapes.Format(x.Shape)}.");
+            throw new ArgumentException($"{Describe()}: expected input {ExpectedInput}; got {Shapes.Format(x.Shape)}.");
         }
-        int[] axes = x.Rank == 2 ? [0] : [0, 2];
-        int[] channelShape = x.Rank == 2 ? [NumFeatures] : [NumFeatures, 1];
-        Tensor mean, variance;
+        if (IsTraining && x.Count / NumFeatures < 2)
+        {
+            throw new ArgumentException($"{Describe()}: training needs more than one value per channel; got input {Shapes.Format(x.Shape)}.");
+        }
+        var y = Ops.BatchNorm(x, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
         if (IsTraining)
         {
-            int count = x.Count / NumFeatures;
-            if (count < 2)
-            {
-                throw new ArgumentException($"{Describe()}: training needs more than one value per channel; got input {Shapes.Format(x.Shape)}.");
-            }
-            mean = Ops.Mean(x, axes, keepDims: true);
-            variance = Ops.Variance(x, axes, correction: 0, keepDims: true);
-            UpdateRunningStatistics(mean, variance, count);
+            NumBatchesTracked.Data[0] += 1;
         }
-        else
-        {
-            mean = Ops.Reshape(RunningMean, channelShape);
-            variance = Ops.Reshape(RunningVar, channelShape);
-        }
-        var normalized = Ops.Div(Ops.Sub(x, mean), Ops.Sqrt(Ops.Add(variance, Eps)));
-        if (Weight is null || Bias is null)
-        {
-            return normalized;
-        }
-        return Ops.Add(Ops.Mul(normalized, Ops.Reshape(Weight, channelShape)), Ops.Reshape(Bias, channelShape));
+        return y;
     }
 
-    private void UpdateRunningStatistics(Tensor batchMean, Tensor batchVariance, int count)
-    {
-        var mean = RunningMean.Data;
-        var variance = RunningVar.Data;
-        var bm = batchMean.Data;
-        var bv = batchVariance.Data;
-        float unbiased = count / (count - 1f);
-        for (int c = 0; c < NumFeatures; c++)
-        {
-            mean[c] = (1 - Momentum) * mean[c] + Momentum * bm[c];
-            variance[c] = (1 - Momentum) * variance[c] + Momentum * bv[c] * unbiased;
-        }
-        NumBatchesTracked.Data[0] += 1;
-    }
+    public override string Describe() => $"{GetType().Name}({NumFeatures}, eps={Eps}, momentum={Momentum}, affine={Weight is not null})";
+}
 
-    public override string Describe() => $"BatchNorm1d({NumFeatures}, eps={Eps}, momentum={Momentum}, affine={Weight is not null})";
+/// <summary>Batch normalization over [N, C] or [N, C, L], as torch.nn.BatchNorm1d (see <see cref="BatchNorm"/>).</summary>
+public sealed class BatchNorm1d(int numFeatures, float eps = 1e-5f, float momentum = 0.1f, bool affine = true)
+    : BatchNorm(numFeatures, eps, momentum, affine)
+{
+    protected override bool TakesRank(int rank) => rank is 2 or 3;
+
+    protected override string ExpectedInput => $"[N, {NumFeatures}] or [N, {NumFeatures}, L]";
+}
+
+/// <summary>
+/// Batch normalization over [N, C, H, W], as torch.nn.BatchNorm2d (see <see cref="BatchNorm"/>): the statistics of a
+/// channel are over its N·H·W values.
+/// </summary>
+public sealed class BatchNorm2d(int numFeatures, float eps = 1e-5f, float momentum = 0.1f, bool affine = true)
+    : BatchNorm(numFeatures, eps, momentum, affine)
+{
+    protected override bool TakesRank(int rank) => rank == 4;
+
+    protected override string ExpectedInput => $"[N, {NumFeatures}, H, W]";
 }
 
 /// <summary>

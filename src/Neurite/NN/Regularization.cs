@@ -38,6 +38,51 @@ public sealed class Dropout : Module
     public override string Describe() => $"Dropout(p={P})";
 }
 
+/// <summary>
+/// Channel dropout (Tompson et al., 2015), as torch.nn.Dropout2d: in training each channel of each
+/// sample — a whole feature map of an [N, C, H, W] input, or a whole row of an [N, C, L] one — is
+/// zeroed with probability p and the surviving channels are scaled by 1/(1 − p); in evaluation mode
+/// it is the identity. Neighbouring values of a feature map are correlated, so dropping them one by
+/// one (as <see cref="Dropout"/> does) hardly regularizes.
+/// </summary>
+/// <remarks>The masks come from the generator given to the constructor, registered as <see cref="Dropout"/>'s is.</remarks>
+public sealed class Dropout2d : Module
+{
+    private readonly Generator _rng;
+
+    public Dropout2d(float p, Generator rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        if (!(p >= 0 && p < 1))
+        {
+            throw new ArgumentException($"Dropout2d: p must be in [0, 1); got {p}.", nameof(p));
+        }
+        P = p;
+        _rng = RegisterGenerator(rng);
+    }
+
+    /// <summary>The probability of zeroing a channel.</summary>
+    public float P { get; }
+
+    public override Tensor Forward(Tensor x)
+    {
+        if (x.Rank is not (3 or 4))
+        {
+            throw new ArgumentException($"{Describe()}: expected input [N, C, H, W] or [N, C, L]; got {Shapes.Format(x.Shape)}.");
+        }
+        if (!IsTraining || P == 0)
+        {
+            return x;
+        }
+        // One draw per (sample, channel), broadcast over the channel's values: [N, C, 1, 1] or [N, C, 1].
+        int[] maskShape = x.Rank == 4 ? [x.Shape[0], x.Shape[1], 1, 1] : [x.Shape[0], x.Shape[1], 1];
+        var mask = Tensor.Bernoulli(maskShape, 1f - P, _rng);
+        return Ops.Mul(x, Ops.Mul(mask, 1f / (1f - P)));
+    }
+
+    public override string Describe() => $"Dropout2d(p={P})";
+}
+
 /// <summary>x + f(x): a skip connection around <see cref="Block"/> (He et al., 2016).</summary>
 public sealed class Residual : Module
 {

@@ -59,9 +59,22 @@ public sealed record InitSpec(string Type, double Gain = 1, double Mean = 0, dou
         return spec;
     }
 
-    internal void Apply(Linear linear, Generator rng)
+    /// <summary>A layer's optional <c>init</c> field.</summary>
+    internal static InitSpec? ParseField(LayerFields fields) =>
+        fields.Inner.Optional("init") is { } init ? Parse(fields.Reader, init, fields.PathOf("init")) : null;
+
+    /// <summary>Writes a layer's <c>init</c> field, when it has one.</summary>
+    internal static void WriteField(Utf8JsonWriter json, InitSpec? init)
     {
-        var w = linear.Weight;
+        if (init is not null)
+        {
+            json.WritePropertyName("init");
+            init.Write(json);
+        }
+    }
+
+    internal void Apply(Parameter w, Parameter? bias, Generator rng)
+    {
         switch (Type)
         {
             case "xavier_uniform": NN.Init.XavierUniform(w, (float)Gain, rng); break;
@@ -75,7 +88,7 @@ public sealed record InitSpec(string Type, double Gain = 1, double Mean = 0, dou
             case "uniform": NN.Init.Uniform(w, (float)Low, (float)High, rng); break;
             default: throw new InvalidOperationException($"InitSpec: unknown initialization \"{Type}\".");
         }
-        if (linear.Bias is { } bias)
+        if (bias is not null)
         {
             NN.Init.Zeros(bias);
         }

@@ -55,6 +55,13 @@ public static class LayerRegistry
         MultiheadAttentionSpec.Definition,
         TransformerEncoderLayerSpec.Definition,
         PositionalEncodingSpec.Definition,
+        Dropout2dSpec.Definition,
+        Conv1dSpec.Definition,
+        Conv2dSpec.Definition,
+        ConvTranspose2dSpec.Definition,
+        Pool2dSpec.MaxDefinition,
+        Pool2dSpec.AverageDefinition,
+        AdaptiveAvgPool2dSpec.Definition,
     ];
 
     /// <summary>The registered type names, built-in ones first, in registration order.</summary>
@@ -182,6 +189,43 @@ public sealed class LayerFields
 
     /// <summary>A string field, one of <paramref name="allowed"/>, or <paramref name="fallback"/>.</summary>
     public string Choice(string name, string fallback, string what, IReadOnlyCollection<string> allowed) => Inner.Choice(name, fallback, what, allowed);
+
+    /// <summary>
+    /// A size per image axis, written as one integer ≥ <paramref name="min"/> for both (<c>3</c>) or as <c>[h, w]</c>, as
+    /// PyTorch's int-or-tuple arguments; <paramref name="fallback"/> when absent.
+    /// </summary>
+    public (int H, int W) Pair(string name, (int H, int W) fallback, int min = 1) =>
+        Inner.Optional(name) is { } element ? ReadPair(element, PathOf(name), min) : fallback;
+
+    /// <summary>A required size per image axis (see <see cref="Pair"/>).</summary>
+    public (int H, int W) RequiredPair(string name, int min = 1) =>
+        ReadPair(Inner.Required(name, $"{SpecReader.IntDescription(min)} or [h, w]"), PathOf(name), min);
+
+    /// <summary>
+    /// A convolution's padding: an integer ≥ 0 or <c>[h, w]</c> (see <see cref="Pair"/>), or the string <c>"same"</c>
+    /// (<see cref="ConvPadding.Same"/>); none when absent.
+    /// </summary>
+    public ConvPadding Padding(string name) => Inner.Optional(name) switch
+    {
+        null => ConvPadding.None,
+        { ValueKind: JsonValueKind.String } element => element.GetString() == "same"
+            ? ConvPadding.Same
+            : throw Error(name, $"expected a non-negative integer, [h, w] or \"same\", got {SpecReader.Show(element)}"),
+        { } element => ConvPadding.Explicit(ReadPair(element, PathOf(name), 0)),
+    };
+
+    private (int H, int W) ReadPair(JsonElement element, string path, int min)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            int[] values = Reader.IntList(element, path, min, $"{SpecReader.IntDescription(min)} or [h, w]");
+            return values.Length == 2
+                ? (values[0], values[1])
+                : throw Reader.Error(path, $"expected two sizes [h, w], got {values.Length}");
+        }
+        int value = Reader.Int(element, path, min);
+        return (value, value);
+    }
 
     /// <summary>A required non-empty list of layers (a block such as residual's), each read through the registry.</summary>
     public IReadOnlyList<LayerSpec> Layers(string name) =>

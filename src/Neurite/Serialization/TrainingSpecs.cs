@@ -250,13 +250,22 @@ public sealed record EarlyStoppingSpec(int Patience, double MinDelta = 0, bool R
     }
 }
 
-/// <summary>The spec's <c>data.augment</c> (images): a random shift of up to <paramref name="Shift"/> pixels, horizontal flips, gaussian noise of std <paramref name="Noise"/>.</summary>
+/// <summary>
+/// The spec's <c>data.augment</c> (images [C, H, W]): a random shift of up to <paramref name="Shift"/> pixels with zero
+/// fill, which is a random crop from the image zero-padded by as many pixels (torchvision's RandomCrop(size,
+/// padding), so the field may also be written <c>crop</c>); horizontal flips with probability ½; gaussian noise of std
+/// <paramref name="Noise"/> (see <see cref="Data.Augmentation"/>).
+/// </summary>
 public sealed record AugmentSpec(int Shift = 0, bool Flip = false, double Noise = 0)
 {
     internal static AugmentSpec Parse(SpecReader reader, JsonElement element, string path)
     {
-        var f = reader.Object(element, path, "augment", ["shift", "flip", "noise"]);
-        return new AugmentSpec(f.Int("shift", 0, 0), f.Bool("flip", false), f.Number("noise", 0, Check.NonNegative, Check.NonNegativeText));
+        var f = reader.Object(element, path, "augment", ["shift", "crop", "flip", "noise"]);
+        if (f.Has("shift") && f.Has("crop"))
+        {
+            throw reader.Error(f.PathOf("crop"), "give the padding of a random crop as \"crop\" or \"shift\", not both (they are the same transform)");
+        }
+        return new AugmentSpec(f.Int(f.Has("crop") ? "crop" : "shift", 0, 0), f.Bool("flip", false), f.Number("noise", 0, Check.NonNegative, Check.NonNegativeText));
     }
 
     internal void Write(Utf8JsonWriter json)

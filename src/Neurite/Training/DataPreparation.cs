@@ -59,12 +59,27 @@ public static class DataPreparation
             validation = validation is null ? null : preprocessor.Apply(validation);
             test = test is null ? null : preprocessor.Apply(test);
         }
+        if (TakesInputShape(spec, train))
+        {
+            train = train.Reshape([.. spec.Input]);
+            validation = validation?.Reshape([.. spec.Input]);
+            test = test?.Reshape([.. spec.Input]);
+        }
         return new PreparedData(train, validation, test, preprocessor);
     }
 
     /// <summary>The number of ids the model's input takes when its first layer is an embedding (its num), else null.</summary>
     public static int? IdCount(ModelSpec spec) =>
         spec.Graph is null && spec.Layers.Count > 0 && spec.Layers[0] is EmbeddingSpec embedding ? embedding.Num : null;
+
+    /// <summary>
+    /// Whether flat samples (a CSV row) take the spec's input shape as they are read, e.g. 64 columns as [1, 8, 8] in
+    /// row-major order, so that the loader's image augmentation sees images. Samples with a shape of their own (IDX
+    /// images [1, 28, 28]) keep it, and a model that takes another shape with as many values (an MLP's [784]) gets
+    /// each batch reshaped (<see cref="InputShape"/>).
+    /// </summary>
+    private static bool TakesInputShape(ModelSpec spec, Dataset data) =>
+        data.SampleShape.Length == 1 && spec.Input.Count > 1 && spec.Input.Aggregate(1L, (a, b) => a * b) == data.FeatureCount;
 
     /// <summary>
     /// The sample shape to reshape batches to when the spec's input differs from the data's samples

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Neurite.Cli;
 using Neurite.Serialization;
+using Neurite.Tests.Reference;
 
 namespace Neurite.Tests.Cli;
 
@@ -49,6 +50,7 @@ public sealed class CliTests : IDisposable
         string report = File.ReadAllText(PathOf("spirals.report.html"));
         Assert.Contains("<svg", report);
         Assert.Contains("Confusion matrix", report);
+        Assert.DoesNotContain("Feature maps", report); // an MLP has no convolutions to picture
         Assert.DoesNotContain("http://", report.Replace("http://www.w3.org/2000/svg", ""));
         Assert.Equal(ModelSpec.Load(Spec("spirals.json")), ModelFile.Load(model).Spec);
 
@@ -208,6 +210,39 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Predict_runs_a_model_file_whose_spec_has_no_loss_or_optimizer()
+    {
+        // An image model saved from code: batch norm (running statistics in evaluation), channel dropout (off), a head.
+        var spec = ModelSpec.Parse("""
+            {"input": [2, 2, 2], "layers": [{"type": "batch_norm"}, {"type": "dropout2d", "p": 0.5}, {"type": "flatten"}, {"type": "linear", "out": 3}]}
+            """);
+        Assert.Null(spec.Loss);
+        Assert.Null(spec.Optimizer);
+        var module = spec.Build();
+        var bn = (Neurite.NN.BatchNorm2d)module.NamedChildren().First().Value;
+        bn.RunningMean.Data.Fill(1f);
+        bn.RunningVar.Data.Fill(4f);
+        string model = PathOf("no-loss.safetensors");
+        ModelFile.Save(model, module, spec);
+
+        // Without feature names in the file, the columns are x1 … x8, read row-major into [2, 2, 2].
+        string input = PathOf("rows.csv");
+        File.WriteAllLines(input, ["x1,x2,x3,x4,x5,x6,x7,x8", "1,2,3,4,5,6,7,8", "0,0,0,0,1,1,1,1"]);
+        var (code, output, error) = Run("predict", model, "--input", input, "--json");
+        Assert.True(code == 0, error);
+        var outputs = LastJson(output)["outputs"]!.AsArray();
+        var expected = module.Eval().Call(Neurite.Tensors.Tensor.From([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 0f, 0f, 0f, 0f, 1f, 1f, 1f, 1f], [2, 2, 2, 2]));
+        Assert.Equal(2, outputs.Count);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(expected.Data.Slice(3 * i, 3).ToArray(), outputs[i]!.AsArray().Select(v => (float)v!));
+        }
+        var (tableCode, table, tableError) = Run("predict", model, "--input", input);
+        Assert.True(tableCode == 0, tableError);
+        Assert.Contains("outputs", table);
+    }
+
+    [Fact]
     public void A_graph_spec_whose_head_sees_the_input_beside_a_hidden_layer_trains_and_reloads()
     {
         string model = PathOf("concat-graph.safetensors");
@@ -249,6 +284,46 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, tableCode);
         Assert.Contains("MACs", table);
         Assert.Contains("total params: 1,029   trainable: 1,029   MACs per sample: 960", table);
+    }
+
+    [Fact]
+    public void Summary_lists_shapes_parameters_and_multiply_accumulates_of_lenet5()
+    {
+        string spec = PathOf("lenet5.json");
+        File.WriteAllText(spec, """
+            {"input": [1, 28, 28], "layers": [
+              {"type": "conv2d", "out": 6, "kernel": 5, "padding": 2}, {"type": "relu"}, {"type": "max_pool2d", "kernel": 2},
+              {"type": "conv2d", "out": 16, "kernel": 5}, {"type": "relu"}, {"type": "max_pool2d", "kernel": 2},
+              {"type": "flatten"}, {"type": "linear", "out": 120}, {"type": "relu"}, {"type": "linear", "out": 84}, {"type": "relu"},
+              {"type": "linear", "out": 10}]}
+            """);
+        var (code, output, error) = Run("summary", spec, "--json");
+        Assert.True(code == 0, error);
+        var layers = LastJson(output)["layers"]!.AsArray();
+        Assert.Equal(
+            ["[null,6,28,28]", "[null,6,28,28]", "[null,6,14,14]", "[null,16,10,10]", "[null,16,10,10]", "[null,16,5,5]", "[null,400]", "[null,120]",
+             "[null,120]", "[null,84]", "[null,84]", "[null,10]"],
+            layers.Select(l => l!["output_shape"]!.ToJsonString()));
+        // Parameters: conv1 6·1·5·5 + 6 = 156; conv2 16·6·5·5 + 16 = 2,416; linear 400·120 + 120 = 48,120,
+        // 120·84 + 84 = 10,164, 84·10 + 10 = 850.
+        Assert.Equal([156, 0, 0, 2416, 0, 0, 0, 48_120, 0, 10_164, 0, 850], layers.Select(l => (int)l!["params"]!));
+        // MACs, one per weight a value meets: conv1 6·28·28 outputs × 1·5·5 = 117,600; conv2 16·10·10 × 6·5·5 = 240,000;
+        // linear 400·120 = 48,000, 120·84 = 10,080, 84·10 = 840; activations, pools and flatten count none.
+        Assert.Equal([117_600, 0, 0, 240_000, 0, 0, 0, 48_000, 0, 10_080, 0, 840], layers.Select(l => (int)l!["macs"]!));
+        Assert.Equal(61_706, (int)LastJson(output)["total_params"]!);
+        Assert.Equal(416_520, (int)LastJson(output)["total_macs"]!);
+        var (tableCode, table, _) = Run("summary", spec);
+        Assert.Equal(0, tableCode);
+        Assert.Contains("(None, 16, 10, 10)", table);
+        Assert.Contains("total params: 61,706   trainable: 61,706   MACs per sample: 416,520", table);
+
+        // examples/fashion-mnist-cnn.json: convs 32·28·28·9 = 225,792, 32·28·28·288 = 7,225,344, 64·14·14·288 = 3,612,672,
+        // 64·14·14·576 = 7,225,344; batch norms one per value, 2·25,088 + 2·12,544; linears 3136·256 = 802,816, 256·10 = 2,560.
+        var (exampleCode, example, exampleError) = Run("summary", Spec("fashion-mnist-cnn.json"), "--json");
+        Assert.True(exampleCode == 0, exampleError);
+        Assert.Equal(19_169_792, (long)LastJson(example)["total_macs"]!);
+        // 320 + 9,248 + 18,496 + 36,928 (convs) + 2·64 + 2·128 (batch norms) + 803,072 + 2,570 (linears).
+        Assert.Equal(871_018, (int)LastJson(example)["total_params"]!);
     }
 
     [Fact]
@@ -337,6 +412,51 @@ public sealed class CliTests : IDisposable
         {
             Assert.Equal(torch[name].ToArray(), saved[name].ToArray());
         }
+    }
+
+    [Fact]
+    public void Init_loads_a_cnn_pytorch_trained_and_predict_gives_torchs_outputs()
+    {
+        // tests/reference/gen_cnn.py: torch's conv2d → BatchNorm2d → … → conv_transpose2d → linear after training-mode
+        // batches (cnn_image.safetensors, num_batches_tracked as int64 included); cnn.json holds the Neurite spec of that
+        // network, four probe images [1, 9, 9] and torch's evaluation-mode outputs on them.
+        var fixture = Fixture.Load("cnn.json");
+        var spec = JsonNode.Parse(fixture.GetProperty("image").GetProperty("spec").GetRawText())!.AsObject();
+        // A zero learning rate and batch-norm momentum keep every tensor PyTorch's through an epoch of training.
+        spec["layers"]![1]!["momentum"] = 0;
+        spec["loss"] = "cross_entropy";
+        spec["optimizer"] = new JsonObject { ["type"] = "sgd", ["lr"] = 0 };
+        spec["epochs"] = 1;
+        string specPath = PathOf("torch-cnn.json");
+        File.WriteAllText(specPath, spec.ToJsonString());
+
+        // The probe images as CSV rows of 81 pixels, read back row-major into [1, 9, 9]; the first one again as class 4
+        // for training, so that the labels name the model's five classes.
+        var probe = Fixture.ReadTensor(fixture.GetProperty("trained").GetProperty("input"));
+        var images = Enumerable.Range(0, 4).Select(i => probe.Data.Slice(i * 81, 81).ToArray()).ToArray();
+        string Row(float[] image) => string.Join(',', image.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        string header = string.Join(',', Enumerable.Range(1, 81).Select(i => $"x{i}"));
+        string train = PathOf("train.csv"), input = PathOf("probe.csv");
+        File.WriteAllLines(train, [header + ",label", .. images.Select((image, i) => $"{Row(image)},{i}"), $"{Row(images[0])},4"]);
+        File.WriteAllLines(input, [header, .. images.Select(Row)]);
+
+        string init = Path.Combine(AppContext.BaseDirectory, "reference", "cnn_image.safetensors");
+        string model = PathOf("torch-cnn.safetensors");
+        var (code, _, error) = Run("train", specPath, "--data", train, "--init", init, "--out", model, "--json");
+        Assert.True(code == 0, error);
+        var torch = SafeTensors.Load(init).Tensors;
+        var saved = SafeTensors.Load(model).Tensors;
+        foreach (string name in new[] { "0.weight", "1.running_mean", "1.running_var", "4.weight", "9.weight", "11.bias" })
+        {
+            Assert.Equal(torch[name].ToArray(), saved[name].ToArray());
+        }
+
+        var (predictCode, output, predictError) = Run("predict", model, "--input", input, "--json");
+        Assert.True(predictCode == 0, predictError);
+        var rows = LastJson(output)["outputs"]!.AsArray();
+        var outputs = Neurite.Tensors.Tensor.From([.. rows.SelectMany(row => row!.AsArray().Select(v => (float)v!))], [rows.Count, 5]);
+        Fixture.AssertClose(Fixture.ReadTensor(fixture.GetProperty("trained").GetProperty("eval_output")), outputs,
+            "neurite predict of the PyTorch-trained CNN");
     }
 
     public static TheoryData<string, string> BadInputs => new()

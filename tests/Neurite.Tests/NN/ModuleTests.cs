@@ -103,6 +103,20 @@ public class ModuleTests
     }
 
     [Fact]
+    public void Disposing_a_forward_hooks_handle_removes_that_hook_only()
+    {
+        var layer = new ReLU();
+        int first = 0, second = 0;
+        var handle = layer.RegisterForwardHook((_, _, _) => first++);
+        layer.RegisterForwardHook((_, _, _) => second++);
+        layer.Call(Tensor.From([1f]));
+        handle.Dispose();
+        handle.Dispose();
+        layer.Call(Tensor.From([1f]));
+        Assert.Equal((1, 2), (first, second));
+    }
+
+    [Fact]
     public void Train_and_eval_reach_every_descendant()
     {
         var model = new Sequential(new Linear(2, 2), new Sequential(new ReLU(), new Linear(2, 1)));

@@ -227,7 +227,7 @@ public sealed class GraphSpecTests
             LayerSpec.Types.Take(20));
         Assert.Equal(LayerSpec.Types, LayerRegistry.Names);
         Assert.NotNull(LayerRegistry.Find("concat"));
-        Assert.Null(LayerRegistry.Find("conv2d"));
+        Assert.Null(LayerRegistry.Find("conv3d"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Neurite.NN;
@@ -134,6 +135,39 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal(3f, model.StateDict()["1.num_batches_tracked"].Item());
         var output = model.Eval().Call(Fixture.ReadTensor(fixture.GetProperty("input")));
         Fixture.AssertClose(Fixture.ReadTensor(fixture.GetProperty("output")), output, "torch_mlp output");
+    }
+
+    [Fact]
+    public void PyTorch_image_model_weights_load_from_float64_tensors_with_num_batches_tracked()
+    {
+        // tests/reference/gen_safetensors_cnn.py: BatchNorm2d → ReLU → Dropout2d → Flatten → Linear, trained three
+        // batches, every floating-point tensor written as F64 and num_batches_tracked as I64 [].
+        var fixture = Fixture.Load("torch_bn2d.json");
+        Assert.Equal("torch.float64", fixture.GetProperty("dtypes").GetProperty("0.running_var").GetString());
+        Assert.Equal("torch.int64", fixture.GetProperty("dtypes").GetProperty("0.num_batches_tracked").GetString());
+        var spec = ModelSpec.Parse(fixture.GetProperty("spec").GetRawText());
+        var model = spec.Build();
+        string path = Path.Combine(AppContext.BaseDirectory, "reference", "torch_bn2d.safetensors");
+        Assert.Equal(fixture.GetProperty("state_names").EnumerateArray().Select(n => n.GetString()), model.StateDict().Keys);
+
+        ModelFile.LoadWeights(path, model);
+        var bn = Assert.IsType<BatchNorm2d>(model.NamedChildren().First().Value);
+        Assert.Equal(3f, bn.NumBatchesTracked.Item());
+        Assert.NotEqual(0f, bn.RunningMean.Data[0]);
+        var input = Fixture.ReadTensor(fixture.GetProperty("input"));
+        var expected = Fixture.ReadTensor(fixture.GetProperty("output"));
+        Fixture.AssertClose(expected, model.Eval().Call(input), "torch_bn2d output");
+
+        // Written back as Neurite writes every tensor: F32, num_batches_tracked as a scalar [] (PyTorch's load_state_dict
+        // copies it into its int64 buffer); read back, the model computes the same.
+        string saved = PathOf("bn2d.safetensors");
+        ModelFile.Save(saved, model, spec);
+        var header = Encoding.UTF8.GetString(File.ReadAllBytes(saved));
+        Assert.Contains("\"0.num_batches_tracked\":{\"dtype\":\"F32\",\"shape\":[]", header);
+        Assert.DoesNotContain("F64", header);
+        var loaded = ModelFile.Load(saved);
+        Assert.Equal(3f, loaded.Module.StateDict()["0.num_batches_tracked"].Item());
+        Fixture.AssertClose(expected, loaded.Module.Eval().Call(input), "torch_bn2d output after a round trip");
     }
 
     [Fact]

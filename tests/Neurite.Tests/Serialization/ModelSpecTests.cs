@@ -145,7 +145,7 @@ public sealed class ModelSpecTests
         { """{"input": [10], "layers": [{"type": "gelu", "approximate": "fast"}]}""", "layers[0].approximate: unknown approximation \"fast\"; known: none, tanh" },
         { """{"input": [10], "layers": [{"type": "relu", "alpha": 1}]}""", "layers[0].alpha: unknown field; relu takes type" },
         { """{"input": [10], "layers": [{"type": "linear", "out": 4, "out": 5}]}""", "layers[0].out: given twice" },
-        { """{"input": [4, 5, 6], "layers": [{"type": "relu"}, {"type": "batch_norm"}]}""", "layers[1]: batch_norm needs features [C] or [C, L] per sample, but its input is [4, 5, 6]" },
+        { """{"input": [3, 4, 5, 6], "layers": [{"type": "relu"}, {"type": "batch_norm"}]}""", "layers[1]: batch_norm needs features [C], [C, L] or images [C, H, W] per sample, but its input is [3, 4, 5, 6]" },
         { """{"input": [4], "layers": [{"type": "softmax", "axis": 0}]}""", "layers[0].axis: axis 0 is not an axis of a sample: with the batch axis the input is 2-D, so axis must be in 1..1 or -1..-1" },
         { """{"input": [4], "layers": [{"type": "softmax", "axis": 1.5}]}""", "layers[0].axis: expected an integer, got 1.5" },
         { """{"input": [4], "layers": [{"type": "flatten", "start_dim": 0}]}""", "layers[0].start_dim: start_dim 0 is not an axis of a sample (1..1, the batch axis 0 excluded)" },
@@ -187,7 +187,8 @@ public sealed class ModelSpecTests
         { """{"input": [3], "layers": [{"type": "relu"}], "data": {"samples": 10}}""", "data.source: missing; expected a data source (a synthetic name, fashion-mnist, a CSV path or idx:IMAGES,LABELS)" },
         { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "scale": "unit"}}""", "data.scale: unknown scaling \"unit\"; known: standardize, minmax" },
         { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "validation_split": 0.5, "test_split": 0.5}}""", "data.test_split: validation_split and test_split together leave no training data (their sum must be below 1)" },
-        { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "augment": {"rotate": 5}}}""", "data.augment.rotate: unknown field; augment takes shift, flip, noise" },
+        { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "augment": {"rotate": 5}}}""", "data.augment.rotate: unknown field; augment takes shift, crop, flip, noise" },
+        { """{"input": [3], "layers": [{"type": "relu"}], "data": {"source": "xor", "augment": {"shift": 2, "crop": 2}}}""", "data.augment.crop: give the padding of a random crop as \"crop\" or \"shift\", not both (they are the same transform)" },
         { """{"input": [3], "layers": [{"type": "relu"}], "early_stopping": {"min_delta": 0.1}}""", "early_stopping.patience: missing; expected a non-negative integer" },
     };
 

@@ -162,7 +162,7 @@ public sealed class LanguageModelRunTests : IDisposable
              "optimizer": {"type": "adam", "lr": 0.03}, "epochs": 15, "data": {"source": "rise.csv"}}
             """);
         var run = TrainingRun.Create(spec, new RunOptions(SpecDirectory: _directory, ModelPath: Path.Combine(_directory, "rise.safetensors")));
-        Assert.Equal([3, 2], run.Trainer.InputShape);
+        Assert.Equal([3, 2], run.Data.Train.SampleShape.ToArray()); // the rows, reshaped as the run prepares its data
         run.Execute();
         Assert.True(run.Trainer.Evaluate(run.Data.Train).Classification!.Accuracy > 0.95);
     }

@@ -4,7 +4,10 @@ using Neurite.Tensors;
 
 namespace Neurite.Serialization;
 
-/// <summary><c>batch_norm</c> (BatchNorm1d) over features [C] or [C, L]. Fields: eps (1e-5), momentum (0.1), affine (true).</summary>
+/// <summary>
+/// <c>batch_norm</c> per channel C: a BatchNorm1d over features [C] or [C, L], a BatchNorm2d over images [C, H, W].
+/// Fields: eps (1e-5), momentum (0.1), affine (true).
+/// </summary>
 public sealed record BatchNormSpec(double Eps = 1e-5, double Momentum = 0.1, bool Affine = true) : LayerSpec
 {
     internal static LayerType Definition { get; } = new("batch_norm", ["eps", "momentum", "affine"], f => new BatchNormSpec(
@@ -13,14 +16,16 @@ public sealed record BatchNormSpec(double Eps = 1e-5, double Momentum = 0.1, boo
     public override string Type => "batch_norm";
 
     public override int[] OutputShape(LayerContext context) =>
-        context.Input.Length is 1 or 2
+        context.Input.Length is 1 or 2 or 3
             ? context.Input
-            : throw context.Error($"batch_norm needs features [C] or [C, L] per sample, but its input is {Shapes.Format(context.Input)}");
+            : throw context.Error($"batch_norm needs features [C], [C, L] or images [C, H, W] per sample, but its input is {Shapes.Format(context.Input)}");
 
     /// <summary>One per value: in evaluation y = x·a + b, with a = γ/√(σ² + ε) and b = β − μ·a folded per channel.</summary>
     public override long MultiplyAccumulates(LayerContext context) => Shapes.CountOf(context.Input, Type);
 
-    public override Module Build(LayerContext context, Generator rng) => new BatchNorm1d(context.Input[0], (float)Eps, (float)Momentum, Affine);
+    public override Module Build(LayerContext context, Generator rng) => context.Input.Length == 3
+        ? new BatchNorm2d(context.Input[0], (float)Eps, (float)Momentum, Affine)
+        : new BatchNorm1d(context.Input[0], (float)Eps, (float)Momentum, Affine);
 
     public override void WriteFields(Utf8JsonWriter json)
     {

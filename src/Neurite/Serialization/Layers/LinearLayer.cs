@@ -11,7 +11,7 @@ namespace Neurite.Serialization;
 public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null) : LayerSpec
 {
     internal static LayerType Definition { get; } = new("linear", ["out", "bias", "init"], f => new LinearSpec(
-        f.RequiredCount("out"), f.Bool("bias", true), f.Inner.Optional("init") is { } init ? InitSpec.Parse(f.Reader, init, f.PathOf("init")) : null));
+        f.RequiredCount("out"), f.Bool("bias", true), InitSpec.ParseField(f)));
 
     public override string Type => "linear";
 
@@ -36,7 +36,7 @@ public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null
     public override Module Build(LayerContext context, Generator rng)
     {
         var linear = new Linear(context.Input[^1], Out, Bias, rng);
-        Init?.Apply(linear, rng);
+        Init?.Apply(linear.Weight, linear.Bias, rng);
         return linear;
     }
 
@@ -44,10 +44,6 @@ public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null
     {
         json.WriteNumber("out", Out);
         json.WriteBoolean("bias", Bias);
-        if (Init is not null)
-        {
-            json.WritePropertyName("init");
-            Init.Write(json);
-        }
+        InitSpec.WriteField(json, Init);
     }
 }
