@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Neurite.NN;
 using Neurite.Training;
 
@@ -24,6 +25,7 @@ public sealed class DataParallel : ITrainingCallback
     private readonly Parameter[] _parameters;
     private readonly Bucket[] _buckets;
     private readonly (int Bucket, int Offset)[] _places;
+    private readonly bool[] _arrived; // per parameter, in this backward pass
     private int _nextToStart;
 
     /// <summary>Splits <paramref name="model"/>'s gradients into buckets and hooks every parameter.</summary>
@@ -38,6 +40,7 @@ public sealed class DataParallel : ITrainingCallback
         BucketBytes = bucketBytes;
         _parameters = [.. model.Parameters()];
         _places = new (int, int)[_parameters.Length];
+        _arrived = new bool[_parameters.Length];
         var buckets = new List<Bucket>();
         var members = new List<int>();
         int length = 0;
@@ -90,14 +93,17 @@ public sealed class DataParallel : ITrainingCallback
 
     public void OnAfterBackward(Trainer trainer, BatchStep step)
     {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        long start = Stopwatch.GetTimestamp();
         // Parameters backward did not reach contribute zeros, so every rank still reduces every bucket.
         while (_nextToStart < _buckets.Length)
         {
             var bucket = _buckets[_nextToStart];
-            foreach (int member in bucket.Members.Where(m => !bucket.Arrived[Array.IndexOf(bucket.Members, m)]))
+            foreach (int member in bucket.Members)
             {
-                Array.Clear(bucket.Values, _places[member].Offset, _parameters[member].Count);
+                if (!_arrived[member])
+                {
+                    Array.Clear(bucket.Values, _places[member].Offset, _parameters[member].Count);
+                }
             }
             Start(_nextToStart++);
         }
@@ -105,7 +111,6 @@ public sealed class DataParallel : ITrainingCallback
         {
             bucket.InFlight!.Wait();
             bucket.InFlight = null;
-            Array.Clear(bucket.Arrived);
             bucket.Count = 0;
             foreach (int member in bucket.Members)
             {
@@ -122,7 +127,8 @@ public sealed class DataParallel : ITrainingCallback
             }
         }
         _nextToStart = 0;
-        ExposedCommunicationSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Array.Clear(_arrived);
+        ExposedCommunicationSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     /// <summary>A parameter's gradient is complete: copy it into its bucket and start every bucket that is now full, in order.</summary>
@@ -131,10 +137,9 @@ public sealed class DataParallel : ITrainingCallback
         var (index, offset) = _places[parameter];
         var bucket = _buckets[index];
         gradient.Data.CopyTo(bucket.Values.AsSpan(offset, gradient.Count));
-        int position = Array.IndexOf(bucket.Members, parameter);
-        if (!bucket.Arrived[position])
+        if (!_arrived[parameter])
         {
-            bucket.Arrived[position] = true;
+            _arrived[parameter] = true;
             bucket.Count++;
         }
         while (_nextToStart < _buckets.Length && _buckets[_nextToStart].Count == _buckets[_nextToStart].Members.Length)
@@ -155,8 +160,6 @@ public sealed class DataParallel : ITrainingCallback
         public int[] Members { get; } = members;
 
         public float[] Values { get; } = values;
-
-        public bool[] Arrived { get; } = new bool[members.Length];
 
         public int Count { get; set; }
 

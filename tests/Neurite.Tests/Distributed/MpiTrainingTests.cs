@@ -44,18 +44,9 @@ public sealed class MpiTrainingTests : IDisposable
         var buckets = Mpirun(2, ["train", "spec.json", "--distributed", "--batch-size", "8", "--bucket-mb", "0.0001", "--out", "buckets/m.safetensors"]);
         Assert.True(buckets.Code == 0, buckets.Output + buckets.Error);
 
-        var expected = ModelFile.Load(Path.Combine(_work, "one", "m.safetensors")).Module.StateDict();
         foreach (string run in new[] { "ddp", "buckets" })
         {
-            var actual = ModelFile.Load(Path.Combine(_work, run, "m.safetensors")).Module.StateDict();
-            Assert.Equal(expected.Keys, actual.Keys);
-            foreach (var (name, tensor) in expected)
-            {
-                float[] want = tensor.ToArray(), got = actual[name].ToArray();
-                float scale = want.Max(MathF.Abs);
-                float worst = want.Zip(got, (a, b) => MathF.Abs(a - b)).Max();
-                Assert.True(worst <= 1e-5f * scale, $"{run}: {name} differs by {worst} (largest weight {scale})");
-            }
+            AssertSameWeights(Path.Combine(_work, "one", "m.safetensors"), Path.Combine(_work, run, "m.safetensors"), run);
         }
         // Rank 0 alone wrote and printed: one model file, one table.
         Assert.Single(Directory.GetFiles(Path.Combine(_work, "ddp"), "*.history.csv"));
@@ -129,6 +120,21 @@ public sealed class MpiTrainingTests : IDisposable
         lock (printed)
         {
             return (ended, mpirun.ExitCode, printed.ToString());
+        }
+    }
+
+    /// <summary>The two model files hold the same tensors, each within 1e-5 of its largest weight.</summary>
+    internal static void AssertSameWeights(string expectedFile, string actualFile, string run)
+    {
+        var expected = ModelFile.Load(expectedFile).Module.StateDict();
+        var actual = ModelFile.Load(actualFile).Module.StateDict();
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (name, tensor) in expected)
+        {
+            float[] want = tensor.ToArray(), got = actual[name].ToArray();
+            float scale = want.Max(MathF.Abs);
+            float worst = want.Zip(got, (a, b) => MathF.Abs(a - b)).Max();
+            Assert.True(worst <= 1e-5f * scale, $"{run}: {name} differs by {worst} (largest weight {scale})");
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Neurite.Serialization;
 using Xunit.Abstractions;
 
 namespace Neurite.Tests.Distributed;
@@ -69,17 +68,8 @@ public sealed class TwoHostTests(ITestOutputHelper output) : IDisposable
         AssertSameModel();
     }
 
-    private void AssertSameModel()
-    {
-        var expected = ModelFile.Load(Path.Combine(_work, "one", "m.safetensors")).Module.StateDict();
-        var actual = ModelFile.Load(Path.Combine(_work, "two", "m.safetensors")).Module.StateDict();
-        foreach (var (name, tensor) in expected)
-        {
-            float[] want = tensor.ToArray(), got = actual[name].ToArray();
-            float worst = want.Zip(got, (x, y) => MathF.Abs(x - y)).Max();
-            Assert.True(worst <= 1e-5f * want.Max(MathF.Abs), $"{name} differs by {worst}");
-        }
-    }
+    private void AssertSameModel() =>
+        MpiTrainingTests.AssertSameWeights(Path.Combine(_work, "one", "m.safetensors"), Path.Combine(_work, "two", "m.safetensors"), "two hosts");
 
     /// <summary>Runs a shell command in the work folder; fails the test with its output when it fails (unless told not to).</summary>
     private (bool Ok, string Text) Sh(string command, bool check)
