@@ -7,18 +7,24 @@ using Neurite.Training;
 namespace Neurite.Bench;
 
 /// <summary>
-/// `generate [--threads 2] [--vocab 73] [--embedding 64] [--hidden 256] [--layers 2] [--prompt 64] [--length 2000] [--reps 3]`:
+/// `generate [--threads 2] [--vocab 73] [--embedding 64] [--hidden 256] [--layers 2] [--prompt 64] [--length 2000] [--reps 3] [--json]`:
 /// language-model generation, the characters per second that <see cref="TextGenerator"/> writes at temperature 1 with a
 /// character-level LSTM of examples/kjv-lstm.json's shape (random weights; the prompt run once, then one character a
-/// step carrying the LSTM's state). bench/reference/generate.py is the same loop in PyTorch.
+/// step carrying the LSTM's state; with --json, one JSON object as `models` reads it). bench/reference/generate.py is the same loop in PyTorch.
 /// </summary>
 internal static class GenerateBench
 {
     public static int Run(string[] args)
     {
         int threads = 2, vocab = 73, embedding = 64, hidden = 256, layers = 2, prompt = 64, length = 2000, reps = 3;
+        bool json = false;
         for (int i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--json")
+            {
+                json = true;
+                continue;
+            }
             int value = i + 1 < args.Length && int.TryParse(args[i + 1], out int parsed) ? parsed : -1;
             switch (args[i])
             {
@@ -59,6 +65,11 @@ internal static class GenerateBench
             long start = Stopwatch.GetTimestamp();
             generator.Generate(context, new GenerationOptions(length, Seed: (ulong)r));
             rates.Add(length / Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        if (json)
+        {
+            Console.WriteLine(BenchJson.Result(threads, new() { ["generate_chars_per_s"] = rates }));
+            return 0;
         }
         rates.Sort();
         Console.WriteLine(

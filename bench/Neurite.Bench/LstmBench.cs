@@ -8,9 +8,9 @@ using Neurite.Tensors;
 namespace Neurite.Bench;
 
 /// <summary>
-/// `lstm [--threads 2] [--batch 64] [--steps 32] [--features 32] [--hidden 128] [--layers 2] [--reps 5] [--iterations 20]`:
+/// `lstm [--threads 2] [--batch 64] [--steps 32] [--features 32] [--hidden 128] [--layers 2] [--reps 5] [--iterations 20] [--json]`:
 /// training steps of a stacked LSTM (h_n of the last layer → Linear → cross-entropy, Adam) on random data, through the
-/// public API; prints samples per second (the median of the repetitions) and the forward and backward shares of a step.
+/// public API; prints samples per second (the median of the repetitions) and the forward and backward shares of a step (with --json, one JSON object as `models` reads it).
 /// bench/reference/lstm.py is the same workload in PyTorch.
 /// </summary>
 internal static class LstmBench
@@ -20,8 +20,14 @@ internal static class LstmBench
     public static int Run(string[] args)
     {
         int threads = 2, batch = 64, steps = 32, features = 32, hidden = 128, layers = 2, reps = 5, iterations = 20;
+        bool json = false;
         for (int i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--json")
+            {
+                json = true;
+                continue;
+            }
             int value = i + 1 < args.Length && int.TryParse(args[i + 1], out int parsed) ? parsed : -1;
             switch (args[i])
             {
@@ -80,6 +86,11 @@ internal static class LstmBench
                 Step();
             }
             rates.Add(batch * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        if (json)
+        {
+            Console.WriteLine(BenchJson.Result(threads, new() { ["lstm_train_samples_per_s"] = rates }));
+            return 0;
         }
         rates.Sort();
         double total = forwardSeconds + backwardSeconds;

@@ -5,7 +5,9 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
 {
     ["gemm"] = ("SGEMM GFLOP/s against numpy/OpenBLAS", GemmBench.Run),
     ["mlp"] = ("Fashion-MNIST MLP and playground workloads against PyTorch", MlpBench.Run),
-    ["all"] = ("gemm, then mlp: every workload of BENCHMARKS.md, all results in bench/results/latest.json", All),
+    ["models"] = ("the CNN, LSTM, Transformer and generation workloads against PyTorch", ModelsBench.Run),
+    ["all"] = ("gemm, mlp, then models: every workload of BENCHMARKS.md, all results in bench/results/latest.json", All),
+    ["cnn"] = ("LeNet-5 or a small VGG: training, inference, per-convolution GFLOP/s (run by models; bench/reference/cnn.py is PyTorch's)", CnnBench.Run),
     ["mlp-profile"] = ("time and allocations per phase of an MLP training step", MlpProfile.Run),
     ["mlp-worker"] = ("one thread count of mlp's Neurite side (run by mlp)", MlpWorker.Run),
     ["lstm"] = ("training steps of a 2-layer LSTM (Neurite only; bench/reference/lstm.py is PyTorch's)", LstmBench.Run),
@@ -24,7 +26,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 }
 return command.Run(args[1..]);
 
-// `all`: the SGEMM table, then the MLP table; latest.json gets the gemm results too, under "gemm".
+// `all`: the SGEMM table, the MLP table, then the models table; latest.json gets the gemm and models results too.
 static int All(string[] args)
 {
     string results = Path.Combine(GemmBench.BenchDirectory(), "results");
@@ -37,11 +39,19 @@ static int All(string[] args)
     Console.WriteLine();
     string latest = Path.Combine(results, "latest.json");
     status = MlpBench.Run([.. args, "--out", latest]);
+    if (status != 0)
+    {
+        return status;
+    }
+    Console.WriteLine();
+    string models = Path.Combine(results, "models.json");
+    status = ModelsBench.Run([.. args.Where(arg => arg == "--no-reference"), "--out", models]);
     if (status == 0)
     {
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(latest))!.AsObject();
         json["gemm"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(gemm));
-        File.WriteAllText(latest, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        json["models"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(models));
+        Comparison.WriteAtomically(latest, json);
     }
     return status;
 }

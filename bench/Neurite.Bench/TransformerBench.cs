@@ -9,10 +9,10 @@ using Neurite.Tensors;
 namespace Neurite.Bench;
 
 /// <summary>
-/// `transformer [--threads 2] [--batch 32] [--steps 64] [--model 128] [--heads 4] [--ff 512] [--dropout 0.1] [--reps 5] [--iterations 10]`:
+/// `transformer [--threads 2] [--batch 32] [--steps 64] [--model 128] [--heads 4] [--ff 512] [--dropout 0.1] [--reps 5] [--iterations 10] [--json]`:
 /// training steps of one TransformerEncoderLayer (mean over time → Linear → cross-entropy, Adam) on random data, through
 /// the public API; prints steps and samples per second (the median of the repetitions) and the forward and backward
-/// shares of a step. bench/reference/transformer.py is the same workload in PyTorch.
+/// shares of a step (with --json, one JSON object as `models` reads it). bench/reference/transformer.py is the same workload in PyTorch.
 /// </summary>
 internal static class TransformerBench
 {
@@ -22,8 +22,14 @@ internal static class TransformerBench
     {
         int threads = 2, batch = 32, steps = 64, model = 128, heads = 4, ff = 512, reps = 5, iterations = 10;
         float dropout = 0.1f;
+        bool json = false;
         for (int i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--json")
+            {
+                json = true;
+                continue;
+            }
             if (args[i] == "--dropout")
             {
                 if (i + 1 >= args.Length || !float.TryParse(args[i + 1], CultureInfo.InvariantCulture, out dropout) || !(dropout >= 0 && dropout < 1))
@@ -92,6 +98,11 @@ internal static class TransformerBench
                 Step();
             }
             rates.Add(iterations / Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        if (json)
+        {
+            Console.WriteLine(BenchJson.Result(threads, new() { ["transformer_train_samples_per_s"] = [.. rates.Select(rate => rate * batch)] }));
+            return 0;
         }
         rates.Sort();
         double total = forwardSeconds + backwardSeconds, median = rates[rates.Count / 2];

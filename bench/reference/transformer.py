@@ -2,10 +2,12 @@
 
 Usage: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=passive env -u OPENBLAS_CORETYPE \
        /usr/bin/python3 bench/reference/transformer.py [--threads 2] [--batch 32] [--steps 64] [--model 128] [--heads 4]
-       [--ff 512] [--dropout 0.1] [--reps 5] [--iterations 10]
-Prints one line with the steps and samples per second (the median of the repetitions).
+       [--ff 512] [--dropout 0.1] [--reps 5] [--iterations 10] [--json]
+Prints one line with the steps and samples per second (the median of the repetitions); with --json, one JSON object
+{"framework", "threads", "metrics": {key: [one value per repetition]}}, as `Neurite.Bench models` reads it.
 """
 import argparse
+import json
 import time
 
 import torch
@@ -20,6 +22,7 @@ def main():
                           ("reps", 5), ("iterations", 10)]:
         parser.add_argument(f"--{name}", type=int, default=default)
     parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--json", action="store_true")
     a = parser.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -43,6 +46,9 @@ def main():
         for _ in range(a.iterations):
             step()
         rates.append(a.iterations / (time.perf_counter() - start))
+    if a.json:
+        print(json.dumps({"framework": f"PyTorch {torch.__version__}", "threads": a.threads, "metrics": {"transformer_train_samples_per_s": [rate * a.batch for rate in rates]}}))
+        return
     rates.sort()
     median = rates[len(rates) // 2]
     print(f"torch {torch.__version__} transformer: d_model {a.model}, {a.heads} heads, ff {a.ff}, dropout {a.dropout}, "
