@@ -43,14 +43,51 @@ public abstract class Module
     public virtual Tensor Forward(IReadOnlyList<Tensor> inputs) =>
         inputs.Count == 1 ? Forward(inputs[0]) : throw new ArgumentException($"{GetType().Name}: takes one input, got {inputs.Count}.", nameof(inputs));
 
-    /// <summary>Runs <see cref="Forward(Tensor)"/>, then the forward hooks, and arms the backward hooks on the output.</summary>
-    public Tensor Call(Tensor x) => Hooked(x, Forward(x));
+    /// <summary>
+    /// Runs <see cref="Forward(Tensor)"/>, then the forward hooks, and arms the backward hooks on the output. A call that
+    /// no other module's call encloses first lets <see cref="BufferPool.Sweep"/> take back the arrays of the tensors
+    /// that are no longer reachable (the last step's activations), so that this pass reuses their memory.
+    /// </summary>
+    public Tensor Call(Tensor x)
+    {
+        Enter();
+        try
+        {
+            return Hooked(x, Forward(x));
+        }
+        finally
+        {
+            _callDepth--;
+        }
+    }
 
     /// <summary>
     /// Runs <see cref="Forward(IReadOnlyList{Tensor})"/> with its hooks, as <see cref="Call(Tensor)"/>;
     /// forward hooks see the first input.
     /// </summary>
-    public Tensor Call(IReadOnlyList<Tensor> inputs) => Hooked(inputs[0], Forward(inputs));
+    public Tensor Call(IReadOnlyList<Tensor> inputs)
+    {
+        Enter();
+        try
+        {
+            return Hooked(inputs[0], Forward(inputs));
+        }
+        finally
+        {
+            _callDepth--;
+        }
+    }
+
+    /// <summary>How many module calls enclose the running code on this thread.</summary>
+    [ThreadStatic] private static int _callDepth;
+
+    private static void Enter()
+    {
+        if (_callDepth++ == 0)
+        {
+            BufferPool.Sweep();
+        }
+    }
 
     private Tensor Hooked(Tensor x, Tensor y)
     {

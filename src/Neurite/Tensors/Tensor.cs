@@ -25,6 +25,12 @@ public partial class Tensor : IEnumerable<float>
     private readonly int _count;
     private readonly int[] _shape;
 
+    /// <summary>
+    /// For a view, the tensor whose array it shares (the first one, never a view): kept reachable while the view is, so
+    /// that <see cref="BufferPool.Sweep"/> cannot recycle an array a view still reads.
+    /// </summary>
+    private readonly Tensor? _base;
+
     /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor of the given shape.</summary>
     internal Tensor(float[] data, int[] shape)
     {
@@ -52,6 +58,7 @@ public partial class Tensor : IEnumerable<float>
                 $"Tensor: a view of shape {Shapes.Format(shape)} at offset {offset} does not fit in the {source._count} elements of shape {Shapes.Format(source._shape)}.");
         }
         _data = source._data;
+        _base = source._base ?? source;
         _offset = source._offset + offset;
         _count = (int)count;
         _shape = shape;
@@ -151,9 +158,12 @@ public partial class Tensor : IEnumerable<float>
         return new Tensor(data, shape.ToArray()) { RequiresGrad = requiresGrad };
     }
 
-    /// <summary>A tensor of the given shape whose contents are unspecified (for ops that overwrite them).</summary>
-    internal static Tensor Empty(ReadOnlySpan<int> shape) =>
-        new(BufferPool.Rent(Shapes.CheckedCount(shape, nameof(Empty))), shape.ToArray());
+    /// <summary>
+    /// A tensor of the given shape whose contents are unspecified (for ops that overwrite them), on an array lent by
+    /// <see cref="BufferPool"/>: once the tensor and its views are unreachable, <see cref="BufferPool.Sweep"/> takes the
+    /// array back for the next tensor of its size.
+    /// </summary>
+    internal static Tensor Empty(ReadOnlySpan<int> shape) => BufferPool.Lend(shape.ToArray(), nameof(Empty));
 
     /// <summary>A scalar (rank-0) tensor.</summary>
     public static Tensor Scalar(float value, bool requiresGrad = false) =>
