@@ -13,7 +13,7 @@ namespace Neurite.Tests.Fuzz;
 
 /// <summary>
 /// Every file reader under mutation (<see cref="FuzzHarness"/>): safetensors, model files (their metadata: spec,
-/// scaling, names), checkpoints (resumed and trained one more epoch), spec JSON, CSV and IDX. Each gives a valid
+/// scaling, names), checkpoints (resumed and trained one more epoch), spec JSON, CSV, IDX and ONNX models. Each gives a valid
 /// result or a clean one-line refusal naming the file, in proportion to the file. The Playground's WebSocket
 /// messages are fuzzed in Playground/PlaygroundMessageFuzzTests.cs.
 /// </summary>
@@ -82,8 +82,11 @@ public class ReaderFuzzTests(ITestOutputHelper output)
         }
     }, [typeof(InvalidDataException)], BytesPerInputByte: 4 * 1032 + 64, BaseBytes: 1 << 20, Structured: MutateIdx);
 
+    internal static FuzzTarget OnnxTarget { get; } = new("onnx", path => OnnxModel.Load(path),
+        FileRefusals, BytesPerInputByte: 256, BaseBytes: 4 << 20, Structured: (model, mutator) => mutator.MutateProtobuf(model));
+
     internal static FuzzTarget Target(string name) =>
-        new[] { SafeTensorsTarget, ModelTarget, CheckpointTarget, SpecTarget, CsvTarget, IdxTarget }.Single(t => t.Name == name);
+        new[] { SafeTensorsTarget, ModelTarget, CheckpointTarget, SpecTarget, CsvTarget, IdxTarget, OnnxTarget }.Single(t => t.Name == name);
 
     [Fact]
     public void Safetensors() => output.WriteLine(FuzzHarness.Run(SafeTensorsTarget, 1500));
@@ -103,7 +106,10 @@ public class ReaderFuzzTests(ITestOutputHelper output)
     [Fact]
     public void Idx_files() => output.WriteLine(FuzzHarness.Run(IdxTarget, 1500));
 
-    public static TheoryData<string, string> CommittedInputs => FuzzHarness.CommittedInputs("safetensors", "model", "checkpoint", "spec", "csv", "idx");
+    [Fact]
+    public void Onnx_models() => output.WriteLine(FuzzHarness.Run(OnnxTarget, 1500));
+
+    public static TheoryData<string, string> CommittedInputs => FuzzHarness.CommittedInputs("safetensors", "model", "checkpoint", "spec", "csv", "idx", "onnx");
 
     /// <summary>Every committed input, the reproducers of failures found before included, reads cleanly.</summary>
     [Theory]
