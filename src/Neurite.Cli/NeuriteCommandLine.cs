@@ -19,6 +19,7 @@ public static class NeuriteCommandLine
             EvalCommand.Build(console),
             PredictCommand.Build(console),
             SummaryCommand.Build(console),
+            ExportCommand.Build(console),
             PlaygroundCommand.Build(console),
             XorCommand.Build(console),
         };

@@ -15,9 +15,7 @@ namespace Neurite.Serialization;
 /// (<see cref="Build"/>) and writes its fields back (<see cref="WriteFields"/>), and a
 /// <see cref="LayerType"/> that names it, lists its fields and parses them, registered once with
 /// <see cref="LayerRegistry.Register"/>. Parameter counts come from the built module, so they cannot
-/// disagree with it.</para>
-/// <para>ONNX export (issue "ONNX export") will add one virtual member here that a layer type
-/// overrides in its own file to emit its ONNX nodes; nothing else about a layer type will change.</para>
+/// disagree with it. A layer type that has an ONNX form writes it in <see cref="ToOnnx"/>, in the same file.</para>
 /// </remarks>
 /// <example>
 /// A <c>scale</c> layer, y = x ⊙ w with w learnable (its module, <c>ScaleModule</c>, registers "weight"):
@@ -65,6 +63,17 @@ public abstract record LayerSpec
     public virtual void WriteFields(Utf8JsonWriter json)
     {
     }
+
+    /// <summary>
+    /// Writes the layer's ONNX form for evaluation (dropout off, batch norm on its running statistics): adds its
+    /// nodes and weights to <paramref name="onnx"/>, taking the values named <paramref name="inputs"/>, and returns
+    /// the name of its output value. <paramref name="context"/> has the input shapes of one sample; the weights are
+    /// the built module's (<see cref="OnnxExporter.Weight"/>). Only operators of ONNX's default domain at
+    /// <see cref="OnnxExporter.Opset"/>, composed where ONNX has no single one, so that the graph computes what
+    /// the module does. By default a layer type has no ONNX form and export refuses it, naming it.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer type, or this configuration of it, has no exact ONNX form.</exception>
+    public virtual string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) => throw onnx.NoForm(this);
 
     /// <summary>A one-line description, the type and its options: <c>linear(out=16, bias=true)</c>.</summary>
     public virtual string Describe()

@@ -299,6 +299,18 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     internal long MinimumParameters() =>
         CheckShapes(new SpecReader(null)).Nodes.Sum(node => node.Layer is LinearSpec linear ? ((long)node.Context.Input[^1] + (linear.Bias ? 1 : 0)) * linear.Out : 0);
 
+    /// <summary>
+    /// The network as resolved: the model inputs (a chain's one is "input"), every layer or node with its context
+    /// (input shapes and names) and output shape, and the name of the output node.
+    /// </summary>
+    internal (IReadOnlyList<GraphInput> Inputs, IReadOnlyList<(string Name, LayerSpec Layer, LayerContext Context, int[] Shape)> Nodes, string Output) Network()
+    {
+        var plan = CheckShapes(new SpecReader(null));
+        return (Graph?.Inputs ?? [new GraphInput(GraphSpec.DefaultInput, Input)],
+            [.. plan.Nodes.Select(node => (node.Name, node.Layer, node.Context, node.Shape))],
+            Graph?.Output ?? plan.Nodes[^1].Name);
+    }
+
     /// <summary>The output shape of every layer (or graph node, in order) for one sample, without the batch axis.</summary>
     /// <exception cref="ModelSpecException">A layer cannot take its input (a spec built in code; parsed specs have been checked).</exception>
     public IReadOnlyList<int[]> OutputShapes() => [.. CheckShapes(new SpecReader(null)).Nodes.Select(node => (int[])node.Shape.Clone())];

@@ -34,6 +34,18 @@ public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null
         return linear;
     }
 
+    /// <summary>Gemm (transB) on a batch of vectors; MatMul by the transposed weight, then Add, on more axes.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        string weight = onnx.Weight("weight");
+        if (context.Input.Length == 1)
+        {
+            return onnx.Node("Gemm", Bias ? [inputs[0], weight, onnx.Weight("bias")] : [inputs[0], weight], OnnxAttribute.Of("transB", 1L));
+        }
+        string product = onnx.Node("MatMul", [inputs[0], onnx.Node("Transpose", [weight], OnnxAttribute.Of("perm", [1L, 0L]))]);
+        return Bias ? onnx.Node("Add", [product, onnx.Weight("bias")]) : product;
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("out", Out);
