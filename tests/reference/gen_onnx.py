@@ -14,6 +14,9 @@ Outputs:
   dynamic batch axis at opsets 17 and 13 (13 has no LayerNormalization, so the exporter composes it); the JSON holds
   an input batch, torch's output in evaluation mode, and the weights after one SGD step (lr 0.1) on the MSE loss
   against a target batch, in evaluation mode (OnnxImportTests fine-tunes the imported graph and compares).
+- torch_ops_opset17.onnx, torch_ops_opset13.onnx and torch_ops_onnx.json: what the exporter writes for reshaping,
+  chunking, slicing, clamping, where and reductions around a Linear and a LayerNorm (Shape, Gather, Concat, Reshape,
+  Split, Clip, Where, Slice, ReduceSum, …), with torch's output and the gradients of its sum.
 """
 
 import io
@@ -129,6 +132,53 @@ def mlp():
         f.write(to_json(payload) + "\n")
 
 
+class Ops(torch.nn.Module):
+    """What PyTorch's exporter writes for reshaping, slicing and arithmetic around catalog layers (x: [N, 2, 3])."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(6, 8)
+        self.norm = torch.nn.LayerNorm(8)
+
+    def forward(self, x):
+        h = self.linear(x.view(x.size(0), -1))  # Shape, Gather, Unsqueeze, Concat, Reshape; Gemm
+        a, b = h.chunk(2, dim=1)  # Split
+        h = torch.cat([b, a.clamp(-0.5, 0.5)], dim=1)  # Clip, Concat
+        h = torch.where(h > 0, h, h.exp() - 1)  # Greater, Where, Exp, Sub
+        h = self.norm(h)
+        h = h.transpose(0, 1)[1:7:2].transpose(0, 1)  # Transpose, Slice
+        h = h.unsqueeze(1).squeeze(1)  # Unsqueeze, Squeeze
+        s = h.pow(2).sum(dim=1, keepdim=True).sqrt()  # Pow, ReduceSum, Sqrt
+        return torch.log_softmax(h / (s + 1), dim=-1)  # Add, Div, LogSoftmax
+
+
+def ops():
+    torch.manual_seed(SEED + 1)
+    model = Ops().eval()
+    x = torch.randn(4, 2, 3)
+    for opset in (17, 13):
+        buffer = io.BytesIO()
+        torch.onnx.export(model, (x,), buffer, opset_version=opset, input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+        exported = onnx.load_from_string(buffer.getvalue())
+        onnx.checker.check_model(exported, full_check=True)
+        onnx.save(exported, os.path.join(HERE, f"torch_ops_opset{opset}.onnx"))
+    output = model(x)
+    model.zero_grad()
+    loss = output.sum()
+    loss.backward()
+    payload = {
+        "torch_version": torch.__version__,
+        "seed": SEED + 1,
+        "input": t(x),
+        "output": t(output),
+        "grads": {name: t(p.grad) for name, p in model.named_parameters()},
+    }
+    with open(os.path.join(HERE, "torch_ops_onnx.json"), "w") as f:
+        f.write(to_json(payload) + "\n")
+
+
 if __name__ == "__main__":
     messages()
     mlp()
+    ops()

@@ -45,6 +45,7 @@ public static class LayerRegistry
         ResidualSpec.Definition,
         ConcatSpec.Definition,
         AddSpec.Definition,
+        OnnxSpec.Definition,
     ];
 
     /// <summary>The registered type names, built-in ones first, in registration order.</summary>

@@ -75,6 +75,13 @@ public abstract record LayerSpec
     /// <exception cref="NotSupportedException">The layer type, or this configuration of it, has no exact ONNX form.</exception>
     public virtual string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) => throw onnx.NoForm(this);
 
+    /// <summary>
+    /// A lower bound of the values (parameters and buffers) the layer's module holds, counted from its fields and
+    /// input shapes without building it, so that a file too small for a huge spec is refused before anything is
+    /// allocated; 0 by default.
+    /// </summary>
+    internal virtual long MinimumParameters(LayerContext context) => 0;
+
     /// <summary>A one-line description, the type and its options: <c>linear(out=16, bias=true)</c>.</summary>
     public virtual string Describe()
     {
@@ -175,6 +182,9 @@ public sealed class LayerContext
 
     /// <summary>The name of each input: "input" or a node's name (a chain's layers are named "0", "1", …).</summary>
     public IReadOnlyList<string> InputNames { get; }
+
+    /// <summary>Where the layer is, as errors name it: "FILE: layers[3]", or "layers[3]" for a spec not read from a file.</summary>
+    internal string Location => _reader.Source is { } source ? $"{source}: {Path}" : Path;
 
     /// <summary>An error about the layer as a whole, to throw: "path: detail".</summary>
     public ModelSpecException Error(string detail) => _reader.Error(Path, detail);

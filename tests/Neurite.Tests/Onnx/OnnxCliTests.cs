@@ -47,6 +47,82 @@ public sealed class OnnxCliTests : IDisposable
         Assert.StartsWith($"wrote {onnx}: opset 17, ", output);
     }
 
+    /// <summary>The rows of the torch fixture's input batch as a CSV file with a header (whose names predict ignores).</summary>
+    private string FixtureCsv(int rows)
+    {
+        var x = Reference.Fixture.ReadTensor(Reference.Fixture.Load("torch_mlp_onnx.json").GetProperty("input"));
+        string path = PathOf($"rows{rows}.csv");
+        File.WriteAllLines(path, ["a,b,c,d", .. Enumerable.Range(0, rows).Select(i =>
+            string.Join(",", Enumerable.Range(0, 4).Select(j => x[i % 5, j].ToString("R", System.Globalization.CultureInfo.InvariantCulture))))]);
+        return path;
+    }
+
+    [Fact]
+    public void Predict_runs_an_onnx_file_on_csv_rows()
+    {
+        var (code, output, error) = Run("predict", OnnxProtobufTests.Reference("torch_mlp_opset13.onnx"), "--input", FixtureCsv(5), "--json");
+        Assert.True(code == 0, error);
+        var rows = LastJson(output)["outputs"]!.AsArray();
+        var expected = Reference.Fixture.ReadTensor(Reference.Fixture.Load("torch_mlp_onnx.json").GetProperty("output"));
+        var actual = Tensor.From([.. rows.SelectMany(row => row!.AsArray().Select(v => (float)v!))], [rows.Count, 3]);
+        Reference.Fixture.AssertClose(expected, actual, "neurite predict torch_mlp_opset13.onnx");
+        Assert.Null(LastJson(output)["classes"]);
+
+        (code, output, error) = Run("summary", OnnxProtobufTests.Reference("torch_mlp_opset13.onnx"), "--json");
+        Assert.True(code == 0, error);
+        Assert.Equal(379, (int)LastJson(output)["total_params"]!);
+    }
+
+    /// <summary>A graph exported with a fixed batch (PyTorch's default without dynamic_axes) takes exactly that many rows.</summary>
+    [Fact]
+    public void Predict_gives_a_fixed_batch_exactly_its_rows()
+    {
+        var model = OnnxModel.Load(OnnxProtobufTests.Reference("torch_mlp_opset17.onnx"));
+        OnnxValueInfo Fixed(OnnxValueInfo info) => new() { Name = info.Name, ElementType = info.ElementType, Shape = [5L, .. info.Shape!.Skip(1)] };
+        var fixedBatch = new OnnxModel
+        {
+            IrVersion = model.IrVersion,
+            Opsets = model.Opsets,
+            Graph = new OnnxGraph { Nodes = model.Graph.Nodes, Initializers = model.Graph.Initializers, Inputs = [Fixed(model.Graph.Inputs[0])], Outputs = [Fixed(model.Graph.Outputs[0])] },
+        };
+        string path = PathOf("fixed.onnx");
+        File.WriteAllBytes(path, fixedBatch.ToBytes());
+        var (code, output, error) = Run("predict", path, "--input", FixtureCsv(5), "--json");
+        Assert.True(code == 0, error);
+        Assert.Equal(5, LastJson(output)["outputs"]!.AsArray().Count);
+        (code, _, error) = Run("predict", path, "--input", FixtureCsv(4), "--json");
+        Assert.Equal(1, code);
+        Assert.Equal($"neurite: {PathOf("rows4.csv")}: 4 rows, but the model's graph takes a batch of exactly 5.", error.TrimEnd());
+    }
+
+    [Fact]
+    public void Predict_refuses_an_unsupported_onnx_file_on_one_line()
+    {
+        var model = OnnxModel.Load(OnnxProtobufTests.Reference("torch_mlp_opset17.onnx"));
+        var gemm = model.Graph.Nodes[0];
+        var unsupported = new OnnxModel
+        {
+            IrVersion = model.IrVersion,
+            Opsets = model.Opsets,
+            Graph = new OnnxGraph
+            {
+                Nodes = [new OnnxNode { Name = gemm.Name, OpType = "Conv", Inputs = gemm.Inputs, Outputs = gemm.Outputs }, .. model.Graph.Nodes.Skip(1)],
+                Initializers = model.Graph.Initializers,
+                Inputs = model.Graph.Inputs,
+                Outputs = model.Graph.Outputs,
+            },
+        };
+        string path = PathOf("conv.onnx");
+        File.WriteAllBytes(path, unsupported.ToBytes());
+        var (code, _, error) = Run("predict", path, "--input", FixtureCsv(5));
+        Assert.Equal(1, code);
+        Assert.Equal($"neurite: {path}: node 0 '/0/Gemm' (Conv): the operator Conv is not supported.", error.TrimEnd());
+        File.WriteAllBytes(path, unsupported.ToBytes()[..200]);
+        (code, _, error) = Run("predict", path, "--input", FixtureCsv(5));
+        Assert.Equal(1, code);
+        Assert.Matches("^neurite: .*conv.onnx: not a valid ONNX model: .* at byte [0-9]+\\.$", error.TrimEnd());
+    }
+
     /// <summary>ONNX's checker (Debian's python3-onnx 1.12, full_check: schemas and strict shape inference) accepts every exported model.</summary>
     [Fact]
     public void Onnx_checker_accepts_every_exported_model()

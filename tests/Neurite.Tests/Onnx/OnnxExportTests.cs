@@ -127,11 +127,31 @@ public class OnnxExportTests
         OnnxRuntimeReference.AssertClose(expected, ort, name);
     }
 
+    /// <summary>An imported graph (the onnx layer) at opset 17 is written again node for node, with the weights the module holds.</summary>
+    [Fact]
+    public void An_imported_graph_exports_again_and_an_older_opset_is_refused()
+    {
+        var fixture = Reference.Fixture.Load("torch_mlp_onnx.json");
+        var x = Reference.Fixture.ReadTensor(fixture.GetProperty("input"));
+        var loaded = OnnxFile.Load(OnnxProtobufTests.Reference("torch_mlp_opset17.onnx"));
+        loaded.Module.Eval();
+        var model = OnnxFile.Export(loaded.Module, loaded.Spec);
+        Assert.Equal(20, model.Graph.Nodes.Count);
+        Assert.Contains(model.Graph.Initializers, tensor => tensor.Name == "0.5.running_var");
+        OnnxRuntimeReference.AssertClose(Reference.Fixture.ReadTensor(fixture.GetProperty("output")),
+            OnnxRuntimeReference.Run(model.ToBytes(), new Dictionary<string, Tensor> { ["input"] = x }), "torch MLP exported again");
+
+        var older = OnnxFile.Load(OnnxProtobufTests.Reference("torch_mlp_opset13.onnx"));
+        var e = Assert.Throws<NotSupportedException>(() => OnnxFile.Export(older.Module, older.Spec));
+        Assert.Equal("ONNX export: layers[0] (onnx): the imported graph is opset 13; export writes opset 17, and Neurite does not convert operators between opsets.", e.Message);
+    }
+
     [Fact]
     public void Every_built_in_layer_type_has_an_export_case()
     {
         var builtIn = LayerRegistry.Names.Where(name => LayerRegistry.Find(name)!.Parse.Method.Module.Assembly == typeof(LayerSpec).Assembly).ToList();
         var covered = Cases.Values.SelectMany(json => System.Text.RegularExpressions.Regex.Matches(json, "\"type\": \"([a-z_0-9]+)\"").Select(m => m.Groups[1].Value)).ToHashSet();
+        covered.Add("onnx"); // An_imported_graph_exports_again_and_an_older_opset_is_refused
         Assert.All(builtIn, name => Assert.Contains(name, covered));
     }
 

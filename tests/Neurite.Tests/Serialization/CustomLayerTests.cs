@@ -92,7 +92,7 @@ public sealed class CustomLayerTests
         e = Assert.Throws<ModelSpecException>(() => ModelSpec.Parse("""{"input": [2], "layers": [{"type": "scale", "gain": 2}]}"""));
         Assert.Equal("layers[0].gain: unknown field; scale takes type, factor", e.Message);
         e = Assert.Throws<ModelSpecException>(() => ModelSpec.Parse("""{"input": [2], "layers": [{"type": "scal"}]}"""));
-        Assert.EndsWith(", concat, add, scale", e.Message);
+        Assert.EndsWith(", concat, add, onnx, scale", e.Message);
         Assert.Throws<ArgumentException>(() => LayerRegistry.Register(ScaleSpec.Definition));
     }
 }

@@ -27,6 +27,9 @@ public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null
         return [.. input[..^1], Out];
     }
 
+    /// <summary>in × out + out.</summary>
+    internal override long MinimumParameters(LayerContext context) => ((long)context.Input[^1] + (Bias ? 1 : 0)) * Out;
+
     public override Module Build(LayerContext context, Generator rng)
     {
         var linear = new Linear(context.Input[^1], Out, Bias, rng);

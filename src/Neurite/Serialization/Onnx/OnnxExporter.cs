@@ -102,6 +102,21 @@ public sealed class OnnxExporter
     /// <summary>An int64 constant (shapes, axes), a vector unless <paramref name="dims"/> are given.</summary>
     public string Constant(long[] values, IReadOnlyList<long>? dims = null) => AddConstant(OnnxTensor.Of(Fresh("Constant"), dims ?? [values.Length], values));
 
+    /// <summary>A constant of any element type: a copy of <paramref name="tensor"/> under a fresh name.</summary>
+    public string Constant(OnnxTensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return AddConstant(new OnnxTensor
+        {
+            Name = Fresh("Constant"),
+            Dims = tensor.Dims,
+            DataType = tensor.DataType,
+            FloatData = tensor.FloatData,
+            IntData = tensor.IntData,
+            DoubleData = tensor.DoubleData,
+        });
+    }
+
     /// <summary>The refusal of a layer that has no exact ONNX form, naming its path, its type and, when given, why.</summary>
     public NotSupportedException NoForm(LayerSpec layer, string? why = null)
     {
