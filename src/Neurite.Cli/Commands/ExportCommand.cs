@@ -1,10 +1,14 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Neurite.Serialization;
+using Neurite.Training;
 
 namespace Neurite.Cli.Commands;
 
-/// <summary><c>neurite export MODEL --onnx OUT.onnx</c>: a model file as an ONNX graph (opset 17) that ONNX Runtime runs.</summary>
+/// <summary>
+/// <c>neurite export MODEL --onnx OUT.onnx</c>: a model file as an ONNX graph (opset 17) that ONNX Runtime runs; the
+/// input scaling the file records comes first in the graph, so that it takes raw features as <c>neurite predict</c> does.
+/// </summary>
 internal static class ExportCommand
 {
     public static Command Build(Terminal console)
@@ -19,9 +23,10 @@ internal static class ExportCommand
 
     private static int Run(Terminal console, string modelPath, string onnxPath, bool json)
     {
-        var loaded = ModelFile.Load(modelPath);
+        var saved = TrainedModel.Load(modelPath);
+        var loaded = saved.Loaded;
         loaded.Module.Eval();
-        var graph = OnnxFile.Save(onnxPath, loaded.Module, loaded.Spec).Graph;
+        var graph = OnnxFile.Save(onnxPath, loaded.Module, loaded.Spec, saved.Preprocessor).Graph;
         if (json)
         {
             console.Out.WriteLine(new JsonObject

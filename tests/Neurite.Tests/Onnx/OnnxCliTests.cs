@@ -47,6 +47,36 @@ public sealed class OnnxCliTests : IDisposable
         Assert.StartsWith($"wrote {onnx}: opset 17, ", output);
     }
 
+    /// <summary>A model trained on standardized CSV columns exports with its scaling first: ONNX Runtime on the raw rows gives predict's outputs.</summary>
+    [Fact]
+    public void Export_puts_the_recorded_input_scaling_first()
+    {
+        string csv = PathOf("points.csv");
+        var rng = new Random(2);
+        File.WriteAllLines(csv, ["x1,x2,x3,label", .. Enumerable.Range(0, 120).Select(_ =>
+        {
+            double a = rng.NextDouble() * 200 - 100, b = rng.NextDouble() * 0.01, c = rng.NextDouble() * 10 + 50;
+            return FormattableString.Invariant($"{a},{b},{c},{(a / 100 + b * 50 > 0.5 ? "yes" : "no")}");
+        })]);
+        string spec = PathOf("scaled.json");
+        File.WriteAllText(spec, """
+            {"input": [3], "layers": [{"type": "linear", "out": 8}, {"type": "tanh"}, {"type": "linear", "out": 2}], "loss": "cross_entropy",
+             "optimizer": {"type": "adam", "lr": 0.05}, "batch_size": 20, "epochs": 3, "data": {"source": "points.csv", "scale": "standardize"}}
+            """);
+        string model = PathOf("scaled.safetensors"), onnx = PathOf("scaled.onnx");
+        var (code, _, error) = Run("train", spec, "--out", model);
+        Assert.True(code == 0, error);
+        (code, var predicted, error) = Run("predict", model, "--input", csv, "--json");
+        Assert.True(code == 0, error);
+        (code, _, error) = Run("export", model, "--onnx", onnx);
+        Assert.True(code == 0, error);
+        var raw = Neurite.Data.CsvData.ReadFeatures(csv, 3);
+        var rows = LastJson(predicted)["outputs"]!.AsArray();
+        var expected = Tensor.From([.. rows.SelectMany(row => row!.AsArray().Select(v => (float)v!))], [rows.Count, 2]);
+        OnnxRuntimeReference.AssertClose(expected, OnnxRuntimeReference.Run(File.ReadAllBytes(onnx), new Dictionary<string, Tensor> { ["input"] = raw }), "scaled.onnx");
+        Assert.Equal(["Sub", "Div"], OnnxModel.Load(onnx).Graph.Nodes.Take(2).Select(node => node.OpType));
+    }
+
     /// <summary>The rows of the torch fixture's input batch as a CSV file with a header (whose names predict ignores).</summary>
     private string FixtureCsv(int rows)
     {

@@ -1,4 +1,5 @@
 using Neurite.Autograd;
+using Neurite.Data;
 using Neurite.IO;
 using Neurite.NN;
 using Neurite.Tensors;
@@ -25,15 +26,26 @@ public static class OnnxFile
     /// axis is symbolic. Weights are initializers named as in the state dict (<c>0.weight</c>). Graph nodes the
     /// output does not use are left out.
     /// </summary>
+    /// <param name="module">The module built from <paramref name="spec"/>.</param>
+    /// <param name="spec">The spec.</param>
+    /// <param name="scaling">
+    /// The input scaling a model file records (<see cref="Data.Standardize"/> or <see cref="Data.MinMaxScale"/>), or
+    /// null: given, the graph applies it first, (input − shift)/divisor, so that it takes raw features as
+    /// <c>neurite predict</c> does.
+    /// </param>
     /// <exception cref="NotSupportedException">A layer has no exact ONNX form; the message names its path and type.</exception>
-    /// <exception cref="ArgumentException">The module was not built from the spec.</exception>
-    public static OnnxModel Export(Module module, ModelSpec spec)
+    /// <exception cref="ArgumentException">The module was not built from the spec, or the scaling does not fit its one input.</exception>
+    public static OnnxModel Export(Module module, ModelSpec spec, IPreprocessor? scaling = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(spec);
         var (inputs, nodes, output) = spec.Network();
         var exporter = new OnnxExporter(module, inputs.Select(input => input.Name));
         var values = inputs.ToDictionary(input => input.Name, input => input.Name, StringComparer.Ordinal);
+        if (scaling is not null)
+        {
+            values[inputs[0].Name] = Scale(exporter, scaling, inputs);
+        }
         var used = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<string>([output]);
         while (pending.TryPop(out string? name))
@@ -75,9 +87,9 @@ public static class OnnxFile
     /// by a complete one. Returns the model written.
     /// </summary>
     /// <exception cref="NotSupportedException">A layer has no exact ONNX form (nothing is written).</exception>
-    public static OnnxModel Save(string path, Module module, ModelSpec spec)
+    public static OnnxModel Save(string path, Module module, ModelSpec spec, IPreprocessor? scaling = null)
     {
-        var model = Export(module, spec);
+        var model = Export(module, spec, scaling);
         var bytes = model.ToBytes();
         AtomicFile.Write(path, stream => stream.Write(bytes));
         return model;
@@ -188,6 +200,26 @@ public static class OnnxFile
         string node = names.Contains("onnx") ? "onnx_graph" : "onnx";
         var spec = new ModelSpec(new GraphSpec([.. names.Select((name, i) => new GraphInput(name, samples[i]))], [new NodeSpec(node, layer, names)], node));
         return new LoadedModel(spec, new GraphModule(names, [new GraphNode(node, module, names)], node), metadata);
+    }
+
+    /// <summary>(input − shift)/divisor, the statistics per feature shaped as a sample (or one for all), as <see cref="Data.Preprocessor"/> applies them.</summary>
+    private static string Scale(OnnxExporter exporter, IPreprocessor scaling, IReadOnlyList<GraphInput> inputs)
+    {
+        var (shift, divisor) = scaling switch
+        {
+            Standardize standardize => (standardize.Mean, standardize.Std),
+            MinMaxScale minMax => (minMax.Min, minMax.Range),
+            _ => throw new NotSupportedException($"ONNX export: the input scaling {scaling.GetType().Name} has no ONNX form."),
+        };
+        var sample = inputs[0].Shape;
+        long features = sample.Aggregate(1L, (a, b) => a * b);
+        if (inputs.Count != 1 || (shift.Count != 1 && shift.Count != features))
+        {
+            throw new ArgumentException($"ONNX export: the input scaling has {shift.Count} statistics, which do not fit the model's input(s) {string.Join(", ", inputs.Select(input => Shapes.Format([.. input.Shape])))}.");
+        }
+        IReadOnlyList<long>? dims = shift.Count == 1 ? null : [.. sample.Select(size => (long)size)];
+        string centered = exporter.Node("Sub", [inputs[0].Name, exporter.Constant([.. shift], dims)]);
+        return exporter.Node("Div", [centered, exporter.Constant([.. divisor], dims)]);
     }
 
     private static OnnxValue Zeros(OnnxDataType type, int[] shape) =>
