@@ -136,21 +136,21 @@ public sealed class OnnxCliTests : IDisposable
             Opsets = model.Opsets,
             Graph = new OnnxGraph
             {
-                Nodes = [new OnnxNode { Name = gemm.Name, OpType = "Conv", Inputs = gemm.Inputs, Outputs = gemm.Outputs }, .. model.Graph.Nodes.Skip(1)],
+                Nodes = [new OnnxNode { Name = gemm.Name, OpType = "LpPool", Inputs = gemm.Inputs, Outputs = gemm.Outputs }, .. model.Graph.Nodes.Skip(1)],
                 Initializers = model.Graph.Initializers,
                 Inputs = model.Graph.Inputs,
                 Outputs = model.Graph.Outputs,
             },
         };
-        string path = PathOf("conv.onnx");
+        string path = PathOf("lppool.onnx");
         File.WriteAllBytes(path, unsupported.ToBytes());
         var (code, _, error) = Run("predict", path, "--input", FixtureCsv(5));
         Assert.Equal(1, code);
-        Assert.Equal($"neurite: {path}: node 0 '/0/Gemm' (Conv): the operator Conv is not supported.", error.TrimEnd());
+        Assert.Equal($"neurite: {path}: node 0 '/0/Gemm' (LpPool): the operator LpPool is not supported.", error.TrimEnd());
         File.WriteAllBytes(path, unsupported.ToBytes()[..200]);
         (code, _, error) = Run("predict", path, "--input", FixtureCsv(5));
         Assert.Equal(1, code);
-        Assert.Matches("^neurite: .*conv.onnx: not a valid ONNX model: .* at byte [0-9]+\\.$", error.TrimEnd());
+        Assert.Matches("^neurite: .*lppool.onnx: not a valid ONNX model: .* at byte [0-9]+\\.$", error.TrimEnd());
     }
 
     /// <summary>ONNX's checker (Debian's python3-onnx 1.12, full_check: schemas and strict shape inference) accepts every exported model.</summary>

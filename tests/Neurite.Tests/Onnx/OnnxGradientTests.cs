@@ -169,6 +169,53 @@ public class OnnxGradientTests
         Check(x => cast.Forward(x), [Input([2, 3], 11)]);
     }
 
+    private static OnnxAttribute Ints(string name, params long[] values) => OnnxAttribute.Of(name, values);
+
+    /// <summary>Conv and ConvTranspose on Neurite's 1-D and 2-D kernels and, in 3-D, as windows times weights; one-sided padding, strides, dilations, groups.</summary>
+    [Fact]
+    public void Convolutions_are_differentiable()
+    {
+        Check1("Conv", [[2, 2, 5, 4], [3, 2, 3, 2], [3]], attributes: [Ints("pads", 1, 0, 0, 1), Ints("strides", 2, 1), Ints("dilations", 1, 2)]);
+        Check1("Conv", [[2, 4, 6], [2, 2, 3]], attributes: [OnnxAttribute.Of("group", 2L), OnnxAttribute.Of("auto_pad", "SAME_LOWER")]);
+        Check1("Conv", [[1, 2, 3, 4, 3], [2, 1, 2, 2, 2], [2]], attributes: [OnnxAttribute.Of("group", 2L), Ints("pads", 0, 1, 1, 1, 0, 0), Ints("strides", 1, 2, 1)]);
+        Check1("ConvTranspose", [[2, 4, 3, 3], [4, 1, 3, 2], [2]],
+            attributes: [OnnxAttribute.Of("group", 2L), Ints("strides", 2, 1), Ints("pads", 1, 0, 0, 1), Ints("output_padding", 1, 0)]);
+        Check1("ConvTranspose", [[1, 2, 3], [2, 3, 2]], attributes: [Ints("output_shape", 9), Ints("strides", 3)]);
+        Check1("ConvTranspose", [[1, 1, 2, 2, 2], [1, 2, 2, 1, 2]], attributes: [Ints("dilations", 2, 1, 1)]);
+    }
+
+    /// <summary>
+    /// MaxPool and AveragePool on Neurite's 2-D kernels and on picked windows (1-D, 3-D, dilations, ceil mode,
+    /// one-sided padding, count_include_pad 0), the global pools, and Pad in its three modes.
+    /// </summary>
+    [Fact]
+    public void Pooling_and_Pad_are_differentiable()
+    {
+        (int[] Shape, OnnxAttribute[] Attributes)[] maxPools =
+        [
+            ([2, 2, 4, 4], [Ints("kernel_shape", 2, 2), Ints("strides", 2, 2)]),
+            ([1, 2, 5, 6], [Ints("kernel_shape", 2, 3), Ints("pads", 1, 0, 0, 1), Ints("dilations", 2, 1), OnnxAttribute.Of("ceil_mode", 1L)]),
+            ([2, 2, 7], [Ints("kernel_shape", 3), Ints("strides", 2), OnnxAttribute.Of("auto_pad", "SAME_UPPER")]),
+            ([1, 1, 3, 4, 3], [Ints("kernel_shape", 2, 2, 2), Ints("strides", 1, 2, 1)]),
+        ];
+        foreach (var (shape, attributes) in maxPools)
+        {
+            var module = Graph([shape], [Node("MaxPool", ["x0"], attributes)]);
+            Check(x => module.Forward(x), [Distinct(shape, shape.Length)]);
+        }
+        Check1("AveragePool", [[2, 2, 5, 5]], attributes: [Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1), OnnxAttribute.Of("count_include_pad", 1L)]);
+        Check1("AveragePool", [[1, 2, 5, 6]], attributes: [Ints("kernel_shape", 3, 2), Ints("strides", 2, 2), Ints("pads", 1, 0, 0, 0), OnnxAttribute.Of("ceil_mode", 1L)]);
+        Check1("AveragePool", [[1, 2, 3, 4, 3]], attributes: [Ints("kernel_shape", 2, 3, 2), Ints("pads", 1, 1, 0, 0, 1, 1)]);
+        Check1("GlobalAveragePool", [[2, 3, 2, 3]]);
+        var globalMax = Graph([[2, 3, 4]], [Node("GlobalMaxPool", ["x0"])]);
+        Check(x => globalMax.Forward(x), [Distinct([2, 3, 4], 31)]);
+        Check1("Pad", [[2, 3, 4]], constants: [("pads", [0, 1, -1, 1, 2, 2])]);
+        foreach (string mode in new[] { "reflect", "edge" })
+        {
+            Check1("Pad", [[2, 3, 4]], attributes: [OnnxAttribute.Of("mode", mode)], constants: [("pads", [0, 2, 3, 0, 1, 2])]);
+        }
+    }
+
     [Theory]
     [InlineData("NegativeLogLikelihoodLoss", "mean")]
     [InlineData("NegativeLogLikelihoodLoss", "none")]
