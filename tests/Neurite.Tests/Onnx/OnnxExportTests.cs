@@ -42,6 +42,22 @@ public class OnnxExportTests
         ["batch_norm_without_affine"] = """{"input": [4], "layers": [{"type": "batch_norm", "affine": false}]}""",
         ["layer_norm"] = """{"input": [2, 6], "layers": [{"type": "linear", "out": 5}, {"type": "layer_norm", "eps": 0.01}]}""",
         ["layer_norm_without_affine"] = """{"input": [6], "layers": [{"type": "layer_norm", "elementwise_affine": false}]}""",
+        ["conv1d"] = """{"input": [3, 9], "layers": [{"type": "conv1d", "out": 4, "kernel": 3, "stride": 2, "padding": 1, "dilation": 2}]}""",
+        ["conv1d_same_groups"] = """{"input": [4, 7], "layers": [{"type": "conv1d", "out": 6, "kernel": 4, "padding": "same", "groups": 2, "bias": false}]}""",
+        ["conv2d"] = """{"input": [3, 8, 7], "layers": [{"type": "conv2d", "out": 4, "kernel": [3, 2], "stride": [2, 1], "padding": [1, 2]}]}""",
+        ["conv2d_same_dilation_groups"] = """{"input": [4, 6, 6], "layers": [{"type": "conv2d", "out": 2, "kernel": [2, 3], "padding": "same", "dilation": [3, 2], "groups": 2}]}""",
+        ["conv_transpose2d"] = """{"input": [4, 3, 4], "layers": [{"type": "conv_transpose2d", "out": 6, "kernel": [3, 2], "stride": [2, 3], "padding": [1, 0], "output_padding": [1, 2], "dilation": [1, 2], "groups": 2}]}""",
+        ["max_pool2d"] = """{"input": [2, 7, 6], "layers": [{"type": "max_pool2d", "kernel": 3, "stride": [2, 1], "padding": 1}]}""",
+        ["avg_pool2d"] = """{"input": [2, 7, 6], "layers": [{"type": "avg_pool2d", "kernel": [3, 2], "stride": 2, "padding": 1}]}""",
+        ["adaptive_avg_pool2d_global"] = """{"input": [3, 5, 4], "layers": [{"type": "adaptive_avg_pool2d", "out": 1}]}""",
+        ["adaptive_avg_pool2d_uniform"] = """{"input": [3, 6, 8], "layers": [{"type": "adaptive_avg_pool2d", "out": [3, 2]}]}""",
+        ["dropout2d"] = """{"input": [3, 4, 4], "layers": [{"type": "conv2d", "out": 2, "kernel": 3}, {"type": "dropout2d", "p": 0.3}]}""",
+        ["batch_norm_images"] = """{"input": [3, 4, 5], "layers": [{"type": "conv2d", "out": 2, "kernel": 1}, {"type": "batch_norm", "momentum": 0.3}]}""",
+        ["cnn"] = """
+            {"input": [1, 12, 12], "layers": [{"type": "conv2d", "out": 4, "kernel": 3, "padding": 1}, {"type": "batch_norm"}, {"type": "relu"},
+             {"type": "max_pool2d", "kernel": 2}, {"type": "conv2d", "out": 6, "kernel": 3}, {"type": "relu"}, {"type": "dropout2d"},
+             {"type": "avg_pool2d", "kernel": 2}, {"type": "flatten"}, {"type": "linear", "out": 3}, {"type": "log_softmax"}]}
+            """,
         ["residual"] = """{"input": [4], "layers": [{"type": "residual", "layers": [{"type": "linear", "out": 8}, {"type": "tanh"}, {"type": "linear", "out": 4}]}, {"type": "relu"}]}""",
         ["concat_graph"] = """
             {"input": [2], "nodes": [{"name": "h1", "type": "linear", "out": 8}, {"name": "a1", "type": "relu"},
@@ -176,6 +192,14 @@ public class OnnxExportTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public void An_adaptive_pool_with_windows_of_different_sizes_is_refused_by_name()
+    {
+        var spec = ModelSpec.Parse("""{"input": [2, 5, 6], "layers": [{"type": "conv2d", "out": 2, "kernel": 1}, {"type": "adaptive_avg_pool2d", "out": [2, 3]}]}""");
+        var e = Assert.Throws<NotSupportedException>(() => OnnxFile.Export(spec.Build(), spec));
+        Assert.Equal("ONNX export: layers[1] (adaptive_avg_pool2d): pooling [5, 6] to [2, 3] makes windows of different sizes, which no ONNX operator computes; an out that divides the input size exports as AveragePool.", e.Message);
     }
 
     [Fact]
