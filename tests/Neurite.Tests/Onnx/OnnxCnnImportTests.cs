@@ -1,0 +1,117 @@
+using Neurite.Autograd;
+using Neurite.Data;
+using Neurite.NN;
+using Neurite.Optim;
+using Neurite.Serialization;
+using Neurite.Tensors;
+using Neurite.Tests.Reference;
+using Neurite.Training;
+
+namespace Neurite.Tests.Onnx;
+
+/// <summary>
+/// A LeNet-like CNN exported by PyTorch (Conv, BatchNormalization, Relu, MaxPool, Flatten, Gemm; written by
+/// tests/reference/gen_onnx_cnn.py at opsets 17 and 13): imported, it gives torch's outputs, gradients and SGD step,
+/// fine-tunes for an epoch, and saves and loads as a Neurite model file.
+/// </summary>
+public sealed class OnnxCnnImportTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("neurite-onnx-cnn-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private const string TorchFile = "torch_cnn_onnx.json";
+
+    public static TheoryData<int> Opsets => new([17, 13]);
+
+    private static string TorchModel(int opset) => OnnxProtobufTests.Reference($"torch_cnn_opset{opset}.onnx");
+
+    private static Tensor Classes(System.Text.Json.JsonElement fixture) =>
+        Tensor.From([.. fixture.GetProperty("target").EnumerateArray().Select(c => (float)c.GetInt32())], [fixture.GetProperty("target").GetArrayLength()]);
+
+    [Theory]
+    [MemberData(nameof(Opsets))]
+    public void A_torch_exported_cnn_gives_torchs_outputs_and_gradients(int opset)
+    {
+        var loaded = OnnxFile.Load(TorchModel(opset));
+        var fixture = Fixture.Load(TorchFile);
+        Assert.Equal([1, 12, 12], loaded.Spec.Input);
+        Assert.Equal([3], loaded.Spec.OutputShape());
+        Assert.Equal(["Conv", "BatchNormalization", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Flatten", "Gemm"],
+            Assert.IsType<OnnxSpec>(Assert.Single(loaded.Spec.Layers)).Model.Graph.Nodes.Select(node => node.OpType));
+        Assert.Equal(["0.0.bias", "0.0.weight", "0.1.bias", "0.1.weight", "0.4.bias", "0.4.weight", "0.8.bias", "0.8.weight"],
+            loaded.Module.NamedParameters().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["0.1.running_mean", "0.1.running_var"], loaded.Module.NamedBuffers().Select(b => b.Key).Order(StringComparer.Ordinal));
+        loaded.Module.Eval();
+        var output = loaded.Module.Call(Fixture.ReadTensor(fixture.GetProperty("input")));
+        Fixture.AssertClose(Fixture.ReadTensor(fixture.GetProperty("output")), output, $"opset {opset}");
+        var loss = Losses.CrossEntropy(output, Classes(fixture));
+        Assert.Equal(fixture.GetProperty("loss").GetDouble(), loss.Item(), 5);
+        loss.Backward();
+        var parameters = loaded.Module.NamedParameters().ToDictionary(p => p.Key, p => p.Value);
+        foreach (var (name, expected) in Fixture.ReadTensors(fixture.GetProperty("grads")))
+        {
+            Fixture.AssertClose(expected, parameters["0." + name].Grad, $"opset {opset}: gradient of {name}", relative: 1e-4, absolute: 1e-5);
+        }
+    }
+
+    /// <summary>One SGD step on the cross-entropy through the imported graph moves every weight as PyTorch's step moved it.</summary>
+    [Theory]
+    [MemberData(nameof(Opsets))]
+    public void One_sgd_step_through_the_imported_cnn_matches_torch(int opset)
+    {
+        var module = OnnxFile.Load(TorchModel(opset)).Module;
+        var fixture = Fixture.Load(TorchFile);
+        module.Eval();
+        var optimizer = new SGD(module.Parameters(), new SGDOptions(fixture.GetProperty("lr").GetSingle()));
+        Losses.CrossEntropy(module.Call(Fixture.ReadTensor(fixture.GetProperty("input"))), Classes(fixture)).Backward();
+        optimizer.Step();
+        var stepped = Fixture.ReadTensors(fixture.GetProperty("stepped"));
+        var parameters = module.NamedParameters().ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(stepped.Count, parameters.Count);
+        foreach (var (name, expected) in stepped)
+        {
+            Fixture.AssertClose(expected, parameters["0." + name], $"opset {opset}: {name} after one step", relative: 1e-5, absolute: 1e-6);
+        }
+    }
+
+    /// <summary>
+    /// Fine-tuned for an epoch by the Trainer (Adam, shuffled batches of 8, training mode: batch norm on the batch's
+    /// statistics) to tell which third of an image holds a bright bar; saved as a Neurite model file, loaded back
+    /// with the same predictions.
+    /// </summary>
+    [Fact]
+    public void The_imported_cnn_fine_tunes_saves_and_loads()
+    {
+        var model = OnnxFile.Load(TorchModel(17));
+        var rng = new Generator(5);
+        const int Count = 96;
+        var x = Tensor.Uniform([Count, 1, 12, 12], -0.5f, 0.5f, rng);
+        var classes = new float[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            classes[i] = i % 3;
+            for (int row = 4 * (i % 3) + 1; row < 4 * (i % 3) + 3; row++)
+            {
+                for (int column = 2; column < 10; column++)
+                {
+                    x.Data[(i * 12 + row) * 12 + column] += 2f;
+                }
+            }
+        }
+        var y = Tensor.From(classes, [Count]);
+        var running = model.Module.StateDict()["0.1.running_mean"].ToArray();
+        var trainer = new Trainer(model.Module, Objective.FromName("cross_entropy"), new Adam(model.Module.Parameters(), new AdamOptions(0.01)));
+        float before = Losses.CrossEntropy(trainer.Predict(x), y).Item();
+        trainer.Fit(new DataLoader(new Dataset(x, y, TaskKind.Classification), batchSize: 8, shuffle: true, seed: 1), null, epochs: 1);
+        float after = Losses.CrossEntropy(trainer.Predict(x), y).Item();
+        Assert.True(after < 0.7 * before, $"cross-entropy {before} → {after} after one epoch");
+        Assert.NotEqual(running, model.Module.StateDict()["0.1.running_mean"].ToArray());
+
+        string path = Path.Combine(_directory, "cnn.safetensors");
+        ModelFile.Save(path, model.Module, model.Spec);
+        var reloaded = ModelFile.Load(path);
+        Assert.Equal(model.Spec, reloaded.Spec);
+        Assert.Equal(trainer.Predict(x).ToArray(), new Trainer(reloaded.Module, Objective.FromName("cross_entropy")).Predict(x).ToArray());
+    }
+}
