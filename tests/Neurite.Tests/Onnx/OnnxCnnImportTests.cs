@@ -75,6 +75,39 @@ public sealed class OnnxCnnImportTests : IDisposable
         }
     }
 
+    /// <summary>A convolution, pool or pad node that does not fit its input is refused on one line naming the node and what is wrong.</summary>
+    [Fact]
+    public void Convolution_and_pooling_nodes_that_do_not_fit_are_refused_on_one_line()
+    {
+        static string Refusal(string op, OnnxAttribute[] attributes, params OnnxTensor[] initializers)
+        {
+            int[] shape = [1, 2, 5, 5];
+            var module = new OnnxGraphModule(new OnnxModel
+            {
+                IrVersion = 8,
+                Opsets = [new OnnxOpset("", 17)],
+                Graph = new OnnxGraph
+                {
+                    Nodes = [new OnnxNode { Name = "n", OpType = op, Inputs = ["x", .. initializers.Select(t => t.Name)], Outputs = ["y"], Attributes = attributes }],
+                    Inputs = [new OnnxValueInfo { Name = "x", ElementType = OnnxDataType.Float, Shape = [.. shape.Select(size => (OnnxDim)size)] }],
+                    Initializers = initializers,
+                    Outputs = [new OnnxValueInfo { Name = "y", ElementType = OnnxDataType.Float }],
+                },
+            }, "cnn.onnx", new Generator(0));
+            return Assert.Throws<InvalidDataException>(() => module.Call(Tensor.Zeros(shape))).Message;
+        }
+        var weight = OnnxTensor.Of("w", [2, 3, 3, 3], new float[54]);
+        Assert.Equal("cnn.onnx: node 0 'n' (Conv): the weight is float [2, 3, 3, 3]; input float [1, 2, 5, 5] with group 1 needs [M, 2, kernel…] with M a multiple of 1",
+            Refusal("Conv", [], weight));
+        Assert.Equal("cnn.onnx: node 0 'n' (Conv): auto_pad 'SAME' is not one of NOTSET, SAME_UPPER, SAME_LOWER and VALID",
+            Refusal("Conv", [OnnxAttribute.Of("auto_pad", "SAME")], OnnxTensor.Of("w", [2, 2, 3, 3], new float[36])));
+        Assert.Equal("cnn.onnx: node 0 'n' (MaxPool): kernel_shape is missing", Refusal("MaxPool", []));
+        Assert.Equal("cnn.onnx: node 0 'n' (AveragePool): the kernel [7, 2] (dilations [1, 1]) does not fit the input's spatial sizes [5, 5] padded by [0, 1, 0, 1]",
+            Refusal("AveragePool", [OnnxAttribute.Of("kernel_shape", [7L, 2L]), OnnxAttribute.Of("pads", [0L, 1L, 0L, 1L])]));
+        Assert.Equal("cnn.onnx: node 0 'n' (Pad): mode 'wrap' is not one of constant, reflect and edge",
+            Refusal("Pad", [OnnxAttribute.Of("mode", "wrap")], OnnxTensor.Of("pads", [8], new long[8])));
+    }
+
     /// <summary>
     /// Fine-tuned for an epoch by the Trainer (Adam, shuffled batches of 8, training mode: batch norm on the batch's
     /// statistics) to tell which third of an image holds a bright bar; saved as a Neurite model file, loaded back

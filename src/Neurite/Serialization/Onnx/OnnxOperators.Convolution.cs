@@ -71,8 +71,8 @@ internal static partial class OnnxOperators
                     int flat = 0;
                     for (int a = 0; a < Rank && flat >= 0; a++)
                     {
-                        int at = o[a] * Strides[a] - Before[a] + k[a] * Dilations[a];
-                        flat = at >= 0 && at < Input[a] ? flat * Input[a] + at : -1;
+                        long at = (long)o[a] * Strides[a] - Before[a] + (long)k[a] * Dilations[a];
+                        flat = at >= 0 && at < Input[a] ? flat * Input[a] + (int)at : -1;
                     }
                     sources[next++] = flat;
                 }
@@ -94,8 +94,8 @@ internal static partial class OnnxOperators
                 long count = 1;
                 for (int a = 0; a < Rank; a++)
                 {
-                    int start = o[a] * Strides[a] - Before[a];
-                    var (low, high) = withPadding ? (-Before[a], Input[a] + After[a]) : (0, Input[a]);
+                    long start = (long)o[a] * Strides[a] - Before[a];
+                    var (low, high) = withPadding ? (-Before[a], (long)Input[a] + After[a]) : (0, Input[a]);
                     count *= Math.Max(0, Math.Min(start + Kernel[a], high) - Math.Max(start, low));
                 }
                 counts[output] = count;
@@ -148,24 +148,25 @@ internal static partial class OnnxOperators
     /// <summary>The kernel_shape attribute, or <paramref name="weights"/>' kernel, which it must then equal.</summary>
     private static int[] KernelShape(OnnxNodeContext node, int rank, int[]? weights = null)
     {
-        var kernel = node.Has("kernel_shape") || weights is null ? PerAxis(node, "kernel_shape", rank, 0) : weights;
-        if (kernel.Length == 0 && rank > 0)
+        if (!node.Has("kernel_shape"))
         {
-            throw node.Error("kernel_shape is missing");
+            return weights ?? throw node.Error("kernel_shape is missing");
         }
+        var kernel = PerAxis(node, "kernel_shape", rank, 1);
         return weights is null || kernel.SequenceEqual(weights)
             ? kernel
             : throw node.Error($"kernel_shape [{string.Join(", ", kernel)}] differs from the weight's kernel [{string.Join(", ", weights)}]");
     }
 
     /// <summary>
-    /// The window over <paramref name="input"/> (spatial sizes): strides, dilations and the padding (pads, or
+    /// The window over the spatial axes of <paramref name="shape"/> ([N, C, spatial…]): strides, dilations and the padding (pads, or
     /// auto_pad), and the output size per axis, ⌊(in + pads − d·(k − 1) − 1)/stride⌋ + 1, or rounded up in
     /// <paramref name="ceil"/> mode, where, as in PyTorch and ONNX Runtime, the last window must start inside the
     /// input or the padding before it.
     /// </summary>
-    private static SpatialWindow Window(OnnxNodeContext node, int[] input, int[] kernel, bool ceil)
+    private static SpatialWindow Window(OnnxNodeContext node, int[] shape, int[] kernel, bool ceil)
     {
+        int[] input = shape[2..];
         int rank = input.Length;
         int[] strides = PerAxis(node, "strides", rank, 1), dilations = PerAxis(node, "dilations", rank, 1);
         var (before, after) = Padding(node, input, kernel, strides, dilations);
@@ -182,13 +183,19 @@ internal static partial class OnnxOperators
             {
                 size--;
             }
-            output[a] = (int)size;
+            output[a] = Size(node, size, "output size");
         }
-        if ((double)Count(Checked(node, output)) * Count(kernel) > Array.MaxLength)
-        {
-            throw node.Error($"the output [{string.Join(", ", output)}] times the kernel [{string.Join(", ", kernel)}] has more window positions than an array can hold");
-        }
+        CheckWindows(node, shape[0] * shape[1], output, kernel);
         return new(input, kernel, strides, dilations, before, after, output);
+    }
+
+    /// <summary>Refuses windows whose elements, picked for every plane, would not fit a tensor.</summary>
+    private static void CheckWindows(OnnxNodeContext node, int planes, int[] output, int[] kernel)
+    {
+        if ((double)planes * Count(Checked(node, output)) * Count(kernel) > Array.MaxLength)
+        {
+            throw node.Error($"the output [{string.Join(", ", output)}] times the kernel [{string.Join(", ", kernel)}] has more window positions than a tensor can hold");
+        }
     }
 
     /// <summary>
@@ -281,7 +288,7 @@ internal static partial class OnnxOperators
         {
             throw node.Error($"the weight is {node.Input(1).Describe()}; input {node.Input(0).Describe()} with group {groups} needs [M, {channels / Math.Max(groups, 1)}, kernel…] with M a multiple of {groups}");
         }
-        var window = Window(node, x.ShapeArray[2..], KernelShape(node, x.Rank - 2, weight.ShapeArray[2..]), ceil: false);
+        var window = Window(node, x.ShapeArray, KernelShape(node, x.Rank - 2, weight.ShapeArray[2..]), ceil: false);
         return One(OnnxValue.Of(Convolve(x, weight, ConvBias(node, weight.Shape[0]), window, groups)));
     }
 
@@ -367,9 +374,11 @@ internal static partial class OnnxOperators
         var spread = new int[rank];
         for (int a = 0; a < rank; a++)
         {
-            spread[a] = output[a] + dilations[a] * (kernel[a] - 1);
+            spread[a] = Size(node, output[a] + (long)dilations[a] * (kernel[a] - 1), "spread size");
         }
+        Checked(node, [x.Shape[0], Math.Max(channels, outChannels), .. spread]);
         var z = Spread(x, input, spread, strides, before, dilations, kernel);
+        CheckWindows(node, x.Shape[0] * channels, output, kernel);
         var window = new SpatialWindow(spread, kernel, Enumerable.Repeat(1, rank).ToArray(), dilations, new int[rank], new int[rank], output);
         return One(OnnxValue.Of(Convolve(z, FlippedKernel(weight, groups), ConvBias(node, outChannels), window, groups)));
     }
@@ -424,7 +433,7 @@ internal static partial class OnnxOperators
     private static OnnxValue[] MaxPool(OnnxNodeContext node)
     {
         var input = Spatial(node);
-        var window = Window(node, input.Shape[2..], KernelShape(node, input.Rank - 2), node.Int("ceil_mode", 0) != 0);
+        var window = Window(node, input.Shape, KernelShape(node, input.Rank - 2), node.Int("ceil_mode", 0) != 0);
         int[] shape = [input.Shape[0], input.Shape[1], .. window.Output];
         OnnxValue y;
         int[] best;
@@ -507,7 +516,7 @@ internal static partial class OnnxOperators
     private static OnnxValue[] AveragePool(OnnxNodeContext node)
     {
         var x = SpatialInput(node);
-        var window = Window(node, x.ShapeArray[2..], KernelShape(node, x.Rank - 2), node.Int("ceil_mode", 0) != 0);
+        var window = Window(node, x.ShapeArray, KernelShape(node, x.Rank - 2), node.Int("ceil_mode", 0) != 0);
         bool includePad = node.Int("count_include_pad", 0) != 0;
         if (window.Pool2d() is { } geometry && (includePad || geometry is { PadH: 0, PadW: 0 }))
         {
