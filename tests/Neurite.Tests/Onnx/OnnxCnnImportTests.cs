@@ -104,6 +104,8 @@ public sealed class OnnxCnnImportTests : IDisposable
         Assert.Equal("cnn.onnx: node 0 'n' (MaxPool): kernel_shape is missing", Refusal("MaxPool", []));
         Assert.Equal("cnn.onnx: node 0 'n' (AveragePool): the kernel [7, 2] (dilations [1, 1]) does not fit the input's spatial sizes [5, 5] padded by [0, 1, 0, 1]",
             Refusal("AveragePool", [OnnxAttribute.Of("kernel_shape", [7L, 2L]), OnnxAttribute.Of("pads", [0L, 1L, 0L, 1L])]));
+        Assert.Equal("cnn.onnx: node 0 'n' (MaxPool): pads [2, 0, 0, 0] are not narrower than the kernel's span 2 on spatial axis 0, so some windows would see only padding",
+            Refusal("MaxPool", [OnnxAttribute.Of("kernel_shape", [2L, 2L]), OnnxAttribute.Of("pads", [2L, 0L, 0L, 0L])]));
         Assert.Equal("cnn.onnx: node 0 'n' (Pad): mode 'wrap' is not one of constant, reflect and edge",
             Refusal("Pad", [OnnxAttribute.Of("mode", "wrap")], OnnxTensor.Of("pads", [8], new long[8])));
     }

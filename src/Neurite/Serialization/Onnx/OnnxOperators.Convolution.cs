@@ -162,9 +162,9 @@ internal static partial class OnnxOperators
     /// The window over the spatial axes of <paramref name="shape"/> ([N, C, spatial…]): strides, dilations and the padding (pads, or
     /// auto_pad), and the output size per axis, ⌊(in + pads − d·(k − 1) − 1)/stride⌋ + 1, or rounded up in
     /// <paramref name="ceil"/> mode, where, as in PyTorch and ONNX Runtime, the last window must start inside the
-    /// input or the padding before it.
+    /// input or the padding before it. A <paramref name="pool"/>'s padding must be narrower than its kernel.
     /// </summary>
-    private static SpatialWindow Window(OnnxNodeContext node, int[] shape, int[] kernel, bool ceil)
+    private static SpatialWindow Window(OnnxNodeContext node, int[] shape, int[] kernel, bool ceil, bool pool = true)
     {
         int[] input = shape[2..];
         int rank = input.Length;
@@ -173,6 +173,12 @@ internal static partial class OnnxOperators
         var output = new int[rank];
         for (int a = 0; a < rank; a++)
         {
+            // As ONNX Runtime requires of pools: padding narrower than the kernel, so that no window lies wholly in it.
+            long extent = (long)dilations[a] * (kernel[a] - 1) + 1;
+            if (pool && (before[a] >= extent || after[a] >= extent))
+            {
+                throw node.Error($"pads [{string.Join(", ", before.Concat(after))}] are not narrower than the kernel's span {extent} on spatial axis {a}, so some windows would see only padding");
+            }
             long span = (long)input[a] + before[a] + after[a] - (long)dilations[a] * (kernel[a] - 1) - 1;
             if (span < 0 || kernel[a] < 1)
             {
@@ -288,7 +294,7 @@ internal static partial class OnnxOperators
         {
             throw node.Error($"the weight is {node.Input(1).Describe()}; input {node.Input(0).Describe()} with group {groups} needs [M, {channels / Math.Max(groups, 1)}, kernel…] with M a multiple of {groups}");
         }
-        var window = Window(node, x.ShapeArray, KernelShape(node, x.Rank - 2, weight.ShapeArray[2..]), ceil: false);
+        var window = Window(node, x.ShapeArray, KernelShape(node, x.Rank - 2, weight.ShapeArray[2..]), ceil: false, pool: false);
         return One(OnnxValue.Of(Convolve(x, weight, ConvBias(node, weight.Shape[0]), window, groups)));
     }
 
