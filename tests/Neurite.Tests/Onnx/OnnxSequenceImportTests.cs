@@ -108,4 +108,41 @@ public sealed class OnnxSequenceImportTests : IDisposable
             Fixture.AssertClose(expected, parameters["0." + name].Grad, $"opset {opset}: gradient of {name}", relative: 1e-4, absolute: 1e-5);
         }
     }
+
+    /// <summary>What the recurrent operators do not run, or inputs that do not fit them, are refused on one line naming the node.</summary>
+    [Fact]
+    public void Unsupported_recurrent_attributes_and_misshapen_weights_are_refused_naming_the_node()
+    {
+        var model = OnnxModel.Load(OnnxProtobufTests.Reference("torch_lstm_opset17.onnx"));
+        int index = model.Graph.Nodes.ToList().FindIndex(node => node.OpType == "LSTM");
+        var lstm = model.Graph.Nodes[index];
+        string Refusal(Func<OnnxNode, OnnxNode> change) => Assert.Throws<InvalidDataException>(() => OnnxFile.Import(new OnnxModel
+        {
+            IrVersion = 8,
+            Opsets = model.Opsets,
+            Graph = new OnnxGraph
+            {
+                Nodes = [.. model.Graph.Nodes.Select((node, i) => i == index ? change(node) : node)],
+                Initializers = model.Graph.Initializers,
+                Inputs = model.Graph.Inputs,
+                Outputs = model.Graph.Outputs,
+            },
+        }, "lstm.onnx")).Message;
+        OnnxNode With(OnnxNode node, OnnxAttribute attribute) => new()
+        {
+            Name = node.Name,
+            OpType = node.OpType,
+            Inputs = node.Inputs,
+            Outputs = node.Outputs,
+            Attributes = [.. node.Attributes.Where(a => a.Name != attribute.Name), attribute],
+        };
+        string where = $"lstm.onnx: node {index} '{lstm.Name}' (LSTM)";
+
+        Assert.Equal($"{where}: the activation 'Gelu' is not supported",
+            Refusal(node => With(node, new OnnxAttribute { Name = "activations", Type = OnnxAttributeType.Strings, Strings = ["Sigmoid", "Gelu", "Tanh"] })));
+        Assert.Equal($"{where}: input_forget=1 (coupled input and forget gates) is not supported", Refusal(node => With(node, OnnxAttribute.Of("input_forget", 1L))));
+        Assert.Equal($"{where}: layout 2 is not 0 or 1", Refusal(node => With(node, OnnxAttribute.Of("layout", 2L))));
+        Assert.Equal($"{where}: direction 'sideways' is not forward, reverse or bidirectional", Refusal(node => With(node, OnnxAttribute.Of("direction", "sideways"))));
+        Assert.Equal($"{where}: input 1 (W) is [1, 32, 6]; it must be [2, 32, 6]", Refusal(node => With(node, OnnxAttribute.Of("direction", "bidirectional"))));
+    }
 }
