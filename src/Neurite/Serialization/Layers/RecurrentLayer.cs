@@ -96,18 +96,18 @@ public sealed record RecurrentSpec : LayerSpec
     /// ONNX's RNN, LSTM or GRU operator per layer, stacked, on the sequence transposed to time first (layout 0, which
     /// ONNX Runtime runs). The weights keep their state-dict names; Gather on their rows reorders PyTorch's gate
     /// blocks into ONNX's (LSTM i, f, g, o → i, o, f, c; GRU r, z, n → z, r, h, with linear_before_reset = 1 as
-    /// PyTorch computes n), Unsqueeze and Concat stack the directions, and B joins [b_ih, b_hh]. Y [T, D, N, H]
-    /// becomes the next layer's input [T, N, D·H]; the output is the last layer's Y as [N, T, D·H] or its Y_h
-    /// [D, N, H] as [N, D·H], the forward direction first.
+    /// PyTorch computes n; an RNN has one block), Unsqueeze and Concat stack the directions, and B joins
+    /// [b_ih, b_hh]. Y [T, D, N, H] becomes the next layer's input [T, N, D·H]; the output is the last layer's Y as
+    /// [N, T, D·H] or its Y_h [D, N, H] as [N, D·H], the forward direction first.
     /// </summary>
     public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
     {
         var cell = Cells[Type];
         int directions = Bidirectional ? 2 : 1;
-        int[] order = cell switch { RecurrentCell.Lstm => [0, 3, 1, 2], RecurrentCell.Gru => [1, 0, 2], _ => [0] };
-        string rows = onnx.Constant([.. order.SelectMany(block => Enumerable.Range(block * Hidden, Hidden)).Select(row => (long)row)]);
+        int[]? order = cell switch { RecurrentCell.Lstm => [0, 3, 1, 2], RecurrentCell.Gru => [1, 0, 2], _ => null };
+        string? rows = order is null ? null : onnx.Constant([.. order.SelectMany(block => Enumerable.Range(block * Hidden, Hidden)).Select(row => (long)row)]);
         string first = onnx.Constant([0L]);
-        string Reordered(string weight) => onnx.Node("Gather", [onnx.Weight(weight), rows], OnnxAttribute.Of("axis", 0L));
+        string Reordered(string weight) => rows is null ? onnx.Weight(weight) : onnx.Node("Gather", [onnx.Weight(weight), rows], OnnxAttribute.Of("axis", 0L));
         // One tensor per operator input, [D, …]: each direction's, given its state-dict suffix, on a new first axis.
         string Stacked(Func<string, string> direction)
         {
