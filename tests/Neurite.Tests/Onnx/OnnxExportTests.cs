@@ -130,6 +130,8 @@ public class OnnxExportTests
         Assert.Equal([OnnxFile.BatchAxis, .. spec.OutputShape().Select(size => size.ToString(System.Globalization.CultureInfo.InvariantCulture))],
             model.Graph.Outputs[0].Shape!.Select(dim => dim.ToString()));
         Assert.All(model.Graph.Inputs, input => Assert.Equal(new OnnxDim(null, OnnxFile.BatchAxis), input.Shape![0]));
+        // A model that starts with an embedding takes int64 ids.
+        Assert.All(model.Graph.Inputs, input => Assert.Equal(spec.Layers is [EmbeddingSpec, ..] ? OnnxDataType.Int64 : OnnxDataType.Float, input.ElementType));
         OnnxRuntimeReference.AssertClose(expected, OnnxRuntimeReference.Run(model.ToBytes(), inputs), name);
     }
 
