@@ -84,6 +84,12 @@ public abstract record LayerSpec
     public virtual string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) => throw onnx.NoForm(this);
 
     /// <summary>
+    /// The element type the layer takes as its input <paramref name="input"/> when that is a graph input of an exported
+    /// model: float32, or int64 ids (embedding). A graph input all of whose layers take one integer type has it.
+    /// </summary>
+    internal virtual OnnxDataType OnnxInputType(int input) => OnnxDataType.Float;
+
+    /// <summary>
     /// A lower bound of the values (parameters and buffers) the layer's module holds, counted from its fields and
     /// input shapes without building it, so that a file too small for a huge spec is refused before anything is
     /// allocated; 0 by default.

@@ -79,13 +79,36 @@ public class OnnxExportTests
              {"type": "dropout", "p": 0.2}, {"type": "linear", "out": 16}, {"type": "layer_norm"}, {"type": "gelu"}, {"type": "linear", "out": 10},
              {"type": "log_softmax"}]}
             """,
+        ["embedding"] = """{"input": [5], "layers": [{"type": "embedding", "num": 7, "dim": 4}, {"type": "mean_pool"}]}""",
+        ["embedding_lstm"] = """{"input": [6], "layers": [{"type": "embedding", "num": 9, "dim": 4}, {"type": "lstm", "hidden": 5}, {"type": "linear", "out": 2}]}""",
+        ["rnn"] = """{"input": [4, 3], "layers": [{"type": "rnn", "hidden": 5, "return_sequences": true}]}""",
+        ["rnn_stacked_bidirectional"] = """{"input": [4, 3], "layers": [{"type": "rnn", "hidden": 3, "layers": 2, "bidirectional": true}]}""",
+        ["lstm"] = """{"input": [5, 3], "layers": [{"type": "lstm", "hidden": 4}]}""",
+        ["lstm_stacked_bidirectional_sequences"] = """{"input": [5, 3], "layers": [{"type": "lstm", "hidden": 4, "layers": 2, "bidirectional": true, "return_sequences": true, "dropout": 0.3}]}""",
+        ["lstm_bidirectional"] = """{"input": [5, 3], "layers": [{"type": "lstm", "hidden": 4, "bidirectional": true}, {"type": "linear", "out": 2}]}""",
+        ["gru"] = """{"input": [5, 3], "layers": [{"type": "gru", "hidden": 4, "return_sequences": true}, {"type": "last_step"}]}""",
+        ["gru_stacked_bidirectional"] = """{"input": [5, 3], "layers": [{"type": "gru", "hidden": 4, "layers": 3, "bidirectional": true}]}""",
+        ["repeat_decoder"] = """{"input": [3], "layers": [{"type": "repeat", "times": 4}, {"type": "gru", "hidden": 2, "return_sequences": true}]}""",
+        ["multihead_attention"] = """{"input": [5, 8], "layers": [{"type": "multihead_attention", "heads": 2}]}""",
+        ["multihead_attention_causal"] = """{"input": [5, 8], "layers": [{"type": "multihead_attention", "heads": 4, "causal": true, "dropout": 0.2}]}""",
+        ["transformer_encoder_layer"] = """{"input": [5, 8], "layers": [{"type": "transformer_encoder_layer", "heads": 2, "ff": 16}]}""",
+        ["transformer_encoder_layer_norm_first_gelu_causal"] = """
+            {"input": [5, 8], "layers": [{"type": "transformer_encoder_layer", "heads": 4, "ff": 12, "activation": "gelu", "norm_first": true, "causal": true}]}
+            """,
+        ["positional_encoding"] = """{"input": [5, 6], "layers": [{"type": "positional_encoding", "max_len": 9}]}""",
+        ["positional_encoding_learned"] = """{"input": [5, 6], "layers": [{"type": "positional_encoding", "kind": "learned", "max_len": 7}]}""",
+        ["token_transformer"] = """
+            {"input": [6], "layers": [{"type": "embedding", "num": 11, "dim": 8}, {"type": "positional_encoding"},
+             {"type": "transformer_encoder_layer", "heads": 2, "ff": 16, "causal": true}, {"type": "mean_pool"}, {"type": "linear", "out": 3}]}
+            """,
     };
 
     private static string Activation(string layer) => $$"""{"input": [3, 7], "layers": [{{layer}}]}""";
 
     /// <summary>
     /// The model of a case with seeded weights, in evaluation mode, after a few training-mode passes so that batch
-    /// norm's running statistics are not their defaults; and an input batch spread over [−8, 8], with 0 in it.
+    /// norm's running statistics are not their defaults; and an input batch spread over [−8, 8], with 0 in it (or, for a
+    /// model that starts with an embedding, whole-number ids of its table).
     /// </summary>
     internal static (ModelSpec Spec, Module Module, Dictionary<string, Tensor> Inputs) Model(string name)
     {
@@ -93,7 +116,10 @@ public class OnnxExportTests
         var module = spec.Build(new Generator(7));
         var (inputs, _, _) = spec.Network();
         var rng = new Generator(11);
-        Dictionary<string, Tensor> Batch(int n) => inputs.ToDictionary(input => input.Name, input => Tensor.Uniform([n, .. input.Shape], -8, 8, rng));
+        Tensor Sample(int[] shape) => spec.Layers is [EmbeddingSpec embedding, ..]
+            ? Tensor.From([.. Tensor.Uniform(shape, 0, embedding.Num, rng).ToArray().Select(MathF.Floor)], shape)
+            : Tensor.Uniform(shape, -8, 8, rng);
+        Dictionary<string, Tensor> Batch(int n) => inputs.ToDictionary(input => input.Name, input => Sample([n, .. input.Shape]));
         module.Train();
         for (int i = 0; i < 3; i++)
         {
@@ -120,6 +146,8 @@ public class OnnxExportTests
         Assert.Equal([OnnxFile.BatchAxis, .. spec.OutputShape().Select(size => size.ToString(System.Globalization.CultureInfo.InvariantCulture))],
             model.Graph.Outputs[0].Shape!.Select(dim => dim.ToString()));
         Assert.All(model.Graph.Inputs, input => Assert.Equal(new OnnxDim(null, OnnxFile.BatchAxis), input.Shape![0]));
+        // A model that starts with an embedding takes int64 ids.
+        Assert.All(model.Graph.Inputs, input => Assert.Equal(spec.Layers is [EmbeddingSpec, ..] ? OnnxDataType.Int64 : OnnxDataType.Float, input.ElementType));
         OnnxRuntimeReference.AssertClose(expected, OnnxRuntimeReference.Run(model.ToBytes(), inputs), name);
     }
 

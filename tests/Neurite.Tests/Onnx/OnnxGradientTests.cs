@@ -261,4 +261,43 @@ public class OnnxGradientTests
         dropout.Eval();
         Check(x => dropout.Forward(x), [Input([3, 4], 25)]);
     }
+
+    /// <summary>
+    /// RNN, GRU and LSTM: Y, Y_h (and Y_c) joined in one output, by X, W, R, B, the initial states and the LSTM's
+    /// peepholes; both layouts, every direction, sequence_lens, GRU's linear_before_reset 0 and 1.
+    /// </summary>
+    [Theory]
+    [InlineData("LSTM", "forward", 0, 0L, true)]
+    [InlineData("LSTM", "bidirectional", 1, 0L, false)]
+    [InlineData("GRU", "bidirectional", 0, 0L, false)]
+    [InlineData("GRU", "reverse", 1, 1L, true)]
+    [InlineData("RNN", "bidirectional", 0, 0L, true)]
+    public void Recurrent_operators_are_differentiable(string op, string direction, int layout, long linearBeforeReset, bool lengths)
+    {
+        int gates = op switch { "LSTM" => 4, "GRU" => 3, _ => 1 };
+        int d = direction == "bidirectional" ? 2 : 1, steps = 3, batch = 2, features = 2, hidden = 3;
+        int[] state = layout == 0 ? [d, batch, hidden] : [batch, d, hidden];
+        List<int[]> shapes = [layout == 0 ? [steps, batch, features] : [batch, steps, features], [d, gates * hidden, features], [d, gates * hidden, hidden], [d, 2 * gates * hidden], state];
+        List<string> inputs = ["x0", "x1", "x2", "x3", lengths ? "lens" : "", "x4"];
+        string[] outputs = op == "LSTM" ? ["Y", "Y_h", "Y_c"] : ["Y", "Y_h"];
+        if (op == "LSTM")
+        {
+            shapes.AddRange([state, [d, 3 * hidden]]);
+            inputs.AddRange(["x5", "x6"]);
+        }
+        var attributes = new List<OnnxAttribute> { OnnxAttribute.Of("hidden_size", (long)hidden), OnnxAttribute.Of("direction", direction), OnnxAttribute.Of("layout", (long)layout) };
+        if (op == "GRU")
+        {
+            attributes.Add(OnnxAttribute.Of("linear_before_reset", linearBeforeReset));
+        }
+        // Y_h and Y_c gain Y's step axis (0, or 1 with layout 1) and follow Y's steps.
+        OnnxNode[] nodes =
+        [
+            new OnnxNode { OpType = op, Inputs = [.. inputs], Outputs = outputs, Attributes = [.. attributes] },
+            .. outputs.Skip(1).Select(output => new OnnxNode { OpType = "Unsqueeze", Inputs = [output, "axes"], Outputs = [output + "_step"] }),
+            Node("Concat", ["Y", .. outputs.Skip(1).Select(output => output + "_step")], OnnxAttribute.Of("axis", (long)layout)),
+        ];
+        var module = Graph([.. shapes], nodes, lengths ? [("lens", [3, 2]), ("axes", [layout])] : [("axes", [layout])]);
+        Check(x => module.Forward(x), [.. shapes.Select((shape, i) => Input(shape, 40 + i))]);
+    }
 }

@@ -9,13 +9,14 @@ namespace Neurite.Tests.Onnx;
 /// <summary>ONNX Runtime (the Microsoft.ML.OnnxRuntime package, in the tests only) as the reference executor of exported files.</summary>
 internal static class OnnxRuntimeReference
 {
-    /// <summary>Runs the model's bytes on float inputs, by name; returns its first output.</summary>
+    /// <summary>Runs the model's bytes on inputs by name (float, or whole-number floats for an int64 input such as ids); returns its first output.</summary>
     public static Tensor Run(byte[] model, IReadOnlyDictionary<string, Tensor> inputs)
     {
         using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using var session = new InferenceSession(model, options);
-        var values = inputs.Select(input => NamedOnnxValue.CreateFromTensor(input.Key,
-            new DenseTensor<float>(input.Value.ToArray(), input.Value.Shape.ToArray()))).ToList();
+        var values = inputs.Select(input => session.InputMetadata[input.Key].ElementType == typeof(long)
+            ? NamedOnnxValue.CreateFromTensor(input.Key, new DenseTensor<long>(input.Value.ToArray().Select(v => (long)v).ToArray(), input.Value.Shape.ToArray()))
+            : NamedOnnxValue.CreateFromTensor(input.Key, new DenseTensor<float>(input.Value.ToArray(), input.Value.Shape.ToArray()))).ToList();
         using var results = session.Run(values);
         var output = results[0].AsTensor<float>();
         return Tensor.From(output.ToArray(), [.. output.Dimensions.ToArray()]);

@@ -102,7 +102,8 @@ public sealed record OnnxSpec : LayerSpec
         var names = new Dictionary<string, string>(StringComparer.Ordinal) { [""] = "" };
         for (int i = 0; i < inputs.Count; i++)
         {
-            names[graph.Inputs[i].Name] = inputs[i];
+            var type = graph.Inputs[i].ElementType;
+            names[graph.Inputs[i].Name] = type == onnx.TypeOf(inputs[i]) ? inputs[i] : onnx.Node("Cast", [inputs[i]], OnnxAttribute.Of("to", (long)type));
         }
         var stateNames = OnnxGraphModule.StateNames(graph.Initializers.Where(tensor => tensor.DataType == OnnxDataType.Float).Select(tensor => tensor.Name));
         foreach (var tensor in graph.Initializers)
@@ -119,6 +120,9 @@ public sealed record OnnxSpec : LayerSpec
         }
         return names[graph.Outputs[0].Name];
     }
+
+    /// <summary>The element type of the graph's data input <paramref name="input"/>.</summary>
+    internal override OnnxDataType OnnxInputType(int input) => Model.Graph.Inputs[input].ElementType;
 
     /// <summary>Every weight's elements.</summary>
     internal override long MinimumParameters(LayerContext context) =>

@@ -19,14 +19,22 @@ public sealed class OnnxExporter
     private readonly List<OnnxNode> _nodes = [];
     private readonly List<OnnxTensor> _initializers = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OnnxDataType> _integerInputs = new(StringComparer.Ordinal);
     private Module _module;
     private string _prefix = "";
     private string _path = "";
 
-    internal OnnxExporter(Module root, IEnumerable<string> inputs)
+    internal OnnxExporter(Module root, IEnumerable<(string Name, OnnxDataType Type)> inputs)
     {
         _module = root;
-        _names.UnionWith(inputs);
+        foreach (var (name, type) in inputs)
+        {
+            _names.Add(name);
+            if (type != OnnxDataType.Float)
+            {
+                _integerInputs[name] = type;
+            }
+        }
     }
 
     internal IReadOnlyList<OnnxNode> Nodes => _nodes;
@@ -60,6 +68,9 @@ public sealed class OnnxExporter
             (_module, _prefix, _path) = (outerModule, outerPrefix, outerPath);
         }
     }
+
+    /// <summary>The element type of <paramref name="value"/>: an integer graph input's (ids for an embedding), otherwise float32, which every layer gives.</summary>
+    public OnnxDataType TypeOf(string value) => _integerInputs.GetValueOrDefault(value, OnnxDataType.Float);
 
     /// <summary>Adds a node of the default domain with one output; returns the output's name.</summary>
     public string Node(string opType, IReadOnlyList<string> inputs, params OnnxAttribute[] attributes) => Node(opType, inputs, 1, attributes)[0];

@@ -40,7 +40,8 @@ public static class OnnxFile
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(spec);
         var (inputs, nodes, output) = spec.Network();
-        var exporter = new OnnxExporter(module, inputs.Select(input => input.Name));
+        var types = inputs.ToDictionary(input => input.Name, input => scaling is null ? InputType(input.Name, nodes) : OnnxDataType.Float, StringComparer.Ordinal);
+        var exporter = new OnnxExporter(module, inputs.Select(input => (input.Name, types[input.Name])));
         var values = inputs.ToDictionary(input => input.Name, input => input.Name, StringComparer.Ordinal);
         if (scaling is not null)
         {
@@ -76,8 +77,8 @@ public static class OnnxFile
                 Name = "neurite",
                 Nodes = exporter.Nodes,
                 Initializers = exporter.Initializers,
-                Inputs = [.. inputs.Select(input => ValueInfo(input.Name, input.Shape))],
-                Outputs = [ValueInfo(outputName, outputShape)],
+                Inputs = [.. inputs.Select(input => ValueInfo(input.Name, input.Shape, types[input.Name]))],
+                Outputs = [ValueInfo(outputName, outputShape, OnnxDataType.Float)],
             },
         };
     }
@@ -225,10 +226,21 @@ public static class OnnxFile
     private static OnnxValue Zeros(OnnxDataType type, int[] shape) =>
         type == OnnxDataType.Float ? OnnxValue.Of(Tensor.Zeros(shape)) : OnnxValue.Of(type, new long[Shapes.CheckedCount(shape, "ONNX input")], shape);
 
-    private static OnnxValueInfo ValueInfo(string name, IReadOnlyList<int> sample) => new()
+    /// <summary>
+    /// The element type of the graph input <paramref name="name"/>: the one its layers take (<see cref="LayerSpec.OnnxInputType"/>),
+    /// int64 ids when every layer it feeds is an embedding; float32 when they differ or take floats.
+    /// </summary>
+    private static OnnxDataType InputType(string name, IReadOnlyList<(string Name, LayerSpec Layer, LayerContext Context, int[] Shape)> nodes)
+    {
+        var taken = nodes.SelectMany(node => node.Context.InputNames.Select((input, k) => (input, k))
+            .Where(pair => pair.input == name).Select(pair => node.Layer.OnnxInputType(pair.k))).Distinct().ToList();
+        return taken is [var type] ? type : OnnxDataType.Float;
+    }
+
+    private static OnnxValueInfo ValueInfo(string name, IReadOnlyList<int> sample, OnnxDataType type) => new()
     {
         Name = name,
-        ElementType = OnnxDataType.Float,
+        ElementType = type,
         Shape = [BatchAxis, .. sample.Select(size => (OnnxDim)size)],
     };
 }

@@ -24,7 +24,7 @@ internal sealed record OnnxOperator(string Name, OnnxKernel Run, IReadOnlyList<s
 internal static partial class OnnxOperators
 {
     private static readonly Dictionary<string, OnnxOperator> All =
-        new[] { Elementwise(), Activations(), Shaping(), Reductions(), Normalization(), Losses(), Convolution() }.SelectMany(family => family).ToDictionary(op => op.Name, StringComparer.Ordinal);
+        new[] { Elementwise(), Activations(), Shaping(), Reductions(), Normalization(), Losses(), Convolution(), Recurrent() }.SelectMany(family => family).ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     public static OnnxOperator? Find(string opType) => All.GetValueOrDefault(opType);
 
