@@ -9,12 +9,15 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # Debian packages the tests read: Fashion-MNIST (the IDX reader's real-data test), Chromium (the
-# Playground's browser tests) and Open MPI (mpirun -np 2 for distributed training). Installed once, as root,
-# when missing.
+# Playground's browser tests), Open MPI (mpirun -np 2 for distributed training), ONNX's own test data (the ONNX
+# reader and conformance tests) and python3-onnx (ONNX's checker on exported files). Installed once, as root, when
+# missing.
 missing=()
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/mpirun ] || missing+=(openmpi-bin)
+[ -d /usr/share/libonnx-testdata/data ] || missing+=(libonnx-testdata)
+[ -d /usr/lib/python3/dist-packages/onnx ] || missing+=(python3-onnx)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]}"
     apt-get update -qq

@@ -20,6 +20,7 @@ public static class NeuriteCommandLine
             PredictCommand.Build(console),
             SummaryCommand.Build(console),
             GenerateCommand.Build(console),
+            ExportCommand.Build(console),
             PlaygroundCommand.Build(console),
             XorCommand.Build(console),
         };

@@ -53,6 +53,7 @@ def gen_activations():
         case("softplus_beta_2_threshold_5", {"x": x}, lambda x: F.softplus(x, 2.0, 5.0), {"beta": 2.0, "threshold": 5.0}),
         case("softmax", {"x": rows}, lambda x: torch.softmax(x, -1)),
         case("log_softmax", {"x": rows}, lambda x: torch.log_softmax(x, -1)),
+        case("erf", {"x": x}, lambda x: torch.erf(x)),
     ]
     write("activations.json", {**header(SEED), "cases": cases})
 

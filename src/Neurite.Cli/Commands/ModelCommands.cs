@@ -61,7 +61,7 @@ internal static class PredictCommand
 {
     public static Command Build(Terminal console)
     {
-        var model = new Argument<string>("MODEL") { Description = "a model file written by neurite train" };
+        var model = new Argument<string>("MODEL") { Description = "a model file written by neurite train, or an ONNX file (.onnx)" };
         var input = new Option<string>("--input")
         {
             Description = "a CSV file (a header row) with the columns the model was trained on; for a model that records none, the inputs by position",
@@ -78,7 +78,7 @@ internal static class PredictCommand
     {
         var saved = TrainedModel.Load(modelPath);
         var x = saved.ReadInputs(inputPath, target);
-        var outputs = saved.Evaluator().Predict(x);
+        var outputs = saved.Evaluator().Predict(x, saved.FixedBatch ?? 512);
         int rows = outputs.Shape[0], width = outputs.Rank == 2 ? outputs.Shape[1] : 1;
         var result = new JsonObject
         {
@@ -120,13 +120,15 @@ internal static class SummaryCommand
 {
     public static Command Build(Terminal console)
     {
-        var path = new Argument<string>("SPEC-or-MODEL") { Description = "a JSON spec or a .safetensors model file" };
+        var path = new Argument<string>("SPEC-or-MODEL") { Description = "a JSON spec, a .safetensors model file or an .onnx file" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
         var command = new Command("summary", "show a model's layers, output shapes and parameter counts") { path, json };
         command.SetAction(parse =>
         {
             string file = parse.GetRequiredValue(path);
-            var spec = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? ModelFile.Load(file).Spec : TrainingRun.LoadSpec(file);
+            var spec = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? ModelFile.Load(file).Spec
+                : file.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? OnnxFile.Load(file).Spec
+                : TrainingRun.LoadSpec(file);
             var summary = spec.Summarize();
             if (parse.GetValue(json))
             {

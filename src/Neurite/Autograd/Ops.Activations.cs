@@ -179,4 +179,51 @@ public static partial class Ops
         double e = Math.Exp(-Math.Abs(v));
         return v >= 0 ? 1 / (1 + e) : e / (1 + e);
     }
+
+    /// <summary>
+    /// The error function erf(x) = (2/√π)∫₀ˣ e^(−t²) dt (torch.erf), element-wise. ∂x = g·(2/√π)e^(−x²).
+    /// </summary>
+    public static Tensor Erf(Tensor x) => Pointwise(x, nameof(Erf), v => (float)ErfOf(v), v => (float)(TwoOverSqrtPi * Math.Exp(-(double)v * v)));
+
+    private const double TwoOverSqrtPi = 1.1283791670955126;
+    private const double InverseSqrt2 = 0.70710678118654752;
+
+    /// <summary>
+    /// erf by its Maclaurin series (2/√π)Σ(−1)ⁿx²ⁿ⁺¹/(n!(2n + 1)) below |x| = 2, where the terms stay below 3 and
+    /// double precision keeps float32's; beyond, 1 − erfc(|x|) (<see cref="NormalCdf"/>'s erfc, good to 1.2e-7
+    /// relative, on a value below 0.005), with erf's sign.
+    /// </summary>
+    internal static double ErfOf(double x)
+    {
+        if (double.IsNaN(x))
+        {
+            return x;
+        }
+        double z = Math.Abs(x);
+        if (z >= 2)
+        {
+            return Math.CopySign(1 - 2 * NormalCdf(-z * Math.Sqrt(2)), x);
+        }
+        double sum = 0, term = x, square = x * x;
+        for (int n = 0; Math.Abs(term) > 1e-17 * Math.Abs(sum) || n == 0; n++)
+        {
+            sum += term / (2 * n + 1);
+            term *= -square / (n + 1);
+        }
+        return TwoOverSqrtPi * sum;
+    }
+
+    /// <summary>
+    /// Φ(v), the standard normal CDF, as ½·erfc(−v/√2), with erfc from Numerical Recipes' Chebyshev fit (erfcc):
+    /// relative error below 1.2e-7 everywhere, the tail included.
+    /// </summary>
+    internal static double NormalCdf(double v)
+    {
+        double x = -v * InverseSqrt2;
+        double z = Math.Abs(x);
+        double t = 1 / (1 + 0.5 * z);
+        double erfc = t * Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+            + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+        return 0.5 * (x >= 0 ? erfc : 2 - erfc);
+    }
 }

@@ -208,6 +208,9 @@ public sealed class MinMaxScale : IPreprocessor
     /// <summary>The maximum of each feature (one value when fitted over all features together).</summary>
     public IReadOnlyList<float> Max => _max;
 
+    /// <summary>What each feature is divided by: max − min, or 1 for a constant feature.</summary>
+    public IReadOnlyList<float> Range => _range;
+
     /// <summary>
     /// Fits on <paramref name="train"/>: per feature, or with <paramref name="perFeature"/> false one
     /// range over all values (images: 0 … 255 → 0 … 1 whenever some pixel is 0 and some 255).

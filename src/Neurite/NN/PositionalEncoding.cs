@@ -24,8 +24,14 @@ public sealed class SinusoidalPositionalEncoding : Module
             throw new ArgumentException(
                 $"SinusoidalPositionalEncoding: dModel must be even and >= 2 (sin and cos alternate) and maxLen >= 1; got {dModel} and {maxLen}.");
         }
-        var table = new float[maxLen * dModel];
-        for (int pos = 0; pos < maxLen; pos++)
+        _table = Tensor.From(Table(dModel, maxLen), [maxLen, dModel]);
+    }
+
+    /// <summary>The table's first <paramref name="positions"/> rows, [positions, dModel] row by row.</summary>
+    internal static float[] Table(int dModel, int positions)
+    {
+        var table = new float[positions * dModel];
+        for (int pos = 0; pos < positions; pos++)
         {
             for (int i = 0; i < dModel; i += 2)
             {
@@ -34,7 +40,7 @@ public sealed class SinusoidalPositionalEncoding : Module
                 table[pos * dModel + i + 1] = (float)Math.Cos(angle);
             }
         }
-        _table = Tensor.From(table, [maxLen, dModel]);
+        return table;
     }
 
     public int DModel => _table.Shape[1];

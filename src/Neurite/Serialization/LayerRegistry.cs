@@ -62,6 +62,7 @@ public static class LayerRegistry
         Pool2dSpec.MaxDefinition,
         Pool2dSpec.AverageDefinition,
         AdaptiveAvgPool2dSpec.Definition,
+        OnnxSpec.Definition,
     ];
 
     /// <summary>The registered type names, built-in ones first, in registration order.</summary>

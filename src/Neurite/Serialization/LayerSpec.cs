@@ -15,9 +15,7 @@ namespace Neurite.Serialization;
 /// (<see cref="Build"/>) and writes its fields back (<see cref="WriteFields"/>), and a
 /// <see cref="LayerType"/> that names it, lists its fields and parses them, registered once with
 /// <see cref="LayerRegistry.Register"/>. Parameter counts come from the built module, so they cannot
-/// disagree with it.</para>
-/// <para>ONNX export (issue "ONNX export") will add one virtual member here that a layer type
-/// overrides in its own file to emit its ONNX nodes; nothing else about a layer type will change.</para>
+/// disagree with it. A layer type that has an ONNX form writes it in <see cref="ToOnnx"/>, in the same file.</para>
 /// </remarks>
 /// <example>
 /// A <c>scale</c> layer, y = x ⊙ w with w learnable (its module, <c>ScaleModule</c>, registers "weight"):
@@ -73,6 +71,30 @@ public abstract record LayerSpec
     public virtual void WriteFields(Utf8JsonWriter json)
     {
     }
+
+    /// <summary>
+    /// Writes the layer's ONNX form for evaluation (dropout off, batch norm on its running statistics): adds its
+    /// nodes and weights to <paramref name="onnx"/>, taking the values named <paramref name="inputs"/>, and returns
+    /// the name of its output value. <paramref name="context"/> has the input shapes of one sample; the weights are
+    /// the built module's (<see cref="OnnxExporter.Weight"/>). Only operators of ONNX's default domain at
+    /// <see cref="OnnxExporter.Opset"/>, composed where ONNX has no single one, so that the graph computes what
+    /// the module does. By default a layer type has no ONNX form and export refuses it, naming it.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer type, or this configuration of it, has no exact ONNX form.</exception>
+    public virtual string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) => throw onnx.NoForm(this);
+
+    /// <summary>
+    /// The element type the layer takes as its input <paramref name="input"/> when that is a graph input of an exported
+    /// model: float32, or int64 ids (embedding). A graph input all of whose layers take one integer type has it.
+    /// </summary>
+    internal virtual OnnxDataType OnnxInputType(int input) => OnnxDataType.Float;
+
+    /// <summary>
+    /// A lower bound of the values (parameters and buffers) the layer's module holds, counted from its fields and
+    /// input shapes without building it, so that a file too small for a huge spec is refused before anything is
+    /// allocated; 0 by default.
+    /// </summary>
+    internal virtual long MinimumParameters(LayerContext context) => 0;
 
     /// <summary>A one-line description, the type and its options: <c>linear(out=16, bias=true)</c>.</summary>
     public virtual string Describe()
@@ -174,6 +196,9 @@ public sealed class LayerContext
 
     /// <summary>The name of each input: "input" or a node's name (a chain's layers are named "0", "1", …).</summary>
     public IReadOnlyList<string> InputNames { get; }
+
+    /// <summary>Where the layer is, as errors name it: "FILE: layers[3]", or "layers[3]" for a spec not read from a file.</summary>
+    internal string Location => _reader.Source is { } source ? $"{source}: {Path}" : Path;
 
     /// <summary>An error about the layer as a whole, to throw: "path: detail".</summary>
     public ModelSpecException Error(string detail) => _reader.Error(Path, detail);

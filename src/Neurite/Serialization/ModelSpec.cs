@@ -337,11 +337,24 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     }
 
     /// <summary>
-    /// A lower bound of the parameter count, found without building the network: the weights and biases of its
-    /// top-level linear layers (in × out + out). For refusing, before any allocation, a network that cannot fit.
+    /// A lower bound of the parameter count, found without building the network: what its top-level layers count
+    /// from their fields (<see cref="LayerSpec.MinimumParameters"/>). For refusing, before any allocation, a
+    /// network that cannot fit.
     /// </summary>
     internal long MinimumParameters() =>
-        CheckShapes(new SpecReader(null)).Nodes.Sum(node => node.Layer is LinearSpec linear ? ((long)node.Context.Input[^1] + (linear.Bias ? 1 : 0)) * linear.Out : 0);
+        CheckShapes(new SpecReader(null)).Nodes.Sum(node => node.Layer.MinimumParameters(node.Context));
+
+    /// <summary>
+    /// The network as resolved: the model inputs (a chain's one is "input"), every layer or node with its context
+    /// (input shapes and names) and output shape, and the name of the output node.
+    /// </summary>
+    internal (IReadOnlyList<GraphInput> Inputs, IReadOnlyList<(string Name, LayerSpec Layer, LayerContext Context, int[] Shape)> Nodes, string Output) Network()
+    {
+        var plan = CheckShapes(new SpecReader(null));
+        return (Graph?.Inputs ?? [new GraphInput(GraphSpec.DefaultInput, Input)],
+            [.. plan.Nodes.Select(node => (node.Name, node.Layer, node.Context, node.Shape))],
+            Graph?.Output ?? plan.Nodes[^1].Name);
+    }
 
     /// <summary>The output shape of every layer (or graph node, in order) for one sample, without the batch axis.</summary>
     /// <exception cref="ModelSpecException">A layer cannot take its input (a spec built in code; parsed specs have been checked).</exception>

@@ -35,6 +35,9 @@ internal sealed class SpecReader(string? source, int? vocabulary = null)
 
     public ModelSpecException Error(string path, string detail) => new(source, path, detail);
 
+    /// <summary>What errors name first: the file (and metadata key) the spec came from, or null.</summary>
+    public string? Source => source;
+
     /// <summary>The fields of the object at <paramref name="path"/>; any field not in <paramref name="known"/> is an error.</summary>
     public Fields Object(JsonElement element, string path, string what, IReadOnlyCollection<string> known)
     {

@@ -22,11 +22,25 @@ public sealed record TrainedModel(
     LoadedModel Loaded, IPreprocessor? Preprocessor, IReadOnlyList<string>? FeatureNames, IReadOnlyList<string>? ClassNames, Objective Objective,
     IReadOnlyList<string>? Vocabulary = null)
 {
-    /// <summary>Reads a model file and the metadata <see cref="TrainingRun"/> writes.</summary>
+    /// <summary>
+    /// For an ONNX graph whose input has a fixed batch size: that size, the number of rows it must be given at once.
+    /// </summary>
+    public int? FixedBatch { get; init; }
+
+    /// <summary>
+    /// Reads a model file and the metadata <see cref="TrainingRun"/> writes; or imports an ONNX file (<c>.onnx</c>,
+    /// <see cref="OnnxFile.Load"/>), whose outputs are taken as they are (mse) and whose inputs are read by position.
+    /// </summary>
     /// <exception cref="InvalidDataException">The file or one of its metadata entries is invalid; the message names the file and the key.</exception>
     /// <exception cref="ModelSpecException">The stored spec is invalid.</exception>
     public static TrainedModel Load(string path)
     {
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            var imported = OnnxFile.Load(path);
+            var batch = imported.Spec.Layers is [OnnxSpec onnx] ? onnx.Model.Graph.Inputs[0].Shape![0].Value : null;
+            return new TrainedModel(imported, null, null, null, Objective.FromName("mse")) { FixedBatch = (int?)batch };
+        }
         var loaded = ModelFile.Load(path);
         var metadata = loaded.Metadata;
         // A string with an escaped lone surrogate (\ud800) throws InvalidOperationException when read.
@@ -57,13 +71,17 @@ public sealed record TrainedModel(
     /// records, by name and in its order; for a model that records none, every column but <paramref name="target"/>,
     /// by position, as many as the model takes (<see cref="CsvData.ReadFeatures(string, int, string, int?)"/>).
     /// </summary>
-    /// <exception cref="InvalidDataException">A column is missing, the number of columns is wrong, or a value is not a number.</exception>
+    /// <exception cref="InvalidDataException">A column is missing, the number of columns is wrong, a value is not a number, or the rows are not the fixed batch an ONNX graph takes.</exception>
     public Tensor ReadInputs(string csvPath, string target = "label")
     {
         int? idCount = DataPreparation.IdCount(Loaded.Spec);
         var x = FeatureNames is { } names
             ? CsvData.ReadFeatures(csvPath, names, idCount)
             : CsvData.ReadFeatures(csvPath, (int)InputWidth, target, idCount);
+        if (FixedBatch is { } batch && x.Shape[0] != batch)
+        {
+            throw new InvalidDataException($"{csvPath}: {x.Shape[0]} row{(x.Shape[0] == 1 ? "" : "s")}, but the model's graph takes a batch of exactly {batch}.");
+        }
         return Preprocessor?.Apply(x) ?? x;
     }
 

@@ -213,6 +213,165 @@ internal sealed class Mutator(int seed)
 
     private static readonly JsonSerializerOptions DeepJson = new() { MaxDepth = 256 };
 
+    /// <summary>One field of a protobuf message as the wire format has it; length-delimited ones that parse as messages have children.</summary>
+    private sealed class ProtoField(int number, int wire, ulong value, byte[] bytes, List<ProtoField>? children)
+    {
+        public int Number { get; } = number;
+
+        public int Wire { get; } = wire;
+
+        public ulong Value { get; set; } = value;
+
+        public byte[] Bytes { get; set; } = bytes;
+
+        public List<ProtoField>? Children { get; } = children;
+    }
+
+    /// <summary>
+    /// Mutates a protobuf message (an ONNX model) as a tree of fields and frames it again with correct lengths, so that
+    /// the mutation reaches the checks behind the wire format: a varint replaced by an interesting integer (a dimension,
+    /// a data type, an attribute's value), a string or byte field mutated, a field removed or duplicated.
+    /// Input that does not parse as a message gets a byte-level mutation.
+    /// </summary>
+    public byte[] MutateProtobuf(byte[] input)
+    {
+        var root = ParseProto(input, 0);
+        if (root is null || root.Count == 0)
+        {
+            return Mutate(input, []);
+        }
+        var all = new List<(List<ProtoField> Siblings, ProtoField Field)>();
+        void Collect(List<ProtoField> fields)
+        {
+            foreach (var field in fields)
+            {
+                all.Add((fields, field));
+                if (field.Children is { } children)
+                {
+                    Collect(children);
+                }
+            }
+        }
+        Collect(root);
+        var (siblings, target) = all[_random.Next(all.Count)];
+        switch (_random.Next(4))
+        {
+            case 0:
+                siblings.Remove(target);
+                break;
+            case 1:
+                siblings.Insert(siblings.IndexOf(target), target);
+                break;
+            default:
+                if (target.Wire == 0)
+                {
+                    target.Value = (ulong)InterestingIntegers[_random.Next(InterestingIntegers.Length)];
+                }
+                else if (target.Children is { Count: > 0 } children)
+                {
+                    children.RemoveAt(_random.Next(children.Count));
+                }
+                else
+                {
+                    target.Bytes = Mutate(target.Bytes, []);
+                }
+                break;
+        }
+        return WriteProto(root);
+    }
+
+    private static List<ProtoField>? ParseProto(ReadOnlySpan<byte> bytes, int depth)
+    {
+        var fields = new List<ProtoField>();
+        int position = 0;
+        bool Varint(ReadOnlySpan<byte> b, out ulong value)
+        {
+            value = 0;
+            for (int shift = 0; shift < 64 && position < b.Length; shift += 7)
+            {
+                byte next = b[position++];
+                value |= (ulong)(next & 0x7f) << shift;
+                if (next < 0x80)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        while (position < bytes.Length)
+        {
+            if (!Varint(bytes, out ulong tag) || tag >> 3 == 0 || tag >> 3 > int.MaxValue)
+            {
+                return null;
+            }
+            int wire = (int)(tag & 7);
+            switch (wire)
+            {
+                case 0:
+                    if (!Varint(bytes, out ulong value))
+                    {
+                        return null;
+                    }
+                    fields.Add(new ProtoField((int)(tag >> 3), wire, value, [], null));
+                    break;
+                case 1 or 5:
+                    int size = wire == 1 ? 8 : 4;
+                    if (bytes.Length - position < size)
+                    {
+                        return null;
+                    }
+                    fields.Add(new ProtoField((int)(tag >> 3), wire, 0, bytes.Slice(position, size).ToArray(), null));
+                    position += size;
+                    break;
+                case 2:
+                    if (!Varint(bytes, out ulong length) || length > (ulong)(bytes.Length - position))
+                    {
+                        return null;
+                    }
+                    var content = bytes.Slice(position, (int)length);
+                    position += (int)length;
+                    fields.Add(new ProtoField((int)(tag >> 3), wire, 0, content.ToArray(), depth < 16 && content.Length > 0 ? ParseProto(content, depth + 1) : null));
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return fields;
+    }
+
+    private static byte[] WriteProto(List<ProtoField> fields)
+    {
+        var output = new List<byte>();
+        void Varint(ulong value)
+        {
+            while (value >= 0x80)
+            {
+                output.Add((byte)(value | 0x80));
+                value >>= 7;
+            }
+            output.Add((byte)value);
+        }
+        foreach (var field in fields)
+        {
+            Varint(((ulong)field.Number << 3) | (uint)field.Wire);
+            switch (field.Wire)
+            {
+                case 0:
+                    Varint(field.Value);
+                    break;
+                case 2:
+                    var content = field.Children is { } children ? WriteProto(children) : field.Bytes;
+                    Varint((ulong)content.Length);
+                    output.AddRange(content);
+                    break;
+                default:
+                    output.AddRange(field.Bytes);
+                    break;
+            }
+        }
+        return [.. output];
+    }
+
     /// <summary>A chunk that starts at a delimiter and runs to a later one (a JSON field, a CSV line or cell), or null.</summary>
     private (int Start, int End)? Segment(byte[] b)
     {

@@ -13,7 +13,7 @@ namespace Neurite.Tests.Fuzz;
 
 /// <summary>
 /// Every file reader under mutation (<see cref="FuzzHarness"/>): safetensors, model files (their metadata: spec,
-/// scaling, names), checkpoints (resumed and trained one more epoch), spec JSON, CSV and IDX. Each gives a valid
+/// scaling, names), checkpoints (resumed and trained one more epoch), spec JSON, CSV, IDX and ONNX models. Each gives a valid
 /// result or a clean one-line refusal naming the file, in proportion to the file. The Playground's WebSocket
 /// messages are fuzzed in Playground/PlaygroundMessageFuzzTests.cs.
 /// </summary>
@@ -82,8 +82,20 @@ public class ReaderFuzzTests(ITestOutputHelper output)
         }
     }, [typeof(InvalidDataException)], BytesPerInputByte: 4 * 1032 + 64, BaseBytes: 1 << 20, Structured: MutateIdx);
 
+    /// <summary>An ONNX file imported (which runs it once on zeros), run on a batch of values, and its spec round-tripped through JSON.</summary>
+    internal static FuzzTarget OnnxTarget { get; } = new("onnx", path =>
+    {
+        var loaded = OnnxFile.Load(path);
+        loaded.Module.Eval();
+        if (loaded.Spec.Input.Aggregate(1L, (a, b) => a * b) <= 4096 && loaded.Spec.Graph is null)
+        {
+            loaded.Module.Call(Tensor.Uniform([((OnnxSpec)loaded.Spec.Layers[0]).Model.Graph.Inputs[0].Shape![0].Value is { } n ? (int)n : 3, .. loaded.Spec.Input], -2, 2, new Generator(1)));
+        }
+        Assert.Equal(loaded.Spec, ModelSpec.Parse(loaded.Spec.ToJson()));
+    }, FileRefusals, BytesPerInputByte: 1024, BaseBytes: 16 << 20, Structured: (model, mutator) => mutator.MutateProtobuf(model));
+
     internal static FuzzTarget Target(string name) =>
-        new[] { SafeTensorsTarget, ModelTarget, CheckpointTarget, SpecTarget, CsvTarget, IdxTarget }.Single(t => t.Name == name);
+        new[] { SafeTensorsTarget, ModelTarget, CheckpointTarget, SpecTarget, CsvTarget, IdxTarget, OnnxTarget }.Single(t => t.Name == name);
 
     [Fact]
     public void Safetensors() => output.WriteLine(FuzzHarness.Run(SafeTensorsTarget, 1500));
@@ -103,7 +115,10 @@ public class ReaderFuzzTests(ITestOutputHelper output)
     [Fact]
     public void Idx_files() => output.WriteLine(FuzzHarness.Run(IdxTarget, 1500));
 
-    public static TheoryData<string, string> CommittedInputs => FuzzHarness.CommittedInputs("safetensors", "model", "checkpoint", "spec", "csv", "idx");
+    [Fact]
+    public void Onnx_models() => output.WriteLine(FuzzHarness.Run(OnnxTarget, 1500));
+
+    public static TheoryData<string, string> CommittedInputs => FuzzHarness.CommittedInputs("safetensors", "model", "checkpoint", "spec", "csv", "idx", "onnx");
 
     /// <summary>Every committed input, the reproducers of failures found before included, reads cleanly.</summary>
     [Theory]

@@ -55,6 +55,7 @@ public class ActivationTests
         Check(x => Ops.Silu(x[0]), [Input(shape, 6, -6f, 6f)]);
         Check(x => Ops.Softplus(x[0]), [Input(shape, 7, -6f, 6f)]);
         Check(x => Ops.Softplus(x[0], 2f, 5f), [Input(shape, 8, -2f, 2f)]);
+        Check(x => Ops.Erf(x[0]), [Input(shape, 9, -3f, 3f)]);
     }
 
     [Fact]

@@ -83,6 +83,7 @@ public class ActivationReferenceTests
         "softplus_beta_2_threshold_5" => Ops.Softplus(x, 2f, 5f),
         "softmax" => Ops.Softmax(x),
         "log_softmax" => Ops.LogSoftmax(x),
+        "erf" => Ops.Erf(x),
         _ => throw new InvalidOperationException($"{File}: case {name} has no Neurite translation here; add one."),
     };
 }

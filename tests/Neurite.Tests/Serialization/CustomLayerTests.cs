@@ -94,7 +94,7 @@ public sealed class CustomLayerTests
         e = Assert.Throws<ModelSpecException>(() => ModelSpec.Parse("""{"input": [2], "layers": [{"type": "scal"}]}"""));
         // A registered type is listed after every built-in one.
         Assert.Contains(", concat, add, ", e.Message);
-        Assert.EndsWith(", scale", e.Message);
+        Assert.EndsWith(", onnx, scale", e.Message);
         Assert.Throws<ArgumentException>(() => LayerRegistry.Register(ScaleSpec.Definition));
     }
 }

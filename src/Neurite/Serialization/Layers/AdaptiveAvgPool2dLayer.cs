@@ -22,5 +22,24 @@ public sealed record AdaptiveAvgPool2dSpec((int H, int W) Out) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => new AdaptiveAvgPool2d(Out.H, Out.W);
 
+    /// <summary>
+    /// GlobalAveragePool for out 1; an AveragePool of kernel and stride in/out where out divides the input, since then
+    /// every bin is such a window. Other sizes have bins of different sizes, which no ONNX operator computes.
+    /// </summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        var (h, w) = (context.Input[1], context.Input[2]);
+        if (Out == (1, 1))
+        {
+            return onnx.Node("GlobalAveragePool", inputs);
+        }
+        if (h % Out.H != 0 || w % Out.W != 0)
+        {
+            throw onnx.NoForm(this, $"pooling [{h}, {w}] to [{Out.H}, {Out.W}] makes windows of different sizes, which no ONNX operator computes; an out that divides the input size exports as AveragePool");
+        }
+        long[] kernel = [h / Out.H, w / Out.W];
+        return onnx.Node("AveragePool", inputs, OnnxAttribute.Of("kernel_shape", kernel), OnnxAttribute.Of("strides", kernel));
+    }
+
     public override void WriteFields(Utf8JsonWriter json) => ConvPadding.WritePair(json, "out", Out);
 }

@@ -20,4 +20,8 @@ public sealed record AddSpec : LayerSpec
             : throw context.InputsError($"add needs inputs of the same shape, got {context.DescribeInputs()}");
 
     public override Module Build(LayerContext context, Generator rng) => new Add();
+
+    /// <summary>Add for two inputs, Sum for more (the same sum, left to right).</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) =>
+        onnx.Node(inputs.Count == 2 ? "Add" : "Sum", inputs);
 }

@@ -27,6 +27,19 @@ public sealed record BatchNormSpec(double Eps = 1e-5, double Momentum = 0.1, boo
         ? new BatchNorm2d(context.Input[0], (float)Eps, (float)Momentum, Affine)
         : new BatchNorm1d(context.Input[0], (float)Eps, (float)Momentum, Affine);
 
+    /// <summary>
+    /// BatchNormalization on the running statistics; ONNX's momentum is the weight of the running value
+    /// (1 − PyTorch's). Without affine, a scale of ones and a bias of zeros.
+    /// </summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        int channels = context.Input[0];
+        string scale = Affine ? onnx.Weight("weight") : onnx.Constant([.. Enumerable.Repeat(1f, channels)], [channels]);
+        string bias = Affine ? onnx.Weight("bias") : onnx.Constant(new float[channels], [channels]);
+        return onnx.Node("BatchNormalization", [inputs[0], scale, bias, onnx.Weight("running_mean"), onnx.Weight("running_var")],
+            OnnxAttribute.Of("epsilon", (float)Eps), OnnxAttribute.Of("momentum", 1 - (float)Momentum));
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("eps", Eps);

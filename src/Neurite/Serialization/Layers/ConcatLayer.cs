@@ -53,5 +53,8 @@ public sealed record ConcatSpec(int Axis = -1) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => new Concat(Axis);
 
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) =>
+        onnx.Node("Concat", inputs, OnnxAttribute.Of("axis", (long)Axis));
+
     public override void WriteFields(Utf8JsonWriter json) => json.WriteNumber("axis", Axis);
 }

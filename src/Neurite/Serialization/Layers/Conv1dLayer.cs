@@ -54,6 +54,18 @@ public sealed record Conv1dSpec(int Out, int Kernel, int Stride = 1, ConvPadding
         return conv;
     }
 
+    /// <summary>Conv on [N, C, L] with the module's padding before and after ("same" resolved), stride, dilation and group.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        var (left, right) = Pads;
+        return onnx.Node("Conv", Bias ? [inputs[0], onnx.Weight("weight"), onnx.Weight("bias")] : [inputs[0], onnx.Weight("weight")],
+            OnnxAttribute.Of("kernel_shape", [(long)Kernel]),
+            OnnxAttribute.Of("strides", [(long)Stride]),
+            OnnxAttribute.Of("pads", [left, (long)right]),
+            OnnxAttribute.Of("dilations", [(long)Dilation]),
+            OnnxAttribute.Of("group", (long)Groups));
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("out", Out);

@@ -59,6 +59,18 @@ public sealed record Conv2dSpec(
         return conv;
     }
 
+    /// <summary>Conv with the module's explicit padding (begins, then ends; "same" resolved as the module pads), strides, dilations and group.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        var g = Geometry;
+        return onnx.Node("Conv", Bias ? [inputs[0], onnx.Weight("weight"), onnx.Weight("bias")] : [inputs[0], onnx.Weight("weight")],
+            OnnxAttribute.Of("kernel_shape", [Kernel.H, (long)Kernel.W]),
+            OnnxAttribute.Of("strides", [g.StrideH, (long)g.StrideW]),
+            OnnxAttribute.Of("pads", [g.PadTop, g.PadLeft, g.PadBottom, (long)g.PadRight]),
+            OnnxAttribute.Of("dilations", [g.DilationH, (long)g.DilationW]),
+            OnnxAttribute.Of("group", (long)Groups));
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("out", Out);

@@ -58,6 +58,16 @@ public sealed record ConvTranspose2dSpec(
         return conv;
     }
 
+    /// <summary>ConvTranspose with the same padding on both sides of each axis, output_padding, strides, dilations and group.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) =>
+        onnx.Node("ConvTranspose", Bias ? [inputs[0], onnx.Weight("weight"), onnx.Weight("bias")] : [inputs[0], onnx.Weight("weight")],
+            OnnxAttribute.Of("kernel_shape", [Kernel.H, (long)Kernel.W]),
+            OnnxAttribute.Of("strides", [Stride.H, (long)Stride.W]),
+            OnnxAttribute.Of("pads", [Padding.H, Padding.W, Padding.H, (long)Padding.W]),
+            OnnxAttribute.Of("output_padding", [OutputPadding.H, (long)OutputPadding.W]),
+            OnnxAttribute.Of("dilations", [Dilation.H, (long)Dilation.W]),
+            OnnxAttribute.Of("group", (long)Groups));
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("out", Out);

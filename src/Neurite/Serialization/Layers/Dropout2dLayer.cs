@@ -23,5 +23,8 @@ public sealed record Dropout2dSpec(double P = 0.5) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => new Dropout2d((float)P, rng);
 
+    /// <summary>Identity: the graph computes the model in evaluation mode.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) => onnx.Node("Identity", inputs);
+
     public override void WriteFields(Utf8JsonWriter json) => json.WriteNumber("p", P);
 }

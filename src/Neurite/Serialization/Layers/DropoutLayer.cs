@@ -15,5 +15,8 @@ public sealed record DropoutSpec(double P = 0.5) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => new Dropout((float)P, rng);
 
+    /// <summary>Identity: an exported graph is for inference, where dropout does nothing.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) => onnx.Node("Identity", inputs);
+
     public override void WriteFields(Utf8JsonWriter json) => json.WriteNumber("p", P);
 }

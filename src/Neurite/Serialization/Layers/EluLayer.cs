@@ -14,5 +14,8 @@ public sealed record EluSpec(double Alpha = 1) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => new ELU((float)Alpha);
 
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) =>
+        onnx.Node("Elu", inputs, OnnxAttribute.Of("alpha", (float)Alpha));
+
     public override void WriteFields(Utf8JsonWriter json) => json.WriteNumber("alpha", Alpha);
 }

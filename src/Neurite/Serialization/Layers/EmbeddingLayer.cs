@@ -34,6 +34,16 @@ public sealed record EmbeddingSpec(int Num, int Dim) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => new Embedding(Num, Dim, rng);
 
+    /// <summary>Gather of the weight's rows; ids of an integer graph input directly, float ids cast to int64 first.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        string ids = onnx.TypeOf(inputs[0]) == OnnxDataType.Float ? onnx.Node("Cast", [inputs[0]], OnnxAttribute.Of("to", (long)OnnxDataType.Int64)) : inputs[0];
+        return onnx.Node("Gather", [onnx.Weight("weight"), ids]);
+    }
+
+    /// <summary>A graph input of ids is int64.</summary>
+    internal override OnnxDataType OnnxInputType(int input) => OnnxDataType.Int64;
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("num", Num);

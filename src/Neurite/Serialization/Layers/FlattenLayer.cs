@@ -35,6 +35,18 @@ public sealed record FlattenSpec(int StartDim = 1, int EndDim = -1) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => new Flatten(StartDim, EndDim);
 
+    /// <summary>
+    /// Flatten when all but the batch axis are joined; otherwise a Reshape to the output shape, the batch axis
+    /// copied from the input (0).
+    /// </summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        var output = OutputShape(context);
+        return output.Length == 1
+            ? onnx.Node("Flatten", inputs, OnnxAttribute.Of("axis", 1L))
+            : onnx.Node("Reshape", [inputs[0], onnx.Constant([0L, .. output.Select(size => (long)size)])]);
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("start_dim", StartDim);

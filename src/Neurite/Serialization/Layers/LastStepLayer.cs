@@ -13,4 +13,8 @@ public sealed record LastStepSpec : LayerSpec
     public override int[] OutputShape(LayerContext context) => [context.SequenceInput(Type)[1]];
 
     public override Module Build(LayerContext context, Generator rng) => new LastStep();
+
+    /// <summary>Gather of step −1 on axis 1 (a scalar index drops the axis).</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) =>
+        onnx.Node("Gather", [inputs[0], onnx.Constant([-1L], [])], OnnxAttribute.Of("axis", 1L));
 }

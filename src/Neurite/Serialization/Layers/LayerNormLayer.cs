@@ -17,6 +17,16 @@ public sealed record LayerNormSpec(double Eps = 1e-5, bool ElementwiseAffine = t
 
     public override Module Build(LayerContext context, Generator rng) => new LayerNorm(context.Input[^1], (float)Eps, ElementwiseAffine);
 
+    /// <summary>LayerNormalization over the last axis; without elementwise_affine, a scale of ones and no bias.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        int size = context.Input[^1];
+        string[] operands = ElementwiseAffine
+            ? [inputs[0], onnx.Weight("weight"), onnx.Weight("bias")]
+            : [inputs[0], onnx.Constant([.. Enumerable.Repeat(1f, size)], [size])];
+        return onnx.Node("LayerNormalization", operands, OnnxAttribute.Of("axis", -1L), OnnxAttribute.Of("epsilon", (float)Eps));
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("eps", Eps);

@@ -14,5 +14,8 @@ public sealed record LeakyReluSpec(double Alpha = 0.01) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => new LeakyReLU((float)Alpha);
 
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) =>
+        onnx.Node("LeakyRelu", inputs, OnnxAttribute.Of("alpha", (float)Alpha));
+
     public override void WriteFields(Utf8JsonWriter json) => json.WriteNumber("alpha", Alpha);
 }

@@ -33,11 +33,26 @@ public sealed record LinearSpec(int Out, bool Bias = true, InitSpec? Init = null
     /// <summary>in·out per position (every output feature is a dot product over the in input features), so the input's count · out.</summary>
     public override long MultiplyAccumulates(LayerContext context) => Shapes.CountOf(context.Input, Type) * Out;
 
+    /// <summary>in × out + out.</summary>
+    internal override long MinimumParameters(LayerContext context) => ((long)context.Input[^1] + (Bias ? 1 : 0)) * Out;
+
     public override Module Build(LayerContext context, Generator rng)
     {
         var linear = new Linear(context.Input[^1], Out, Bias, rng);
         Init?.Apply(linear.Weight, linear.Bias, rng);
         return linear;
+    }
+
+    /// <summary>Gemm (transB) on a batch of vectors; MatMul by the transposed weight, then Add, on more axes.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        string weight = onnx.Weight("weight");
+        if (context.Input.Length == 1)
+        {
+            return onnx.Node("Gemm", Bias ? [inputs[0], weight, onnx.Weight("bias")] : [inputs[0], weight], OnnxAttribute.Of("transB", 1L));
+        }
+        string product = onnx.Node("MatMul", [inputs[0], onnx.Node("Transpose", [weight], OnnxAttribute.Of("perm", [1L, 0L]))]);
+        return Bias ? onnx.Node("Add", [product, onnx.Weight("bias")]) : product;
     }
 
     public override void WriteFields(Utf8JsonWriter json)

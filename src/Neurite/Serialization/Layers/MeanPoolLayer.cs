@@ -13,4 +13,8 @@ public sealed record MeanPoolSpec : LayerSpec
     public override int[] OutputShape(LayerContext context) => [context.SequenceInput(Type)[1]];
 
     public override Module Build(LayerContext context, Generator rng) => new MeanPool();
+
+    /// <summary>ReduceMean over the steps (axis 1), the axis dropped.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) =>
+        onnx.Node("ReduceMean", inputs, OnnxAttribute.Of("axes", [1L]), OnnxAttribute.Of("keepdims", 0L));
 }

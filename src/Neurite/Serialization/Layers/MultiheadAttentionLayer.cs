@@ -37,6 +37,32 @@ public sealed record MultiheadAttentionSpec(int Heads, bool Causal = false, doub
     public override Module Build(LayerContext context, Generator rng) =>
         new MultiheadAttention(context.Input[1], Heads, (float)Dropout, Causal, rng);
 
+    /// <summary>
+    /// The attention of PyTorch's multi_head_attention_forward in evaluation: x·in_proj_weightᵀ + in_proj_bias split
+    /// into q, k and v, each reshaped to heads [N, heads, T, D/heads]; softmax(q·kᵀ/√(D/heads) + mask)·v, with
+    /// −∞ above the diagonal of the constant mask when causal; the heads joined again and projected by out_proj.
+    /// </summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        var (steps, d) = (context.Input[0], context.Input[1]);
+        long headDim = d / Heads;
+        string Linear(string x, string weight, string bias) =>
+            onnx.Node("Add", [onnx.Node("MatMul", [x, onnx.Node("Transpose", [onnx.Weight(weight)], OnnxAttribute.Of("perm", [1L, 0L]))]), onnx.Weight(bias)]);
+        string[] qkv = onnx.Node("Split", [Linear(inputs[0], "in_proj_weight", "in_proj_bias"), onnx.Constant([d, d, (long)d])], 3, OnnxAttribute.Of("axis", 2L));
+        // [N, T, D] → [N, T, heads, D/heads] → perm: q and v [N, heads, T, D/heads], k [N, heads, D/heads, T].
+        string Split(string x, long[] perm) =>
+            onnx.Node("Transpose", [onnx.Node("Reshape", [x, onnx.Constant([0L, 0L, Heads, headDim])])], OnnxAttribute.Of("perm", perm));
+        string scores = onnx.Node("Mul", [onnx.Node("MatMul", [Split(qkv[0], [0, 2, 1, 3]), Split(qkv[1], [0, 2, 3, 1])]), onnx.Constant(1 / MathF.Sqrt(headDim))]);
+        if (Causal)
+        {
+            float[] mask = [.. Enumerable.Range(0, steps * steps).Select(i => i % steps > i / steps ? float.NegativeInfinity : 0f)];
+            scores = onnx.Node("Add", [scores, onnx.Constant(mask, [steps, steps])]);
+        }
+        string heads = onnx.Node("MatMul", [onnx.Node("Softmax", [scores], OnnxAttribute.Of("axis", -1L)), Split(qkv[2], [0, 2, 1, 3])]);
+        string joined = onnx.Node("Reshape", [onnx.Node("Transpose", [heads], OnnxAttribute.Of("perm", [0L, 2L, 1L, 3L])), onnx.Constant([0L, 0L, d])]);
+        return Linear(joined, "out_proj.weight", "out_proj.bias");
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("heads", Heads);

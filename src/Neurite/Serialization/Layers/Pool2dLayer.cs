@@ -49,6 +49,20 @@ public sealed record Pool2dSpec(string Kind, (int H, int W) Kernel, (int H, int 
     public override Module Build(LayerContext context, Generator rng) =>
         Kind == "max_pool2d" ? new MaxPool2d(Geometry) : new AvgPool2d(Geometry);
 
+    /// <summary>MaxPool, or AveragePool with count_include_pad (the padding counts in the divisor, as torch's default); sizes round down.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        OnnxAttribute[] window =
+        [
+            OnnxAttribute.Of("kernel_shape", [Kernel.H, (long)Kernel.W]),
+            OnnxAttribute.Of("strides", [Stride.H, (long)Stride.W]),
+            OnnxAttribute.Of("pads", [Padding.H, Padding.W, Padding.H, (long)Padding.W]),
+        ];
+        return Kind == "max_pool2d"
+            ? onnx.Node("MaxPool", inputs, window)
+            : onnx.Node("AveragePool", inputs, [.. window, OnnxAttribute.Of("count_include_pad", 1L)]);
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         ConvPadding.WritePair(json, "kernel", Kernel);

@@ -43,6 +43,16 @@ public sealed record PositionalEncodingSpec(string Kind = "sinusoidal", int MaxL
         ? new LearnedPositionalEncoding(context.Input[1], MaxLen, rng)
         : new SinusoidalPositionalEncoding(context.Input[1], MaxLen);
 
+    /// <summary>Add of the first T rows: the sinusoidal table's as a constant [T, D], the learned weight's by Slice.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        var (steps, d) = (context.Input[0], context.Input[1]);
+        string rows = Kind == "learned"
+            ? onnx.Node("Slice", [onnx.Weight("weight"), onnx.Constant([0L]), onnx.Constant([(long)steps]), onnx.Constant([0L])])
+            : onnx.Constant(SinusoidalPositionalEncoding.Table(d, steps), [steps, d]);
+        return onnx.Node("Add", [inputs[0], rows]);
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteString("kind", Kind);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Neurite.Kernels;
 using Neurite.NN;
@@ -90,6 +91,64 @@ public sealed record RecurrentSpec : LayerSpec
             _ => new RNN(features, Hidden, Layers, Bidirectional, ReturnSequences, rng, (float)Dropout),
         };
     }
+
+    /// <summary>
+    /// ONNX's RNN, LSTM or GRU operator per layer, stacked, on the sequence transposed to time first (layout 0, which
+    /// ONNX Runtime runs). The weights keep their state-dict names; Gather on their rows reorders PyTorch's gate
+    /// blocks into ONNX's (LSTM i, f, g, o → i, o, f, c; GRU r, z, n → z, r, h, with linear_before_reset = 1 as
+    /// PyTorch computes n; an RNN has one block), Unsqueeze and Concat stack the directions, and B joins
+    /// [b_ih, b_hh]. Y [T, D, N, H] becomes the next layer's input [T, N, D·H]; the output is the last layer's Y as
+    /// [N, T, D·H] or its Y_h [D, N, H] as [N, D·H], the forward direction first.
+    /// </summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        var cell = Cells[Type];
+        int directions = Bidirectional ? 2 : 1;
+        int[]? order = cell switch { RecurrentCell.Lstm => [0, 3, 1, 2], RecurrentCell.Gru => [1, 0, 2], _ => null };
+        string? rows = order is null ? null : onnx.Constant([.. order.SelectMany(block => Enumerable.Range(block * Hidden, Hidden)).Select(row => (long)row)]);
+        string first = onnx.Constant([0L]);
+        string Reordered(string weight) => rows is null ? onnx.Weight(weight) : onnx.Node("Gather", [onnx.Weight(weight), rows], OnnxAttribute.Of("axis", 0L));
+        // One tensor per operator input, [D, …]: each direction's, given its state-dict suffix, on a new first axis.
+        string Stacked(Func<string, string> direction)
+        {
+            string[] each = [.. Enumerable.Range(0, directions).Select(d => onnx.Node("Unsqueeze", [direction(d == 0 ? "" : "_reverse"), first]))];
+            return each.Length == 1 ? each[0] : onnx.Node("Concat", each, OnnxAttribute.Of("axis", 0L));
+        }
+        var attributes = new List<OnnxAttribute> { OnnxAttribute.Of("hidden_size", (long)Hidden), OnnxAttribute.Of("direction", Bidirectional ? "bidirectional" : "forward") };
+        if (cell == RecurrentCell.Gru)
+        {
+            attributes.Add(OnnxAttribute.Of("linear_before_reset", 1L));
+        }
+        string sequence = onnx.Node("Transpose", inputs, OnnxAttribute.Of("perm", [1L, 0L, 2L]));
+        string[] outputs = [];
+        for (int layer = 0; layer < Layers; layer++)
+        {
+            string l = string.Create(CultureInfo.InvariantCulture, $"_l{layer}");
+            outputs = onnx.Node(OnnxOperator(cell), [sequence,
+                Stacked(suffix => Reordered("weight_ih" + l + suffix)),
+                Stacked(suffix => Reordered("weight_hh" + l + suffix)),
+                Stacked(suffix => onnx.Node("Concat", [Reordered("bias_ih" + l + suffix), Reordered("bias_hh" + l + suffix)], OnnxAttribute.Of("axis", 0L)))],
+                2, [.. attributes]);
+            if (layer < Layers - 1)
+            {
+                sequence = Joined(onnx, outputs[0], [0, 2, 1, 3]);
+            }
+        }
+        return ReturnSequences
+            ? Joined(onnx, outputs[0], [2, 0, 1, 3])
+            : onnx.Node("Reshape", [onnx.Node("Transpose", [outputs[1]], OnnxAttribute.Of("perm", [1L, 0L, 2L])), onnx.Constant([0L, -1L])]);
+    }
+
+    /// <summary>Y [T, D, N, H] transposed by <paramref name="perm"/>, its directions joined on the last axis (D·H).</summary>
+    private static string Joined(OnnxExporter onnx, string y, long[] perm) =>
+        onnx.Node("Reshape", [onnx.Node("Transpose", [y], OnnxAttribute.Of("perm", perm)), onnx.Constant([0L, 0L, -1L])]);
+
+    private static string OnnxOperator(RecurrentCell cell) => cell switch
+    {
+        RecurrentCell.Lstm => "LSTM",
+        RecurrentCell.Gru => "GRU",
+        _ => "RNN",
+    };
 
     public override void WriteFields(Utf8JsonWriter json)
     {

@@ -26,5 +26,9 @@ public sealed record RepeatSpec(int Times) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => new RepeatVector(Times);
 
+    /// <summary>[N, D] → Unsqueeze → [N, 1, D] → Tile → [N, times, D].</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) =>
+        onnx.Node("Tile", [onnx.Node("Unsqueeze", [inputs[0], onnx.Constant([1L])]), onnx.Constant([1L, Times, 1L])]);
+
     public override void WriteFields(Utf8JsonWriter json) => json.WriteNumber("times", Times);
 }

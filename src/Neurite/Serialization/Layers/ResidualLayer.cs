@@ -34,6 +34,18 @@ public sealed record ResidualSpec(IReadOnlyList<LayerSpec> Layers) : LayerSpec
         return new Residual(new Sequential([.. Layers.Select((layer, i) => layer.Build(chain[i].Context, rng))]));
     }
 
+    /// <summary>The block's layers one after another (their weights under <c>N.block.i.</c>), then Add.</summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        var chain = context.Block("layers", Layers);
+        string x = inputs[0];
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            x = onnx.Layer(Layers[i], chain[i].Context, $"block.{i}", [x]);
+        }
+        return onnx.Node("Add", [inputs[0], x]);
+    }
+
     public override void WriteFields(Utf8JsonWriter json) => WriteList(json, "layers", Layers);
 
     /// <summary>residual[linear(out=16, bias=true), tanh]: the block's layers.</summary>

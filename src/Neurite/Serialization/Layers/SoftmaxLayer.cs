@@ -30,5 +30,8 @@ public sealed record SoftmaxSpec(int Axis = -1, bool Log = false) : LayerSpec
 
     public override Module Build(LayerContext context, Generator rng) => Log ? new LogSoftmax(Axis) : new Softmax(Axis);
 
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs) =>
+        onnx.Node(Log ? "LogSoftmax" : "Softmax", inputs, OnnxAttribute.Of("axis", (long)Axis));
+
     public override void WriteFields(Utf8JsonWriter json) => json.WriteNumber("axis", Axis);
 }

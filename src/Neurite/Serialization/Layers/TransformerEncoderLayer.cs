@@ -47,6 +47,28 @@ public sealed record TransformerEncoderLayerSpec(int Heads, int Ff, double Dropo
     public override Module Build(LayerContext context, Generator rng) =>
         new TransformerEncoderLayer(context.Input[1], Heads, Ff, (float)Dropout, Activation, 1e-5f, NormFirst, Causal, rng);
 
+    /// <summary>
+    /// Its children's forms (self_attn as <c>multihead_attention</c>, linear1 and linear2 as <c>linear</c>, norm1 and
+    /// norm2 as <c>layer_norm</c>, the activation as <c>relu</c> or exact <c>gelu</c>) joined by the residual Adds in
+    /// post- or pre-norm order; dropout is the identity.
+    /// </summary>
+    public override string ToOnnx(OnnxExporter onnx, LayerContext context, IReadOnlyList<string> inputs)
+    {
+        string Child(LayerSpec layer, string child, string x) => onnx.Layer(layer, context, child, [x]);
+        string Attention(string x) => Child(new MultiheadAttentionSpec(Heads, Causal), "self_attn", x);
+        string FeedForward(string x) => Child(new LinearSpec(context.Input[1]), "linear2",
+            Activation == "gelu" ? new GeluSpec().ToOnnx(onnx, context, [Child(new LinearSpec(Ff), "linear1", x)]) : onnx.Node("Relu", [Child(new LinearSpec(Ff), "linear1", x)]));
+        string Norm(string child, string x) => Child(new LayerNormSpec(), child, x);
+        string y = inputs[0];
+        if (NormFirst)
+        {
+            y = onnx.Node("Add", [y, Attention(Norm("norm1", y))]);
+            return onnx.Node("Add", [y, FeedForward(Norm("norm2", y))]);
+        }
+        y = Norm("norm1", onnx.Node("Add", [y, Attention(y)]));
+        return Norm("norm2", onnx.Node("Add", [y, FeedForward(y)]));
+    }
+
     public override void WriteFields(Utf8JsonWriter json)
     {
         json.WriteNumber("heads", Heads);
