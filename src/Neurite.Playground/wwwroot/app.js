@@ -15,7 +15,8 @@ const DATASETS = {
 };
 for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
 const LIST_SETTINGS = ['features', 'hidden', 'layerActivations'];
-const PAGE_SETTINGS = ['showTest', 'discretize'];
+const PAGE_SETTINGS = ['showTest', 'discretize', 'speed', 'stopAt'];
+const DEFAULT_SPEED = '60'; // epochs a second: one per animation frame
 
 const $ = (id) => document.getElementById(id);
 
@@ -34,6 +35,8 @@ const state = {
   socket: null,
   connected: false,
   messages: 0,
+  status: null,
+  resumeWhenVisible: false,
 };
 window.playground = state;
 
@@ -58,6 +61,8 @@ function writeUrl() {
   }
   if ($('show-test').checked) params.set('showTest', 'true');
   if ($('discretize').checked) params.set('discretize', 'true');
+  if ($('speed').value !== DEFAULT_SPEED) params.set('speed', $('speed').value);
+  if ($('stop-at').value !== '') params.set('stopAt', $('stop-at').value);
   history.replaceState(null, '', `${location.pathname}?${params}`);
 }
 
@@ -83,6 +88,7 @@ function connect(initial) {
     if (Object.keys(settings).length) configure(settings);
     // Points the person drew or uploaded live in this page; a new session gets them again.
     if (settings.dataset === 'custom' && state.custom.length) send({ type: 'setPoints', points: state.custom });
+    sendPace();
     if (state.playing) send({ type: 'play' });
   });
   socket.addEventListener('message', (event) => {
@@ -107,7 +113,7 @@ function receive(message) {
       state.lossHistory = [];
       state.gradHistory = [];
       break;
-    case 'status': setPlaying(message.playing); break;
+    case 'status': applyStatus(message); break;
     case 'snapshot': applySnapshot(message); break;
     case 'error': showError(message.message); break;
     default: document.dispatchEvent(new CustomEvent('playground-message', { detail: message }));
@@ -205,6 +211,29 @@ function renderDatasets() {
   }
 }
 
+/** The speed and the epoch to stop at, as the controls have them. */
+function sendPace() {
+  const speed = $('speed').value;
+  const stopAt = $('stop-at').value;
+  send({ type: 'pace', epochsPerSecond: speed === 'max' ? null : Number(speed), stopAt: stopAt === '' ? 0 : Number(stopAt) });
+}
+
+function showClock(seconds) {
+  $('clock').textContent = `t = ${seconds < 100 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+}
+
+function applyStatus(status) {
+  state.status = status;
+  setPlaying(status.playing);
+  showClock(status.elapsed);
+  const note = $('queue-note');
+  note.hidden = !(status.playing && status.queued > 0);
+  if (!note.hidden) {
+    note.textContent = `All ${status.trainers} of the server's trainers are busy: this tab is number ${status.queued} in line, `
+      + 'and its training starts as soon as one is free.';
+  }
+}
+
 function setPlaying(playing) {
   state.playing = playing;
   $('play').textContent = playing ? '❚❚' : '▶';
@@ -231,6 +260,17 @@ for (const element of document.querySelectorAll('[data-setting]')) {
 }
 
 $('play').addEventListener('click', () => send({ type: state.playing ? 'pause' : 'play' }));
+for (const id of ['speed', 'stop-at']) $(id).addEventListener('change', () => { sendPace(); writeUrl(); });
+// A tab out of sight pauses, as an animation frame would, so that it costs the server nothing; it resumes when seen again.
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden && state.playing) {
+    state.resumeWhenVisible = true;
+    send({ type: 'pause' });
+  } else if (!document.hidden && state.resumeWhenVisible) {
+    state.resumeWhenVisible = false;
+    send({ type: 'play' });
+  }
+});
 $('step').addEventListener('click', () => send({ type: 'step' }));
 $('reset').addEventListener('click', () => send({ type: 'reset' }));
 $('regenerate').addEventListener('click', () => send({ type: 'regenerate' }));
@@ -372,6 +412,7 @@ function download(blob, name) {
 
 function applySnapshot(snapshot) {
   state.snapshot = snapshot;
+  showClock(snapshot.elapsed);
   $('epoch').textContent = snapshot.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6 }).replace(/\u00a0/g, ',');
   const fmt = (v) => (v === null || v === undefined ? '–' : v.toFixed(3));
   $('test-loss').textContent = fmt(snapshot.testLoss);
@@ -452,6 +493,8 @@ function drawConfusion(confusion) {
 const params = new URLSearchParams(location.search);
 $('show-test').checked = params.get('showTest') === 'true';
 $('discretize').checked = params.get('discretize') === 'true';
+$('speed').value = [...$('speed').options].some((o) => o.value === params.get('speed')) ? params.get('speed') : DEFAULT_SPEED;
+$('stop-at').value = /^\d+$/.test(params.get('stopAt') ?? '') ? params.get('stopAt') : '';
 const legend = document.createElement('div');
 legend.className = 'grad-legend';
 document.addEventListener('playground-config', (event) => {
