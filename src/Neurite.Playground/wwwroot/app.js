@@ -1,7 +1,7 @@
 // The Playground page: keeps the state the server accepted, mirrors it in the controls and the URL,
 // and draws the snapshots the server streams over the WebSocket. All training happens on the server.
 
-import { drawGradientChart, drawLossChart, LAYER_COLORS } from './charts.js';
+import { attachHover, drawGradientChart, drawLossChart, LAYER_COLORS, RunHistory } from './charts.js';
 import { decodeGrid, drawClassGrid, drawGrid, drawPoints, labelColor } from './heatmap.js';
 import { NetworkView } from './network.js';
 import { startLab } from './lab.js';
@@ -15,7 +15,7 @@ const DATASETS = {
 };
 for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
 const LIST_SETTINGS = ['features', 'hidden', 'layerActivations'];
-const PAGE_SETTINGS = ['showTest', 'discretize', 'speed', 'stopAt'];
+const PAGE_SETTINGS = ['showTest', 'discretize', 'speed', 'stopAt', 'lossLog'];
 const DEFAULT_SPEED = '60'; // epochs a second: one per animation frame
 
 const $ = (id) => document.getElementById(id);
@@ -30,8 +30,8 @@ const state = {
   traced: null,
   lastTrace: null,
   custom: [],
-  lossHistory: [],
-  gradHistory: [],
+  history: new RunHistory(),
+  charts: { loss: null, gradient: null },
   socket: null,
   connected: false,
   messages: 0,
@@ -61,6 +61,7 @@ function writeUrl() {
   }
   if ($('show-test').checked) params.set('showTest', 'true');
   if ($('discretize').checked) params.set('discretize', 'true');
+  if ($('loss-log').checked) params.set('lossLog', 'true');
   if ($('speed').value !== DEFAULT_SPEED) params.set('speed', $('speed').value);
   if ($('stop-at').value !== '') params.set('stopAt', $('stop-at').value);
   history.replaceState(null, '', `${location.pathname}?${params}`);
@@ -110,8 +111,7 @@ function receive(message) {
       state.data = { train: message.train, test: message.test };
       if (state.config?.dataset === 'custom') state.custom = [...message.train, ...message.test];
       network.drawFeatures(message.featureGrids, Math.round(Math.sqrt(decodeGrid(message.featureGrids.x1).length)));
-      state.lossHistory = [];
-      state.gradHistory = [];
+      state.history.clear();
       break;
     case 'status': applyStatus(message); break;
     case 'snapshot': applySnapshot(message); break;
@@ -288,6 +288,9 @@ function setZoom(level) {
 $('zoom-in').addEventListener('click', () => setZoom(zoom + 0.25));
 $('zoom-out').addEventListener('click', () => setZoom(zoom - 0.25));
 $('remove-layer').addEventListener('click', () => configure({ hidden: state.config.hidden.slice(0, -1) }));
+$('loss-log').addEventListener('change', () => { writeUrl(); drawCharts(); });
+attachHover($('loss-chart'));
+attachHover($('grad-chart'));
 for (const id of ['show-test', 'discretize']) {
   $(id).addEventListener('change', () => { writeUrl(); drawHeatmap(); if (state.snapshot) network.update(state.snapshot, $('discretize').checked); });
 }
@@ -419,30 +422,29 @@ function applySnapshot(snapshot) {
   $('current-lr').textContent = `now ${Number(snapshot.learningRate.toPrecision(3))}`;
   $('train-loss').textContent = fmt(snapshot.trainLoss);
   $('test-accuracy').textContent = snapshot.testAccuracy === null ? '–' : `${(100 * snapshot.testAccuracy).toFixed(1)}%`;
-  const last = () => state.lossHistory[state.lossHistory.length - 1];
-  if (snapshot.epoch === 0 || (last() && last().epoch > snapshot.epoch)) {
-    state.lossHistory = [];
-    state.gradHistory = [];
-  }
-  for (const [epoch, train, test, norms] of snapshot.history) {
-    state.lossHistory.push({ epoch, train, test });
-    state.gradHistory.push(norms);
-  }
-  if (last() && last().epoch === snapshot.epoch) {
-    // The same epoch again (after a pause or an edited weight): its losses may have changed.
-    Object.assign(last(), { train: snapshot.trainLoss, test: snapshot.testLoss });
-  } else {
-    state.lossHistory.push({ epoch: snapshot.epoch, train: snapshot.trainLoss, test: snapshot.testLoss });
-  }
-  const keep = 5000;
-  if (state.lossHistory.length > keep) state.lossHistory.splice(0, state.lossHistory.length - keep);
-  if (state.gradHistory.length > keep) state.gradHistory.splice(0, state.gradHistory.length - keep);
-  drawLossChart($('loss-chart'), state.lossHistory);
-  drawGradientChart($('grad-chart'), state.gradHistory);
+  const run = state.history;
+  const last = run.view().at(-1);
+  if (snapshot.epoch === 0 || (last && last.epoch > snapshot.epoch)) run.clear();
+  if (snapshot.epoch === 0) run.add(0, snapshot.trainLoss, snapshot.testLoss, []);
+  for (const [epoch, train, test, norms] of snapshot.history) run.add(epoch, train, test, norms);
+  // The losses now: the same epoch again after a pause or an edited weight may have changed them.
+  run.setLatest(snapshot.epoch, snapshot.trainLoss, snapshot.testLoss);
+  drawCharts();
   network.update(snapshot, $('discretize').checked);
   drawHeatmap();
   drawConfusion(snapshot.confusion);
   document.dispatchEvent(new CustomEvent('playground-snapshot', { detail: snapshot }));
+}
+
+function layerNames() {
+  return state.config ? [...state.config.hidden.map((_, l) => `layer ${l + 1}`), 'output'] : null;
+}
+
+/** The loss and gradient-flow charts over the whole run; what they drew is kept in state.charts (for tests, too). */
+function drawCharts() {
+  const points = state.history.view();
+  state.charts.loss = drawLossChart($('loss-chart'), points, { logScale: $('loss-log').checked });
+  state.charts.gradient = drawGradientChart($('grad-chart'), points, layerNames());
 }
 
 function drawHeatmap() {
@@ -493,14 +495,15 @@ function drawConfusion(confusion) {
 const params = new URLSearchParams(location.search);
 $('show-test').checked = params.get('showTest') === 'true';
 $('discretize').checked = params.get('discretize') === 'true';
+$('loss-log').checked = params.get('lossLog') === 'true';
 $('speed').value = [...$('speed').options].some((o) => o.value === params.get('speed')) ? params.get('speed') : DEFAULT_SPEED;
 $('stop-at').value = /^\d+$/.test(params.get('stopAt') ?? '') ? params.get('stopAt') : '';
 const legend = document.createElement('div');
 legend.className = 'grad-legend';
 document.addEventListener('playground-config', (event) => {
-  legend.innerHTML = [...event.detail.hidden.map((_, l) => `layer ${l + 1}`), 'output']
+  legend.innerHTML = layerNames()
     .map((name, l) => `<span style="color:${LAYER_COLORS[l % LAYER_COLORS.length]}">■ ${name}</span>`).join(' ');
 });
-$('grad-chart').after(legend);
+$('grad-chart').parentElement.after(legend);
 startLab(showError);
 connect(settingsFromUrl());
