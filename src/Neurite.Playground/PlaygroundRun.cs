@@ -31,8 +31,9 @@ public sealed record PointTrace(
 /// of one point). Not thread-safe: one session drives it.
 /// </summary>
 /// <remarks>
-/// Binary classification follows TensorFlow Playground: a tanh output fitted to the labels ±1 with
-/// the squared loss, so the trainer sees it as a regression onto ±1.
+/// Binary classification ends in a sigmoid trained with binary cross-entropy against the labels as 0/1 (a
+/// classification to the trainer), or, with the loss "mse", as TensorFlow Playground: a tanh output fitted to the
+/// labels ±1 with the squared loss (a regression onto ±1 to the trainer).
 /// </remarks>
 public sealed class PlaygroundRun
 {
@@ -150,7 +151,7 @@ public sealed class PlaygroundRun
     /// <summary>
     /// The spec of <paramref name="config"/>'s network: per hidden layer a linear layer (with the
     /// chosen initialization), batch norm, the activation and dropout; then the output layer, with
-    /// tanh for binary classification; the loss, the optimizer, the batch size and the penalty.
+    /// sigmoid (or tanh) for binary classification; the loss, the optimizer, the batch size and the penalty.
     /// </summary>
     private static ModelSpec SpecOf(PlaygroundConfig config)
     {
@@ -182,13 +183,13 @@ public sealed class PlaygroundRun
         layers.Add(new LinearSpec(config.Outputs, Init: init));
         if (config.Problem == "classification")
         {
-            // TensorFlow Playground's output: tanh against labels ±1 with the squared loss.
-            layers.Add(LayerRegistry.Default("tanh"));
+            // A probability for binary cross-entropy, or TensorFlow Playground's tanh against labels ±1 with the squared loss.
+            layers.Add(LayerRegistry.Default(config.SigmoidOutput ? "sigmoid" : "tanh"));
         }
         bool penalty = config.RegularizationRate > 0;
         return new ModelSpec([config.Features.Count], layers)
         {
-            Loss = new LossSpec(config.Problem == "multiclass" ? "cross_entropy" : "mse"),
+            Loss = new LossSpec(config.Problem == "multiclass" ? "cross_entropy" : config.SigmoidOutput ? "bce" : "mse"),
             Optimizer = new OptimizerSpec(config.Optimizer switch
             {
                 "adam" => new AdamOptions(Lr: config.LearningRate),
@@ -234,11 +235,19 @@ public sealed class PlaygroundRun
         return i;
     }
 
+    /// <summary>The names of the two classes of binary classification, as the page labels them (class 0 is −1).</summary>
+    private static readonly string[] BinaryClassNames = ["-1", "1"];
+
     private static Dataset ToDataset(DataPoint[] points, PlaygroundConfig config)
     {
         var features = FeatureMatrix(points.Select(p => (p.X1, p.X2)), config.Features);
         var x = Tensor.From(features, [points.Length, config.Features.Count]);
         var labels = points.Select(p => p.Label).ToArray();
+        if (config.SigmoidOutput)
+        {
+            // Binary cross-entropy's targets: class 1 for the label +1, class 0 for −1.
+            return new Dataset(x, Tensor.From(labels.Select(l => l > 0 ? 1f : 0f).ToArray()), TaskKind.Classification, BinaryClassNames);
+        }
         return config.Problem == "multiclass"
             ? new Dataset(x, Tensor.From(labels), TaskKind.Classification,
                 [.. Enumerable.Range(0, config.Classes).Select(c => c.ToString(CultureInfo.InvariantCulture))])
@@ -319,6 +328,7 @@ public sealed class PlaygroundRun
         {
             "regression" => (evaluation.Loss, null),
             "multiclass" => (evaluation.Loss, evaluation.Classification!.Accuracy),
+            _ when Config.SigmoidOutput => (evaluation.Loss, evaluation.Classification!.Accuracy),
             _ => (evaluation.Loss, Correct(Predict(data), points) / (double)points.Length),
         };
     }
@@ -342,7 +352,8 @@ public sealed class PlaygroundRun
     {
         if (Config.Problem != "multiclass")
         {
-            return output.Data[row] >= 0 ? 1 : 0;
+            // p ≥ ½ for a sigmoid output, ≥ 0 for tanh.
+            return output.Data[row] >= (Config.SigmoidOutput ? 0.5f : 0f) ? 1 : 0;
         }
         int k = Config.Classes, best = 0;
         for (int c = 1; c < k; c++)
@@ -451,7 +462,9 @@ public sealed class PlaygroundRun
                 activations.Add(i == _model.Layers.Count - 1 && Config.Problem == "multiclass" ? Ops.Softmax(x, 1) : x);
             }
         }
-        var targets = Config.Problem == "multiclass" ? Tensor.From([target]) : Tensor.From([target], [1, 1]);
+        var targets = Config.Problem == "multiclass" ? Tensor.From([target])
+            : Config.SigmoidOutput ? Tensor.From([target > 0 ? 1f : 0f])
+            : Tensor.From([target], [1, 1]);
         var loss = _trainer.Objective!.Loss(x, targets);
         loss.Backward();
         var trace = new PointTrace(
@@ -475,7 +488,7 @@ public sealed class PlaygroundRun
     /// The trained model: its Neurite model spec, the state dict with PyTorch's names ("0.weight",
     /// …) as shapes and row-major values, and the same model as a Neurite <c>.safetensors</c> model
     /// file (base64) that <c>neurite predict</c> reads: its inputs are the CSV columns named after the
-    /// features (x1, x2, x1sq, …), and a multi-class model names its classes 0 … k − 1.
+    /// features (x1, x2, x1sq, …), a multi-class model names its classes 0 … k − 1 and a sigmoid binary one −1 and 1.
     /// </summary>
     public JsonObject ExportModel()
     {
@@ -490,7 +503,7 @@ public sealed class PlaygroundRun
             };
         }
         var metadata = new Dictionary<string, string> { [ModelFile.FeaturesKey] = TrainingRun.Names(Config.Features) };
-        if (Config.Problem == "multiclass")
+        if (_trainSet.Task == TaskKind.Classification)
         {
             metadata[ModelFile.ClassesKey] = TrainingRun.Names(_trainSet.ClassNames);
         }
@@ -502,6 +515,43 @@ public sealed class PlaygroundRun
             ["state_dict"] = state,
             ["safetensors"] = Convert.ToBase64String(ModelFile.Serialize(_model, Spec, metadata)),
         };
+    }
+
+    /// <summary>
+    /// Sets every Linear layer's W ([out][in], input side first) and b at once, as a person pastes them (seed 000's ReLU
+    /// triangle, seed 002's worked examples).
+    /// </summary>
+    /// <exception cref="PlaygroundValidationException">A layer is missing or extra, a shape differs from the network's, or a value is not finite or beyond ±100.</exception>
+    public void SetWeights(float[][][] weights, float[][] biases)
+    {
+        if (weights.Length != _linears.Length || biases.Length != _linears.Length)
+        {
+            throw new PlaygroundValidationException(
+                $"setWeights: the network has {_linears.Length} layers of weights (hidden layers and the output); got {weights.Length} W and {biases.Length} b");
+        }
+        for (int l = 0; l < _linears.Length; l++)
+        {
+            var linear = _linears[l];
+            var w = weights[l];
+            if (w.Length != linear.OutFeatures || w.Any(row => row.Length != linear.InFeatures))
+            {
+                throw new PlaygroundValidationException(
+                    $"setWeights: layer {l + 1}'s W must be {linear.OutFeatures} rows of {linear.InFeatures} (out × in); got {w.Length} rows of {string.Join("/", w.Select(r => r.Length).Distinct())}");
+            }
+            if (biases[l].Length != linear.OutFeatures)
+            {
+                throw new PlaygroundValidationException($"setWeights: layer {l + 1}'s b must have {linear.OutFeatures} values; got {biases[l].Length}");
+            }
+            if (w.SelectMany(r => r).Concat(biases[l]).FirstOrDefault(v => !float.IsFinite(v) || MathF.Abs(v) > 100, 0f) is var bad && bad != 0f)
+            {
+                throw new PlaygroundValidationException($"setWeights: layer {l + 1}: values must be finite numbers from -100 to 100; got {bad}");
+            }
+        }
+        for (int l = 0; l < _linears.Length; l++)
+        {
+            weights[l].SelectMany(r => r).ToArray().CopyTo(_linears[l].Weight.Data);
+            biases[l].CopyTo(_linears[l].Bias!.Data);
+        }
     }
 
     /// <summary>Sets W[<paramref name="to"/>, <paramref name="from"/>] of Linear layer <paramref name="layer"/> (or its bias when <paramref name="from"/> is −1).</summary>

@@ -304,6 +304,11 @@ internal sealed class PlaygroundSession
                     IntField(command, "layer"), IntField(command, "to"), IntField(command, "from"), (float)NumberField(command, "value"));
                 await SendSnapshotAsync(cancellation);
                 break;
+            case "setWeights":
+                var (weights, biases) = Layers(command);
+                _run.SetWeights(weights, biases);
+                await SendSnapshotAsync(cancellation);
+                break;
             case "exportModel":
                 // The spec, the weights and the .safetensors model file that neurite predict reads.
                 await SendAsync(new JsonObject { ["type"] = "model", ["model"] = _run.ExportModel() }, cancellation);
@@ -315,7 +320,7 @@ internal sealed class PlaygroundSession
                 throw new PlaygroundValidationException((string)command["message"]!);
             default:
                 throw new PlaygroundValidationException(
-                    $"unknown command '{type}'; known: configure, play, pause, pace, step, reset, regenerate, setPoints, uploadCsv, setWeight, trace, exportModel");
+                    $"unknown command '{type}'; known: configure, play, pause, pace, step, reset, regenerate, setPoints, uploadCsv, setWeight, setWeights, trace, exportModel");
         }
     }
 
@@ -376,6 +381,34 @@ internal sealed class PlaygroundSession
             ["learningRate"] = _config.LearningRate,
         };
     }
+
+    /// <summary>The "layers" of a setWeights command: [{"W": [[…], …], "b": […]}, …], input side first.</summary>
+    private static (float[][][] Weights, float[][] Biases) Layers(JsonObject command)
+    {
+        const string Shape = "setWeights: \"layers\" must be a list of {\"W\": [[numbers]], \"b\": [numbers]}, input side first";
+        if (command["layers"] is not JsonArray layers || layers.Count > PlaygroundConfig.MaxHiddenLayers + 1)
+        {
+            throw new PlaygroundValidationException(Shape);
+        }
+        var weights = new float[layers.Count][][];
+        var biases = new float[layers.Count][];
+        for (int l = 0; l < layers.Count; l++)
+        {
+            if (layers[l] is not JsonObject layer || layer["W"] is not JsonArray w || layer["b"] is not JsonArray b
+                || w.Count > 64 || w.Any(r => r is not JsonArray row || row.Count > 64))
+            {
+                throw new PlaygroundValidationException($"{Shape}; layer {l + 1} is not");
+            }
+            weights[l] = w.Select(r => Numbers(r!.AsArray(), l)).ToArray();
+            biases[l] = Numbers(b, l);
+        }
+        return (weights, biases);
+    }
+
+    private static float[] Numbers(JsonArray values, int layer) =>
+        values.Select(v => v is JsonValue n && PlaygroundConfig.AsDouble(n) is { } d
+            ? (float)d
+            : throw new PlaygroundValidationException($"setWeights: layer {layer + 1}: {v?.ToJsonString() ?? "null"} is not a number")).ToArray();
 
     private static int IntField(JsonObject command, string name, int largest = 1000)
     {

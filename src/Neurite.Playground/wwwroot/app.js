@@ -3,7 +3,7 @@
 
 import { attachHover, drawGradientChart, drawLossChart, LAYER_COLORS, RunHistory } from './charts.js';
 import { decodeGrid, drawClassGrid, drawGrid, drawPoints, labelColor } from './heatmap.js';
-import { NetworkView } from './network.js';
+import { NetworkView, sigmoidOutput } from './network.js';
 import { startLab } from './lab.js';
 import { Stepper } from './stepper.js';
 
@@ -15,7 +15,7 @@ const DATASETS = {
 };
 for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
 const LIST_SETTINGS = ['features', 'hidden', 'layerActivations'];
-const PAGE_SETTINGS = ['showTest', 'discretize', 'speed', 'stopAt', 'lossLog'];
+const PAGE_SETTINGS = ['showTest', 'discretize', 'speed', 'stopAt', 'lossLog', 'weights'];
 const DEFAULT_SPEED = '60'; // epochs a second: one per animation frame
 
 const $ = (id) => document.getElementById(id);
@@ -89,6 +89,8 @@ function connect(initial) {
     if (Object.keys(settings).length) configure(settings);
     // Points the person drew or uploaded live in this page; a new session gets them again.
     if (settings.dataset === 'custom' && state.custom.length) send({ type: 'setPoints', points: state.custom });
+    // Weights in the link (a preset's) are set once, on the network the link describes.
+    if (linkWeights) { importWeights(linkWeights); linkWeights = null; }
     sendPace();
     if (state.playing) send({ type: 'play' });
   });
@@ -138,7 +140,7 @@ function setControl(element, value) {
 }
 
 function structureKey(config) {
-  return JSON.stringify([config.features, config.hidden, config.problem, config.classes]);
+  return JSON.stringify([config.features, config.hidden, config.problem, config.classes, config.loss]);
 }
 
 function applyConfig(config) {
@@ -150,6 +152,9 @@ function applyConfig(config) {
   $('custom-controls').hidden = config.dataset !== 'custom';
   $('init-note').hidden = config.init !== 'zeros';
   $('legend').hidden = config.problem === 'multiclass';
+  $('loss-control').hidden = config.problem !== 'classification';
+  // The output's colour scale: a sigmoid's probability 0 … 1, or tanh's −1 … 1.
+  $('legend').querySelector('.neg').textContent = sigmoidOutput(config) ? '0' : '−1';
   fillDrawLabels(config);
   $('accuracy-row').hidden = config.problem === 'regression';
   $('layer-count').textContent = `${config.hidden.length} hidden layer${config.hidden.length === 1 ? '' : 's'}`;
@@ -294,6 +299,26 @@ attachHover($('grad-chart'));
 for (const id of ['show-test', 'discretize']) {
   $(id).addEventListener('change', () => { writeUrl(); drawHeatmap(); if (state.snapshot) network.update(state.snapshot, $('discretize').checked); });
 }
+
+// ---------- weights ----------
+
+/** Sends W and b of every layer, from JSON text; a paste that is not JSON gets a message here, one that does not fit the network from the server. */
+function importWeights(text) {
+  let layers;
+  try {
+    layers = JSON.parse(text);
+  } catch (e) {
+    showError(`weights: not JSON (${e.message}); paste [{"W": [[…]], "b": […]}, …]`);
+    return;
+  }
+  send({ type: 'setWeights', layers });
+}
+
+$('weights-import').addEventListener('click', () => importWeights($('weights-text').value));
+$('weights-copy').addEventListener('click', () => {
+  const { weights, biases } = state.snapshot;
+  $('weights-text').value = `[\n${weights.map((w, l) => `  ${JSON.stringify({ W: w, b: biases[l] })}`).join(',\n')}\n]`;
+});
 
 // ---------- network ----------
 
@@ -461,7 +486,8 @@ function drawHeatmap() {
   } else if (state.config.problem === 'multiclass') {
     drawClassGrid(canvas, layers[layers.length - 1].map(decodeGrid), snapshot.grid, discretize);
   } else {
-    drawGrid(canvas, decodeGrid(layers[layers.length - 1][0]), snapshot.grid, discretize);
+    const output = decodeGrid(layers[layers.length - 1][0]);
+    drawGrid(canvas, sigmoidOutput(state.config) ? output.map((p) => 2 * p - 1) : output, snapshot.grid, discretize);
   }
   const points = $('points');
   points.getContext('2d').clearRect(0, 0, points.width, points.height);
@@ -493,6 +519,7 @@ function drawConfusion(confusion) {
 // ---------- start ----------
 
 const params = new URLSearchParams(location.search);
+let linkWeights = params.get('weights');
 $('show-test').checked = params.get('showTest') === 'true';
 $('discretize').checked = params.get('discretize') === 'true';
 $('loss-log').checked = params.get('lossLog') === 'true';

@@ -19,6 +19,9 @@ const ACTIVATIONS = [
   ['gelu', 'GELU'], ['silu', 'SiLU'], ['linear', 'Linear'],
 ];
 
+/** Whether the network ends in a sigmoid (binary classification with cross-entropy): its output is a probability. */
+export function sigmoidOutput(config) { return config.problem === 'classification' && config.loss === 'cross_entropy'; }
+
 const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : '–');
 
 export class NetworkView {
@@ -125,7 +128,8 @@ export class NetworkView {
       title.style.left = `${x(c) - NODE}px`;
       title.style.top = '0px';
       if (isOutput) {
-        title.textContent = config.problem === 'multiclass' ? 'softmax' : 'output';
+        title.textContent = config.problem === 'multiclass' ? 'softmax'
+          : config.problem === 'classification' ? `output (${sigmoidOutput(config) ? 'sigmoid' : 'tanh'})` : 'output';
       } else {
         const n = config.hidden[c - 1];
         title.textContent = `${n} neuron${n === 1 ? '' : 's'}`;
@@ -142,7 +146,7 @@ export class NetworkView {
         select.title = `Activation of hidden layer ${c}`;
         select.style.left = `${x(c) - NODE}px`;
         select.style.top = `${height - 24}px`;
-        select.add(new Option('(same)', ''));
+        select.add(new Option('', '')); // named after the common activation in syncActivations
         for (const [value, text] of ACTIVATIONS) select.add(new Option(text, value));
         select.addEventListener('change', () => this.on.setLayerActivation(c - 1, select.value));
         this.container.append(select);
@@ -153,9 +157,12 @@ export class NetworkView {
 
   /** Shows each hidden layer's own activation (empty: the one chosen for all layers). */
   syncActivations(config) {
+    const common = ACTIVATIONS.find(([name]) => name === config.activation)?.[1] ?? config.activation;
     config.hidden.forEach((_, l) => {
       const select = document.getElementById(`layer-activation-${l}`);
-      if (select) select.value = config.layerActivations[l] ?? '';
+      if (!select) return;
+      select.options[0].text = `${common} (all layers)`;
+      select.value = config.layerActivations[l] ?? '';
     });
   }
 
@@ -221,8 +228,8 @@ export class NetworkView {
       (this.nodes[c] || []).forEach((node, i) => {
         const canvas = node.querySelector('canvas');
         canvas.width = size; canvas.height = size;
-        if (isOutput && grids.length > 1) {
-          // One output per class: its probability, from grey (0) to blue (1).
+        if (isOutput && (grids.length > 1 || sigmoidOutput(this.config))) {
+          // A probability: per class from grey (0) to blue (1); a sigmoid's from orange (0) to blue (1).
           drawGrid(canvas, grids[i].map((p) => 2 * p - 1), size, discretize);
         } else {
           drawGrid(canvas, grids[i], size, discretize && isOutput);

@@ -123,7 +123,7 @@ export class Stepper {
       for (let k = 0; k < layers; k++) texts.push(forward(k));
       texts[layers] = texts[layers].map((v) => `${v}\nL=${f3(t.loss)}`);
       active = layers;
-      caption = `Loss against the label ${t.target}: L = ${f3(t.loss)}.`;
+      caption = `Loss against the label ${t.target}: ${this.lossFormula()} = ${f3(t.loss)}.`;
     } else if (s <= 2 * layers + 1) {
       // Backward: from the output (layer index layers−1) down to layer k.
       const k = 2 * layers + 1 - s;
@@ -148,13 +148,22 @@ export class Stepper {
     $('step-caption').textContent = caption;
   }
 
+  /** The loss of one point, as a formula. */
+  lossFormula() {
+    const c = this.config();
+    if (c.problem === 'multiclass') return 'L = −log p(label)';
+    if (c.problem === 'classification' && c.loss === 'cross_entropy') return 'L = −[t log p + (1 − t) log(1 − p)] with t = 1 for +1, 0 for −1';
+    return 'L = (a − label)²';
+  }
+
   activationOf(k) {
     const c = this.config();
     return (c.layerActivations[k] || c.activation);
   }
 
   outputNote() {
-    const p = this.config().problem;
-    return p === 'classification' ? ', a = tanh(z)' : p === 'multiclass' ? ', a = softmax(z)' : ', a = z';
+    const c = this.config();
+    if (c.problem === 'classification') return c.loss === 'cross_entropy' ? ', a = sigmoid(z) = p(label +1)' : ', a = tanh(z)';
+    return c.problem === 'multiclass' ? ', a = softmax(z)' : ', a = z';
   }
 }

@@ -22,7 +22,7 @@ public partial class StepperBrowserTests(BrowserFixture browser) : IClassFixture
     [Fact]
     public async Task TheForwardAndBackwardStepperShowsWhatACSharpComputationOfTheSameNetworkGives()
     {
-        var (page, errors) = await browser.NewPageAsync("?features=x1,x2,sinx1&hidden=3,2&activation=tanh&seed=5");
+        var (page, errors) = await browser.NewPageAsync("?features=x1,x2,sinx1&hidden=3,2&activation=tanh&seed=5&loss=mse");
         await page.FillAsync("#trace-x1", "1.5");
         await page.FillAsync("#trace-x2", "-2");
         await page.FillAsync("#trace-target", "1");
