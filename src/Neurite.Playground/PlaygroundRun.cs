@@ -43,6 +43,9 @@ public sealed class PlaygroundRun
     /// <summary>Heat map resolution: <see cref="GridSize"/>² points per neuron.</summary>
     public const int GridSize = 32;
 
+    /// <summary>Resolution of the output heat map, the large one beside the network: <see cref="OutputGridSize"/>² points.</summary>
+    public const int OutputGridSize = 100;
+
     /// <summary>Points drawn for a classification data set, as TensorFlow Playground.</summary>
     public const int ClassificationSamples = 500;
 
@@ -56,7 +59,7 @@ public sealed class PlaygroundRun
     private readonly Trainer _trainer;
     private readonly DataLoader? _loader; // null when no batch can be trained (see the constructor)
     private readonly Dataset _trainSet, _testSet;
-    private readonly float[] _gridFeatures;
+    private readonly float[] _gridFeatures, _outputGridFeatures;
     private double[] _gradientNorms;
     private int _epochsWithoutBatches;
 
@@ -72,6 +75,7 @@ public sealed class PlaygroundRun
         _trainSet = ToDataset(train, config);
         _testSet = ToDataset(test, config);
         _gridFeatures = FeatureMatrix(GridPoints(), config.Features);
+        _outputGridFeatures = FeatureMatrix(GridPoints(OutputGridSize), config.Features);
         _gradientNorms = new double[_linears.Length];
         // Batch statistics need two samples: under batch norm a last batch of one is dropped, and
         // with one sample per batch (or one point in all) there is nothing to train; nor is there
@@ -286,13 +290,13 @@ public sealed class PlaygroundRun
         return [.. rows];
     }
 
-    /// <summary>The heat map's sample points, row by row from the top (x₂ = +6) and left (x₁ = −6), at cell centres.</summary>
-    public static IEnumerable<(float X1, float X2)> GridPoints()
+    /// <summary>A heat map's sample points (<paramref name="size"/>² of them), row by row from the top (x₂ = +6) and left (x₁ = −6), at cell centres.</summary>
+    public static IEnumerable<(float X1, float X2)> GridPoints(int size = GridSize)
     {
-        float cell = 2 * Extent / GridSize;
-        for (int row = 0; row < GridSize; row++)
+        float cell = 2 * Extent / size;
+        for (int row = 0; row < size; row++)
         {
-            for (int col = 0; col < GridSize; col++)
+            for (int col = 0; col < size; col++)
             {
                 yield return (-Extent + ((col + 0.5f) * cell), Extent - ((row + 0.5f) * cell));
             }
@@ -416,6 +420,21 @@ public sealed class PlaygroundRun
             }
         }
         return [.. layers];
+    }
+
+    /// <summary>
+    /// The network's output over the <see cref="OutputGridSize"/>² grid, per output (softmax probabilities for
+    /// multi-class), row by row: the large heat map.
+    /// </summary>
+    public float[][] OutputGrids()
+    {
+        int points = OutputGridSize * OutputGridSize;
+        _model.Eval();
+        using (Graph.NoGrad())
+        {
+            var output = _model.Call(Tensor.From(_outputGridFeatures, [points, Config.Features.Count]));
+            return Columns(Config.Problem == "multiclass" ? Ops.Softmax(output, 1) : output);
+        }
     }
 
     private static float[][] Columns(Tensor x)

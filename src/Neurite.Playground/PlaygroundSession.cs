@@ -518,6 +518,12 @@ internal sealed class PlaygroundSession
             // [epoch, train loss, test loss, gradient norms] of every epoch since the last snapshot.
             ["history"] = _history,
             ["grid"] = PlaygroundRun.GridSize,
+            // The large output heat map: its own finer grid.
+            ["output"] = new JsonObject
+            {
+                ["size"] = PlaygroundRun.OutputGridSize,
+                ["grids"] = new JsonArray(_run.OutputGrids().Select(g => (JsonNode?)Grid(g)).ToArray()),
+            },
             ["neurons"] = new JsonArray(_run.NeuronGrids().Select(layer =>
                 (JsonNode?)new JsonArray(layer.Select(n => (JsonNode?)Grid(n)).ToArray())).ToArray()),
         };

@@ -1,7 +1,7 @@
 // The Playground page: keeps the state the server accepted, mirrors it in the controls and the URL,
 // and draws the snapshots the server streams over the WebSocket. All training happens on the server.
 
-import { attachHover, drawGradientChart, drawLossChart, LAYER_COLORS, RunHistory } from './charts.js';
+import { attachHover, drawGradientChart, drawLossChart, LAYER_COLORS, Plot, RunHistory, ticksOf } from './charts.js';
 import { decodeGrid, drawClassGrid, drawGrid, drawPoints, labelColor } from './heatmap.js';
 import { NetworkView, sigmoidOutput } from './network.js';
 import { startLab } from './lab.js';
@@ -472,22 +472,43 @@ function drawCharts() {
   state.charts.gradient = drawGradientChart($('grad-chart'), points, layerNames());
 }
 
+/** Axes around the output heat map: x₁ and x₂ over the data's range, with tick values. */
+function drawHeatmapAxes() {
+  const canvas = $('heatmap-axes');
+  const plot = new Plot(canvas, { x: [-EXTENT, EXTENT], y: [-EXTENT, EXTENT], margin: { left: 26, right: 4, top: 4, bottom: 18 } });
+  const ticks = [-6, -4, -2, 0, 2, 4, 6];
+  plot.drawAxes({ xTicks: ticks, yTicks: ticks });
+  const ctx = plot.ctx;
+  // The axes' names between the last two tick values.
+  ctx.fillStyle = '#555';
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  ctx.font = 'bold 11px system-ui, sans-serif';
+  ctx.fillText('x₁', plot.px(5), canvas.height - 15);
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  ctx.fillText('x₂', plot.margin.left - 3, plot.py(5));
+  canvas.ticks = ticksOf(plot);
+}
+
 function drawHeatmap() {
   const snapshot = state.snapshot;
   if (!snapshot) return;
   const canvas = $('heatmap');
-  canvas.width = snapshot.grid;
-  canvas.height = snapshot.grid;
   const discretize = $('discretize').checked;
   const layers = snapshot.neurons;
   const hovered = state.hovered;
+  // A hovered neuron's own heat map, else the output on its finer grid.
+  const size = hovered ? snapshot.grid : snapshot.output.size;
+  canvas.width = size;
+  canvas.height = size;
   if (hovered && layers[hovered.layer]?.[hovered.index] !== undefined) {
-    drawGrid(canvas, decodeGrid(layers[hovered.layer][hovered.index]), snapshot.grid, false);
+    drawGrid(canvas, decodeGrid(layers[hovered.layer][hovered.index]), size, false);
   } else if (state.config.problem === 'multiclass') {
-    drawClassGrid(canvas, layers[layers.length - 1].map(decodeGrid), snapshot.grid, discretize);
+    drawClassGrid(canvas, snapshot.output.grids.map(decodeGrid), size, discretize);
   } else {
-    const output = decodeGrid(layers[layers.length - 1][0]);
-    drawGrid(canvas, sigmoidOutput(state.config) ? output.map((p) => 2 * p - 1) : output, snapshot.grid, discretize);
+    const output = decodeGrid(snapshot.output.grids[0]);
+    drawGrid(canvas, sigmoidOutput(state.config) ? output.map((p) => 2 * p - 1) : output, size, discretize);
   }
   const points = $('points');
   points.getContext('2d').clearRect(0, 0, points.width, points.height);
@@ -532,5 +553,6 @@ document.addEventListener('playground-config', (event) => {
     .map((name, l) => `<span style="color:${LAYER_COLORS[l % LAYER_COLORS.length]}">■ ${name}</span>`).join(' ');
 });
 $('grad-chart').parentElement.after(legend);
+drawHeatmapAxes();
 startLab(showError);
 connect(settingsFromUrl());

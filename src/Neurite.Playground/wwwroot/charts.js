@@ -64,8 +64,8 @@ export class Plot {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.font = '10px system-ui, sans-serif';
     ctx.lineWidth = 1;
-    const xs = xTicks ?? niceTicks(this.x[0], this.x[1], Math.max(2, Math.floor(this.width / 60)));
-    const ys = yTicks ?? (this.logY ? this.logTicks() : niceTicks(this.y[0], this.y[1], Math.max(2, Math.floor(this.height / 28))))
+    const xs = xTicks ?? niceTicks(this.x[0], this.x[1], Math.max(3, Math.floor(this.width / 50)));
+    const ys = (yTicks ?? (this.logY ? this.logTicks() : niceTicks(this.y[0], this.y[1], Math.max(3, Math.floor(this.height / 28)))))
       .map((t) => (typeof t === 'number' ? { value: t, label: formatTick(t) } : t));
     ctx.strokeStyle = '#e6e6e6';
     ctx.fillStyle = '#555';

@@ -94,6 +94,30 @@ public class PlaygroundRunTests
         Assert.True(x1 < 0 && x2 > 0);
     }
 
+    [Theory]
+    [InlineData("classification", "circles", 1)]
+    [InlineData("multiclass", "blobs", 3)]
+    public void TheOutputHeatMapIsTheNetworkOnAFinerGrid(string problem, string dataset, int outputs)
+    {
+        var trainer = Trainer(new PlaygroundConfig { Problem = problem, Dataset = dataset, Hidden = [3] });
+        var grids = trainer.OutputGrids();
+        int size = PlaygroundRun.OutputGridSize;
+        Assert.Equal(outputs, grids.Length);
+        Assert.All(grids, g => Assert.Equal(size * size, g.Length));
+        // Sampled points: the same as a trace of that point (the output layer's a).
+        var points = PlaygroundRun.GridPoints(size).ToArray();
+        for (int i = 0; i < points.Length; i += 997)
+        {
+            var a = trainer.TracePoint(points[i].X1, points[i].X2, problem == "multiclass" ? 0 : 1).A[^1];
+            for (int k = 0; k < outputs; k++)
+            {
+                Assert.Equal(a[k], grids[k][i], 5);
+            }
+        }
+        Assert.Equal(-6 + (6.0 / size), points[0].X1, 5);
+        Assert.Equal(6 - (6.0 / size), points[^1].X1, 5);
+    }
+
     [Fact]
     public void TheTraceOfAPointIsTheForwardAndBackwardPassByHand()
     {
