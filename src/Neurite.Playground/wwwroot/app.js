@@ -368,7 +368,8 @@ editor.addEventListener('submit', (event) => {
 });
 $('weight-value').addEventListener('keydown', (event) => { if (event.key === 'Escape') editor.hidden = true; });
 
-const stepper = new Stepper(network, send, () => state.config);
+state.network = network;
+const stepper = new Stepper(network, send, () => state.config, (hidden) => configure({ hidden }));
 document.addEventListener('playground-message', (event) => {
   if (event.detail.type !== 'trace') return;
   state.traced = [event.detail.x1, event.detail.x2];

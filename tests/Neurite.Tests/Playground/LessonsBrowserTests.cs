@@ -51,7 +51,7 @@ public class LessonsBrowserTests(BrowserFixture browser) : IClassFixture<Browser
         int layers = await page.EvaluateAsync<int>("() => window.playground.config.hidden.length + 1");
         for (int i = 0; i <= layers; i++)
         {
-            await page.ClickAsync("#step-forward");
+            await page.ClickAsync("#step-one");
         }
         return await page.TextContentAsync("#step-caption") ?? "";
     }
