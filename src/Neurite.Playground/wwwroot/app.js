@@ -15,7 +15,7 @@ const DATASETS = {
 };
 for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
 const LIST_SETTINGS = ['features', 'hidden', 'layerActivations'];
-const PAGE_SETTINGS = ['showTest', 'discretize', 'speed', 'stopAt', 'lossLog', 'weights'];
+const PAGE_SETTINGS = ['showTest', 'discretize', 'speed', 'stopAt', 'lossLog', 'weights', 'trace'];
 const DEFAULT_SPEED = '60'; // epochs a second: one per animation frame
 
 const $ = (id) => document.getElementById(id);
@@ -91,6 +91,8 @@ function connect(initial) {
     if (settings.dataset === 'custom' && state.custom.length) send({ type: 'setPoints', points: state.custom });
     // Weights in the link (a preset's) are set once, on the network the link describes.
     if (linkWeights) { importWeights(linkWeights); linkWeights = null; }
+    // A point in the link (a worked example's input) is traced once, through those weights.
+    if (linkTrace) { stepper.pick(linkTrace[0], linkTrace[1], 0); linkTrace = null; }
     sendPace();
     if (state.playing) send({ type: 'play' });
   });
@@ -542,6 +544,7 @@ function drawConfusion(confusion) {
 
 const params = new URLSearchParams(location.search);
 let linkWeights = params.get('weights');
+let linkTrace = /^-?[\d.]+,-?[\d.]+$/.test(params.get('trace') ?? '') ? params.get('trace').split(',').map(Number) : null;
 $('show-test').checked = params.get('showTest') === 'true';
 $('discretize').checked = params.get('discretize') === 'true';
 $('loss-log').checked = params.get('lossLog') === 'true';

@@ -102,4 +102,24 @@ public class LessonsBrowserTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task Seed_002s_second_example_is_one_click_and_the_stepper_shows_its_numbers()
+    {
+        var (page, errors) = await browser.NewPageAsync();
+        await page.ClickAsync("#preset-seed002");
+        await page.WaitForSelectorAsync("#stepper-controls:not([hidden])");
+        Assert.Equal("1.00", await page.InputValueAsync("#trace-x1"));
+        Assert.Equal("2.00", await page.InputValueAsync("#trace-x2"));
+        // z⁽¹⁾ = W⁽¹⁾x + b⁽¹⁾ = (0.1, 0.8, 0.7); all positive, so h = z; ŷ = 0.07 − 0.24 + 0.35 + 0.1 = 0.28.
+        await page.ClickAsync("#step-one");
+        Assert.Equal("z=0.100\na=0.100", await page.TextContentAsync("#neuron-1-0 .value"));
+        Assert.Equal("z=0.800\na=0.800", await page.TextContentAsync("#neuron-1-1 .value"));
+        Assert.Equal("z=0.700\na=0.700", await page.TextContentAsync("#neuron-1-2 .value"));
+        await page.ClickAsync("#step-one");
+        Assert.Equal("z=0.280\na=0.280", await page.TextContentAsync("#neuron-2-0 .value"));
+        await BrowserFixture.ScreenshotAsync(page, "lesson-seed002-example2");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
 }
