@@ -21,7 +21,7 @@ public sealed record PlaygroundConfig
     /// <summary>Largest number of neurons in a hidden layer.</summary>
     public const int MaxNeurons = 8;
 
-    /// <summary>Problem types: binary classification (tanh output, squared loss, as TensorFlow Playground), regression, multi-class (softmax, cross-entropy).</summary>
+    /// <summary>Problem types: binary classification (see <see cref="Loss"/>), regression (squared loss), multi-class (softmax, cross-entropy).</summary>
     public static readonly string[] Problems = ["classification", "regression", "multiclass"];
 
     /// <summary>Data sets by problem type.</summary>
@@ -47,11 +47,23 @@ public sealed record PlaygroundConfig
     /// <summary>Learning-rate schedules: constant, halved every 100 epochs, ×0.99 per epoch, cosine to 1 % over 500 epochs.</summary>
     public static readonly string[] ScheduleNames = ["constant", "step", "exponential", "cosine"];
 
+    /// <summary>
+    /// Losses of binary classification: a sigmoid output with binary cross-entropy against labels 0/1 (as the seeds
+    /// teach), or TensorFlow Playground's tanh output with the squared loss against ±1.
+    /// </summary>
+    public static readonly string[] LossNames = ["cross_entropy", "mse"];
+
     /// <summary>Regularization penalties added to the loss.</summary>
     public static readonly string[] RegularizationNames = ["none", "l1", "l2"];
 
     /// <summary>One of <see cref="Problems"/>.</summary>
     public string Problem { get; init; } = "classification";
+
+    /// <summary>One of <see cref="LossNames"/>; only binary classification reads it (regression is always the squared loss, multi-class always softmax with cross-entropy).</summary>
+    public string Loss { get; init; } = "cross_entropy";
+
+    /// <summary>Whether the network ends in a sigmoid trained with binary cross-entropy (binary classification with <see cref="Loss"/> cross_entropy).</summary>
+    public bool SigmoidOutput => Problem == "classification" && Loss == "cross_entropy";
 
     /// <summary>A generated data set, or "custom" for the person's own points (which the session holds, not the configuration).</summary>
     public string Dataset { get; init; } = "circles";
@@ -140,6 +152,7 @@ public sealed record PlaygroundConfig
             c = name switch
             {
                 "problem" => c with { Problem = OneOf(name, value, Problems) },
+                "loss" => c with { Loss = OneOf(name, value, LossNames) },
                 "dataset" => c with { Dataset = OneOf(name, value, DatasetsByProblem.Values.SelectMany(d => d).Distinct().ToArray()) },
                 "classes" => c with { Classes = Integer(name, value, 3, 5) },
                 "noise" => c with { Noise = Integer(name, value, 0, 50) },
@@ -173,6 +186,7 @@ public sealed record PlaygroundConfig
     public JsonObject ToJson() => new()
     {
         ["problem"] = Problem,
+        ["loss"] = Loss,
         ["dataset"] = Dataset,
         ["classes"] = Classes,
         ["noise"] = Noise,

@@ -95,7 +95,10 @@ public static class PlaygroundLab
     /// <summary>
     /// Fits y = f(x) on [−3, 3] with one hidden layer of <paramref name="units"/> ReLUs (Adam,
     /// squared loss) and returns the fit and each unit's contribution vⱼ·ReLU(wⱼx + bⱼ), a hinge
-    /// at x = −bⱼ/wⱼ, at a few points of the training.
+    /// at x = −bⱼ/wⱼ, at a few points of the training. The hinges start evenly spread over [−3, 3],
+    /// facing right (wⱼ = 1), so that every unit is alive on part of the range (PyTorch's default puts
+    /// the hinges near 0 with random sides, and dead units leave part of the function unfitted); the
+    /// seed draws the output weights.
     /// </summary>
     public static JsonObject Approximate(string function, int units, int epochs, int seed)
     {
@@ -111,8 +114,14 @@ public static class PlaygroundLab
         var rng = new Generator((ulong)seed);
         var hidden = new Linear(1, units, rng: rng);
         var output = new Linear(units, 1, rng: rng);
+        for (int j = 0; j < units; j++)
+        {
+            // ReLU(x − cⱼ): wⱼ = 1, bⱼ = −cⱼ, at the start of the j-th of `units` equal parts of [−3, 3].
+            hidden.Weight.Data[j] = 1f;
+            hidden.Bias!.Data[j] = 3f - (6f * j / units);
+        }
         var model = new Sequential(hidden, new ReLU(), output);
-        var optimizer = new Adam(model.Parameters(), new AdamOptions(Lr: 0.02));
+        var optimizer = new Adam(model.Parameters(), new AdamOptions(Lr: 0.01));
         var input = Tensor.From(xs, [Points, 1]);
         var target = Tensor.From(ys, [Points, 1]);
         var frames = new JsonArray();

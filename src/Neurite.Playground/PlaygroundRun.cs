@@ -31,8 +31,9 @@ public sealed record PointTrace(
 /// of one point). Not thread-safe: one session drives it.
 /// </summary>
 /// <remarks>
-/// Binary classification follows TensorFlow Playground: a tanh output fitted to the labels ±1 with
-/// the squared loss, so the trainer sees it as a regression onto ±1.
+/// Binary classification ends in a sigmoid trained with binary cross-entropy against the labels as 0/1 (a
+/// classification to the trainer), or, with the loss "mse", as TensorFlow Playground: a tanh output fitted to the
+/// labels ±1 with the squared loss (a regression onto ±1 to the trainer).
 /// </remarks>
 public sealed class PlaygroundRun
 {
@@ -41,6 +42,9 @@ public sealed class PlaygroundRun
 
     /// <summary>Heat map resolution: <see cref="GridSize"/>² points per neuron.</summary>
     public const int GridSize = 32;
+
+    /// <summary>Resolution of the output heat map, the large one beside the network: <see cref="OutputGridSize"/>² points.</summary>
+    public const int OutputGridSize = 100;
 
     /// <summary>Points drawn for a classification data set, as TensorFlow Playground.</summary>
     public const int ClassificationSamples = 500;
@@ -55,7 +59,7 @@ public sealed class PlaygroundRun
     private readonly Trainer _trainer;
     private readonly DataLoader? _loader; // null when no batch can be trained (see the constructor)
     private readonly Dataset _trainSet, _testSet;
-    private readonly float[] _gridFeatures;
+    private readonly float[] _gridFeatures, _outputGridFeatures;
     private double[] _gradientNorms;
     private int _epochsWithoutBatches;
 
@@ -71,6 +75,7 @@ public sealed class PlaygroundRun
         _trainSet = ToDataset(train, config);
         _testSet = ToDataset(test, config);
         _gridFeatures = FeatureMatrix(GridPoints(), config.Features);
+        _outputGridFeatures = FeatureMatrix(GridPoints(OutputGridSize), config.Features);
         _gradientNorms = new double[_linears.Length];
         // Batch statistics need two samples: under batch norm a last batch of one is dropped, and
         // with one sample per batch (or one point in all) there is nothing to train; nor is there
@@ -150,7 +155,7 @@ public sealed class PlaygroundRun
     /// <summary>
     /// The spec of <paramref name="config"/>'s network: per hidden layer a linear layer (with the
     /// chosen initialization), batch norm, the activation and dropout; then the output layer, with
-    /// tanh for binary classification; the loss, the optimizer, the batch size and the penalty.
+    /// sigmoid (or tanh) for binary classification; the loss, the optimizer, the batch size and the penalty.
     /// </summary>
     private static ModelSpec SpecOf(PlaygroundConfig config)
     {
@@ -182,13 +187,13 @@ public sealed class PlaygroundRun
         layers.Add(new LinearSpec(config.Outputs, Init: init));
         if (config.Problem == "classification")
         {
-            // TensorFlow Playground's output: tanh against labels ±1 with the squared loss.
-            layers.Add(LayerRegistry.Default("tanh"));
+            // A probability for binary cross-entropy, or TensorFlow Playground's tanh against labels ±1 with the squared loss.
+            layers.Add(LayerRegistry.Default(config.SigmoidOutput ? "sigmoid" : "tanh"));
         }
         bool penalty = config.RegularizationRate > 0;
         return new ModelSpec([config.Features.Count], layers)
         {
-            Loss = new LossSpec(config.Problem == "multiclass" ? "cross_entropy" : "mse"),
+            Loss = new LossSpec(config.Problem == "multiclass" ? "cross_entropy" : config.SigmoidOutput ? "bce" : "mse"),
             Optimizer = new OptimizerSpec(config.Optimizer switch
             {
                 "adam" => new AdamOptions(Lr: config.LearningRate),
@@ -234,11 +239,19 @@ public sealed class PlaygroundRun
         return i;
     }
 
+    /// <summary>The names of the two classes of binary classification, as the page labels them (class 0 is −1).</summary>
+    private static readonly string[] BinaryClassNames = ["-1", "1"];
+
     private static Dataset ToDataset(DataPoint[] points, PlaygroundConfig config)
     {
         var features = FeatureMatrix(points.Select(p => (p.X1, p.X2)), config.Features);
         var x = Tensor.From(features, [points.Length, config.Features.Count]);
         var labels = points.Select(p => p.Label).ToArray();
+        if (config.SigmoidOutput)
+        {
+            // Binary cross-entropy's targets: class 1 for the label +1, class 0 for −1.
+            return new Dataset(x, Tensor.From(labels.Select(l => l > 0 ? 1f : 0f).ToArray()), TaskKind.Classification, BinaryClassNames);
+        }
         return config.Problem == "multiclass"
             ? new Dataset(x, Tensor.From(labels), TaskKind.Classification,
                 [.. Enumerable.Range(0, config.Classes).Select(c => c.ToString(CultureInfo.InvariantCulture))])
@@ -277,13 +290,13 @@ public sealed class PlaygroundRun
         return [.. rows];
     }
 
-    /// <summary>The heat map's sample points, row by row from the top (x₂ = +6) and left (x₁ = −6), at cell centres.</summary>
-    public static IEnumerable<(float X1, float X2)> GridPoints()
+    /// <summary>A heat map's sample points (<paramref name="size"/>² of them), row by row from the top (x₂ = +6) and left (x₁ = −6), at cell centres.</summary>
+    public static IEnumerable<(float X1, float X2)> GridPoints(int size = GridSize)
     {
-        float cell = 2 * Extent / GridSize;
-        for (int row = 0; row < GridSize; row++)
+        float cell = 2 * Extent / size;
+        for (int row = 0; row < size; row++)
         {
-            for (int col = 0; col < GridSize; col++)
+            for (int col = 0; col < size; col++)
             {
                 yield return (-Extent + ((col + 0.5f) * cell), Extent - ((row + 0.5f) * cell));
             }
@@ -319,6 +332,7 @@ public sealed class PlaygroundRun
         {
             "regression" => (evaluation.Loss, null),
             "multiclass" => (evaluation.Loss, evaluation.Classification!.Accuracy),
+            _ when Config.SigmoidOutput => (evaluation.Loss, evaluation.Classification!.Accuracy),
             _ => (evaluation.Loss, Correct(Predict(data), points) / (double)points.Length),
         };
     }
@@ -342,7 +356,8 @@ public sealed class PlaygroundRun
     {
         if (Config.Problem != "multiclass")
         {
-            return output.Data[row] >= 0 ? 1 : 0;
+            // p ≥ ½ for a sigmoid output, ≥ 0 for tanh.
+            return output.Data[row] >= (Config.SigmoidOutput ? 0.5f : 0f) ? 1 : 0;
         }
         int k = Config.Classes, best = 0;
         for (int c = 1; c < k; c++)
@@ -407,6 +422,21 @@ public sealed class PlaygroundRun
         return [.. layers];
     }
 
+    /// <summary>
+    /// The network's output over the <see cref="OutputGridSize"/>² grid, per output (softmax probabilities for
+    /// multi-class), row by row: the large heat map.
+    /// </summary>
+    public float[][] OutputGrids()
+    {
+        int points = OutputGridSize * OutputGridSize;
+        _model.Eval();
+        using (Graph.NoGrad())
+        {
+            var output = _model.Call(Tensor.From(_outputGridFeatures, [points, Config.Features.Count]));
+            return Columns(Config.Problem == "multiclass" ? Ops.Softmax(output, 1) : output);
+        }
+    }
+
     private static float[][] Columns(Tensor x)
     {
         int rows = x.Shape[0], cols = x.Shape[1];
@@ -451,7 +481,9 @@ public sealed class PlaygroundRun
                 activations.Add(i == _model.Layers.Count - 1 && Config.Problem == "multiclass" ? Ops.Softmax(x, 1) : x);
             }
         }
-        var targets = Config.Problem == "multiclass" ? Tensor.From([target]) : Tensor.From([target], [1, 1]);
+        var targets = Config.Problem == "multiclass" ? Tensor.From([target])
+            : Config.SigmoidOutput ? Tensor.From([target > 0 ? 1f : 0f])
+            : Tensor.From([target], [1, 1]);
         var loss = _trainer.Objective!.Loss(x, targets);
         loss.Backward();
         var trace = new PointTrace(
@@ -475,7 +507,7 @@ public sealed class PlaygroundRun
     /// The trained model: its Neurite model spec, the state dict with PyTorch's names ("0.weight",
     /// …) as shapes and row-major values, and the same model as a Neurite <c>.safetensors</c> model
     /// file (base64) that <c>neurite predict</c> reads: its inputs are the CSV columns named after the
-    /// features (x1, x2, x1sq, …), and a multi-class model names its classes 0 … k − 1.
+    /// features (x1, x2, x1sq, …), a multi-class model names its classes 0 … k − 1 and a sigmoid binary one −1 and 1.
     /// </summary>
     public JsonObject ExportModel()
     {
@@ -490,7 +522,7 @@ public sealed class PlaygroundRun
             };
         }
         var metadata = new Dictionary<string, string> { [ModelFile.FeaturesKey] = TrainingRun.Names(Config.Features) };
-        if (Config.Problem == "multiclass")
+        if (_trainSet.Task == TaskKind.Classification)
         {
             metadata[ModelFile.ClassesKey] = TrainingRun.Names(_trainSet.ClassNames);
         }
@@ -502,6 +534,43 @@ public sealed class PlaygroundRun
             ["state_dict"] = state,
             ["safetensors"] = Convert.ToBase64String(ModelFile.Serialize(_model, Spec, metadata)),
         };
+    }
+
+    /// <summary>
+    /// Sets every Linear layer's W ([out][in], input side first) and b at once, as a person pastes them (seed 000's ReLU
+    /// triangle, seed 002's worked examples).
+    /// </summary>
+    /// <exception cref="PlaygroundValidationException">A layer is missing or extra, a shape differs from the network's, or a value is not finite or beyond ±100.</exception>
+    public void SetWeights(float[][][] weights, float[][] biases)
+    {
+        if (weights.Length != _linears.Length || biases.Length != _linears.Length)
+        {
+            throw new PlaygroundValidationException(
+                $"setWeights: the network has {_linears.Length} layers of weights (hidden layers and the output); got {weights.Length} W and {biases.Length} b");
+        }
+        for (int l = 0; l < _linears.Length; l++)
+        {
+            var linear = _linears[l];
+            var w = weights[l];
+            if (w.Length != linear.OutFeatures || w.Any(row => row.Length != linear.InFeatures))
+            {
+                throw new PlaygroundValidationException(
+                    $"setWeights: layer {l + 1}'s W must be {linear.OutFeatures} rows of {linear.InFeatures} (out × in); got {w.Length} rows of {string.Join("/", w.Select(r => r.Length).Distinct())}");
+            }
+            if (biases[l].Length != linear.OutFeatures)
+            {
+                throw new PlaygroundValidationException($"setWeights: layer {l + 1}'s b must have {linear.OutFeatures} values; got {biases[l].Length}");
+            }
+            if (w.SelectMany(r => r).Concat(biases[l]).FirstOrDefault(v => !float.IsFinite(v) || MathF.Abs(v) > 100, 0f) is var bad && bad != 0f)
+            {
+                throw new PlaygroundValidationException($"setWeights: layer {l + 1}: values must be finite numbers from -100 to 100; got {bad}");
+            }
+        }
+        for (int l = 0; l < _linears.Length; l++)
+        {
+            weights[l].SelectMany(r => r).ToArray().CopyTo(_linears[l].Weight.Data);
+            biases[l].CopyTo(_linears[l].Bias!.Data);
+        }
     }
 
     /// <summary>Sets W[<paramref name="to"/>, <paramref name="from"/>] of Linear layer <paramref name="layer"/> (or its bias when <paramref name="from"/> is −1).</summary>

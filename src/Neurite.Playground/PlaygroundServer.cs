@@ -27,6 +27,12 @@ public sealed record PlaygroundOptions
     /// <summary>The most sessions (WebSocket connections) open at once; another is refused with 503 and a message.</summary>
     public int MaxSessions { get; init; } = 64;
 
+    /// <summary>
+    /// The most sessions training at once (each on at most one core); a session that plays beyond it waits in line,
+    /// and its page says so. Defaults to the number of processors.
+    /// </summary>
+    public int MaxTrainers { get; init; } = Environment.ProcessorCount;
+
     /// <summary>What each session accepts from its page.</summary>
     public SessionLimits SessionLimits { get; init; } = new();
 }
@@ -36,12 +42,14 @@ public sealed class PlaygroundHandle : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<PlaygroundSession, byte> _sessions;
+    private readonly TrainerGate _trainers;
 
-    internal PlaygroundHandle(WebApplication app, string url, ConcurrentDictionary<PlaygroundSession, byte> sessions)
+    internal PlaygroundHandle(WebApplication app, string url, ConcurrentDictionary<PlaygroundSession, byte> sessions, TrainerGate trainers)
     {
         _app = app;
         Url = url;
         _sessions = sessions;
+        _trainers = trainers;
     }
 
     /// <summary>The address the page is served at, e.g. http://127.0.0.1:5050/.</summary>
@@ -50,8 +58,11 @@ public sealed class PlaygroundHandle : IAsyncDisposable
     /// <summary>Open browser sessions (WebSocket connections).</summary>
     public int SessionCount => _sessions.Count;
 
-    /// <summary>Sessions training continuously now.</summary>
+    /// <summary>Sessions playing now: training, or waiting in line for a trainer.</summary>
     public int PlayingCount => _sessions.Keys.Count(s => s.IsPlaying);
+
+    /// <summary>Sessions holding a trainer slot now (at most <see cref="PlaygroundOptions.MaxTrainers"/>).</summary>
+    public int TrainingCount => _trainers.Busy;
 
     /// <summary>Completes when the server has stopped.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellation = default) => _app.WaitForShutdownAsync(cancellation);
@@ -98,9 +109,9 @@ public static class PlaygroundServer
             throw new ArgumentException($"playground: port must be from 0 to 65535; got {options.Port}", nameof(options));
         }
         var limits = options.SessionLimits;
-        if (options.MaxSessions < 1 || limits.MaxMessageBytes < 1024 || limits.MaxWaiting < 1 || limits.Burst < 1 || !(limits.CommandsPerSecond > 0))
+        if (options.MaxSessions < 1 || options.MaxTrainers < 1 || limits.MaxMessageBytes < 1024 || limits.MaxWaiting < 1 || limits.Burst < 1 || !(limits.CommandsPerSecond > 0))
         {
-            throw new ArgumentException($"playground: limits must be positive (MaxSessions {options.MaxSessions}, {limits})", nameof(options));
+            throw new ArgumentException($"playground: limits must be positive (MaxSessions {options.MaxSessions}, MaxTrainers {options.MaxTrainers}, {limits})", nameof(options));
         }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -108,6 +119,7 @@ public static class PlaygroundServer
         var app = builder.Build();
         var sessions = new ConcurrentDictionary<PlaygroundSession, byte>();
         var open = new StrongBox<int>();
+        var trainers = new TrainerGate(options.MaxTrainers);
         var stopping = app.Lifetime.ApplicationStopping;
 
         app.UseWebSockets();
@@ -138,7 +150,7 @@ public static class PlaygroundServer
             {
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-                var session = new PlaygroundSession(socket, options.SessionLimits);
+                var session = new PlaygroundSession(socket, options.SessionLimits, trainers);
                 sessions[session] = 0;
                 try
                 {
@@ -173,7 +185,7 @@ public static class PlaygroundServer
             throw new IOException($"playground: cannot listen on {options.Host}:{options.Port} ({e.Message}); is another program using that port? Try --port", e);
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new PlaygroundHandle(app, bound.TrimEnd('/') + "/", sessions);
+        return new PlaygroundHandle(app, bound.TrimEnd('/') + "/", sessions, trainers);
     }
 
     /// <summary>Runs a lesson; a refused parameter becomes 400 with {"error": message}.</summary>

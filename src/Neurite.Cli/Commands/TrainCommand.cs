@@ -103,7 +103,7 @@ internal static class TrainCommand
             console.Out.WriteLine($"writing the model, its checkpoints, history and report to {folder}{Path.DirectorySeparatorChar}");
         }
         var result = progress.Run(() => run.Execute(console.Cancellation));
-        HtmlReport.Write(run.ReportPath, run.Spec, result.Fit, result.Test, run.Data.Train.ClassNames, run.Trainer, run.Data.Test ?? run.Data.Validation);
+        HtmlReport.Write(run.ReportPath, run.Spec, result.Fit, result.Test, run.Data.Train.ClassNames, run.Trainer, run.Data.Train, run.Data.Test ?? run.Data.Validation);
 
         var fit = result.Fit;
         var final = result.Final;

@@ -10,8 +10,9 @@ namespace Neurite.Cli.Rendering;
 
 /// <summary>
 /// The report written beside a trained model: one self-contained HTML file (inline SVG and CSS, images as
-/// <c>data:</c> URIs, no script, nothing fetched) with the loss, accuracy and learning-rate curves, the confusion
-/// matrix, for a CNN its first layer's filters and the feature maps of a few held-out images, and the model summary.
+/// <c>data:</c> URIs, no script, nothing fetched) with the loss (linear or log scale), accuracy and learning-rate
+/// curves (gridlines and tick values), the confusion matrix, for two input features the decision boundary over the
+/// data, for a CNN its first layer's filters and the feature maps of a few held-out images, and the model summary.
 /// </summary>
 internal static class HtmlReport
 {
@@ -20,7 +21,8 @@ internal static class HtmlReport
     /// <summary>How many held-out images the feature-map section shows.</summary>
     public const int FeatureMapImages = 3;
 
-    public static void Write(string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames, Trainer trainer, Dataset? heldOut)
+    public static void Write(
+        string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames, Trainer trainer, Dataset train, Dataset? heldOut)
     {
         var html = new StringBuilder();
         html.Append("""
@@ -35,6 +37,8 @@ internal static class HtmlReport
             .legend span { margin-right: 1.2em; } .train { color: #1f77b4; } .val { color: #d62728; }
             .maps { display: flex; flex-wrap: wrap; gap: 3px; margin: 0.3em 0 0.8em; }
             .maps img { height: 56px; image-rendering: pixelated; border: 1px solid #ddd; } .maps img.filter { height: 36px; }
+            .grid { stroke: #e4e4e4; } .tick { font-size: 11px; fill: #555; }
+            .log-chart { display: none; } #loss-log:checked ~ .log-chart { display: block; } #loss-log:checked ~ .linear-chart { display: none; }
             </style></head><body>
             <h1>Neurite training report</h1>
             """);
@@ -55,14 +59,26 @@ internal static class HtmlReport
         }
 
         html.Append("<h2>Loss</h2>").Append(Legend(history.Any(h => h.ValidationLoss is not null)));
-        html.Append(Chart([.. history.Select(h => h.TrainLoss)], [.. history.Select(h => h.ValidationLoss ?? double.NaN)], "loss"));
+        // A log scale without script: a checkbox whose state the style sheet reads.
+        double[] trainLoss = [.. history.Select(h => h.TrainLoss)], heldOutLoss = [.. history.Select(h => h.ValidationLoss ?? double.NaN)];
+        html.Append("<input type=\"checkbox\" id=\"loss-log\"><label for=\"loss-log\"> log scale</label>");
+        html.Append("<div class=\"linear-chart\">").Append(Chart(trainLoss, heldOutLoss, "loss")).Append("</div>");
+        html.Append("<div class=\"log-chart\">").Append(Chart(trainLoss, heldOutLoss, "loss (log scale)", logScale: true)).Append("</div>");
         if (history.Any(h => h.TrainAccuracy is not null))
         {
             html.Append("<h2>Accuracy</h2>").Append(Legend(history.Any(h => h.ValidationAccuracy is not null)));
             html.Append(Chart([.. history.Select(h => h.TrainAccuracy ?? double.NaN)], [.. history.Select(h => h.ValidationAccuracy ?? double.NaN)], "accuracy"));
         }
         html.Append("<h2>Learning rate</h2>");
-        html.Append(Chart([.. history.Select(h => h.LearningRate)], [], "learning rate"));
+        var rates = history.Select(h => h.LearningRate).Distinct().ToArray();
+        html.Append(rates.Length == 1
+            ? Invariant($"<p>Constant: {rates[0]:G6} every epoch.</p>")
+            : Chart([.. history.Select(h => h.LearningRate)], [], "learning rate"));
+        if (DecisionBoundary(trainer, heldOut ?? train, classNames) is { } boundary)
+        {
+            html.Append("<h2>Decision boundary</h2><p>The predicted class over the range of the two input features, with the ")
+                .Append(heldOut is null ? "training" : "held-out").Append(" points in their true class's colour.</p>").Append(boundary);
+        }
 
         if (test?.Classification is { } classification)
         {
@@ -203,30 +219,134 @@ internal static class HtmlReport
     private static string Legend(bool validation) =>
         "<p class=\"legend\"><span class=\"train\">━ training</span>" + (validation ? "<span class=\"val\">━ held-out</span>" : "") + "</p>";
 
-    /// <summary>An SVG line chart of one or two series over epochs 1…n, with its y range labelled.</summary>
-    private static string Chart(double[] first, double[] second, string label)
+    private static readonly string[] ClassColours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    /// <summary>
+    /// For classification on two input features: the predicted class over a 100 × 100 grid spanning the data (a pale
+    /// image of the class colours) with the points on top, as SVG with axes; otherwise null.
+    /// </summary>
+    private static string? DecisionBoundary(Trainer trainer, Dataset data, IReadOnlyList<string> classNames)
     {
-        var values = first.Concat(second).Where(double.IsFinite).ToArray();
+        if (data.Task != TaskKind.Classification || data.SampleShape is not [2] || data.Count == 0 || trainer.Objective is null)
+        {
+            return null;
+        }
+        const int Grid = 100, Size = 320, Left = 44, Top = 10;
+        var x = data.Features.ToArray();
+        var labels = data.Targets.ToArray();
+        var (x0, x1) = Range(Enumerable.Range(0, data.Count).Select(i => x[2 * i]));
+        var (y0, y1) = Range(Enumerable.Range(0, data.Count).Select(i => x[(2 * i) + 1]));
+        var grid = new float[Grid * Grid * 2];
+        for (int row = 0; row < Grid; row++)
+        {
+            for (int col = 0; col < Grid; col++)
+            {
+                // Row 0 is the top (largest second feature), at cell centres.
+                grid[2 * ((row * Grid) + col)] = (float)(x0 + ((x1 - x0) * (col + 0.5) / Grid));
+                grid[(2 * ((row * Grid) + col)) + 1] = (float)(y1 - ((y1 - y0) * (row + 0.5) / Grid));
+            }
+        }
+        var classes = trainer.Objective.Classes(trainer.Predict(Tensors.Tensor.From(grid, [Grid * Grid, 2])));
+        var pixels = new byte[Grid * Grid * 3];
+        for (int i = 0; i < classes.Length; i++)
+        {
+            var colour = Rgb(ClassColours[classes[i] % ClassColours.Length]);
+            for (int c = 0; c < 3; c++)
+            {
+                pixels[(3 * i) + c] = (byte)(255 - ((255 - colour[c]) * 0.35)); // pale, so that the points stand out
+            }
+        }
+        double Px(double v) => Left + (Size * (v - x0) / (x1 - x0));
+        double Py(double v) => Top + (Size * (y1 - v) / (y1 - y0));
+        var svg = new StringBuilder(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Left + Size + 10}\" height=\"{Top + Size + 36}\" role=\"img\" aria-label=\"decision boundary\">"));
+        svg.Append(Invariant($"<image x=\"{Left}\" y=\"{Top}\" width=\"{Size}\" height=\"{Size}\" preserveAspectRatio=\"none\" style=\"image-rendering: pixelated\" href=\"data:image/png;base64,{Convert.ToBase64String(Png.Encode(Grid, Grid, 3, pixels))}\"/>"));
+        foreach (double t in NiceTicks(x0, x1, 6))
+        {
+            svg.Append(Invariant($"<text class=\"tick\" x=\"{Px(t):0.0}\" y=\"{Top + Size + 14}\" text-anchor=\"middle\">{Tick(t)}</text>"));
+        }
+        foreach (double t in NiceTicks(y0, y1, 6))
+        {
+            svg.Append(Invariant($"<text class=\"tick\" x=\"{Left - 4}\" y=\"{Py(t) + 4:0.0}\" text-anchor=\"end\">{Tick(t)}</text>"));
+        }
+        svg.Append(Invariant($"<text class=\"tick\" x=\"{Left + Size}\" y=\"{Top + Size + 30}\" text-anchor=\"end\">feature 1 →</text><text class=\"tick\" x=\"4\" y=\"{Top + 10}\">↑ 2</text>"));
+        for (int i = 0; i < data.Count; i++)
+        {
+            int label = (int)labels[i];
+            svg.Append(Invariant($"<circle cx=\"{Px(x[2 * i]):0.0}\" cy=\"{Py(x[(2 * i) + 1]):0.0}\" r=\"2.2\" fill=\"{ClassColours[label % ClassColours.Length]}\" stroke=\"#fff\" stroke-width=\"0.5\"/>"));
+        }
+        svg.Append("</svg><p class=\"legend\">");
+        for (int c = 0; c < classNames.Count; c++)
+        {
+            svg.Append(Invariant($"<span style=\"color: {ClassColours[c % ClassColours.Length]}\">● {WebUtility.HtmlEncode(classNames[c])}</span>"));
+        }
+        return svg.Append("</p>").ToString();
+    }
+
+    /// <summary>The range of the values with 5 % room on each side.</summary>
+    private static (double Low, double High) Range(IEnumerable<float> values)
+    {
+        double low = values.Min(), high = values.Max(), room = Math.Max(high - low, 1e-6) * 0.05;
+        return (low - room, high + room);
+    }
+
+    private static byte[] Rgb(string hex) => [Convert.ToByte(hex[1..3], 16), Convert.ToByte(hex[3..5], 16), Convert.ToByte(hex[5..7], 16)];
+
+    /// <summary>Round tick values within [low, high], about <paramref name="count"/> of them: steps of 1, 2 or 5 × 10ᵏ.</summary>
+    internal static double[] NiceTicks(double low, double high, int count)
+    {
+        double raw = (high - low) / count, magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = new[] { 1, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw * 0.999);
+        var ticks = new List<double>();
+        for (double k = Math.Ceiling((low / step) - 1e-9); k * step <= high + (step * 1e-9); k++)
+        {
+            ticks.Add(Math.Round(k * step / magnitude) * magnitude);
+        }
+        return [.. ticks];
+    }
+
+    private static string Tick(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// An SVG line chart of one or two series over epochs 1…n with gridlines and tick values on both axes; with
+    /// <paramref name="logScale"/> the y axis is log₁₀ (values that are not positive are left out).
+    /// </summary>
+    private static string Chart(double[] first, double[] second, string label, bool logScale = false)
+    {
+        var values = first.Concat(second).Where(v => double.IsFinite(v) && (!logScale || v > 0)).ToArray();
         var svg = new StringBuilder(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" role=\"img\" aria-label=\"{label}\">"));
         if (values.Length == 0)
         {
             return svg.Append("<text x=\"20\" y=\"30\">no data</text></svg>").ToString();
         }
-        double low = values.Min(), high = values.Max();
+        Func<double, double> f = logScale ? Math.Log10 : v => v;
+        double low = f(values.Min()), high = f(values.Max());
         if (high - low < 1e-12)
         {
-            (low, high) = (low - 0.5, high + 0.5);
+            (low, high) = logScale ? (low - 0.5, high + 0.5) : (low - (Math.Abs(low) * 0.1) - 1e-9, high + (Math.Abs(high) * 0.1) + 1e-9);
         }
         int n = Math.Max(first.Length, second.Length);
-        double X(int i) => Margin + (n == 1 ? 0 : (Width - 2 * Margin) * i / (double)(n - 1));
-        double Y(double v) => Height - Margin - (Height - 2 * Margin) * (v - low) / (high - low);
+        double X(double epoch) => Margin + (n == 1 ? 0 : (Width - 2 * Margin) * (epoch - 1) / (n - 1));
+        double Y(double v) => Height - Margin - (Height - 2 * Margin) * (f(v) - low) / (high - low);
+        // Gridlines and tick values: round numbers on a linear axis, powers of ten (and 2·, 5· over a short range) on a log one.
+        var yTicks = logScale
+            ? Enumerable.Range((int)Math.Floor(low), (int)Math.Ceiling(high) - (int)Math.Floor(low) + 1)
+                .SelectMany(e => high - low < 2 ? new[] { 1.0, 2, 5 }.Select(m => m * Math.Pow(10, e)) : [Math.Pow(10, e)])
+                .Where(v => f(v) >= low - 1e-9 && f(v) <= high + 1e-9).ToArray()
+            : NiceTicks(low, high, 5);
+        foreach (double t in yTicks)
+        {
+            svg.Append(Invariant($"<line class=\"grid\" x1=\"{Margin}\" y1=\"{Y(t):0.0}\" x2=\"{Width - Margin}\" y2=\"{Y(t):0.0}\"/><text class=\"tick\" x=\"{Margin - 4}\" y=\"{Y(t) + 4:0.0}\" text-anchor=\"end\">{Tick(t)}</text>"));
+        }
+        foreach (double t in n == 1 ? [1.0] : NiceTicks(1, n, 6).Where(t => t >= 1 && t == Math.Floor(t)))
+        {
+            svg.Append(Invariant($"<line class=\"grid\" x1=\"{X(t):0.0}\" y1=\"{Margin}\" x2=\"{X(t):0.0}\" y2=\"{Height - Margin}\"/><text class=\"tick\" x=\"{X(t):0.0}\" y=\"{Height - Margin + 15}\" text-anchor=\"middle\">{Tick(t)}</text>"));
+        }
         svg.Append(Invariant($"<line x1=\"{Margin}\" y1=\"{Height - Margin}\" x2=\"{Width - Margin}\" y2=\"{Height - Margin}\" stroke=\"#999\"/>"));
         svg.Append(Invariant($"<line x1=\"{Margin}\" y1=\"{Margin}\" x2=\"{Margin}\" y2=\"{Height - Margin}\" stroke=\"#999\"/>"));
-        svg.Append(Invariant($"<text x=\"4\" y=\"{Margin + 4}\" font-size=\"11\">{high:G4}</text><text x=\"4\" y=\"{Height - Margin + 4}\" font-size=\"11\">{low:G4}</text>"));
-        svg.Append(Invariant($"<text x=\"{Margin}\" y=\"{Height - 12}\" font-size=\"11\">epoch 1</text><text x=\"{Width - Margin - 50}\" y=\"{Height - 12}\" font-size=\"11\">epoch {n}</text>"));
+        svg.Append(Invariant($"<text class=\"tick\" x=\"{Width - Margin}\" y=\"{Height - 8}\" text-anchor=\"end\">epoch</text><text class=\"tick\" x=\"{Margin}\" y=\"{Margin - 8}\">{label}</text>"));
         foreach (var (series, colour) in new[] { (first, "#1f77b4"), (second, "#d62728") })
         {
-            var points = series.Select((v, i) => (v, i)).Where(p => double.IsFinite(p.v)).Select(p => Invariant($"{X(p.i):0.0},{Y(p.v):0.0}")).ToArray();
+            var points = series.Select((v, i) => (v, i)).Where(p => double.IsFinite(p.v) && (!logScale || p.v > 0)).Select(p => Invariant($"{X(p.i + 1):0.0},{Y(p.v):0.0}")).ToArray();
             if (points.Length > 0)
             {
                 svg.Append(Invariant($"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{string.Join(' ', points)}\"/>"));

@@ -1,9 +1,9 @@
 // The Playground page: keeps the state the server accepted, mirrors it in the controls and the URL,
 // and draws the snapshots the server streams over the WebSocket. All training happens on the server.
 
-import { drawGradientChart, drawLossChart, LAYER_COLORS } from './charts.js';
+import { attachHover, drawGradientChart, drawLossChart, LAYER_COLORS, Plot, RunHistory, ticksOf } from './charts.js';
 import { decodeGrid, drawClassGrid, drawGrid, drawPoints, labelColor } from './heatmap.js';
-import { NetworkView } from './network.js';
+import { NetworkView, sigmoidOutput } from './network.js';
 import { startLab } from './lab.js';
 import { Stepper } from './stepper.js';
 
@@ -15,7 +15,8 @@ const DATASETS = {
 };
 for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
 const LIST_SETTINGS = ['features', 'hidden', 'layerActivations'];
-const PAGE_SETTINGS = ['showTest', 'discretize'];
+const PAGE_SETTINGS = ['showTest', 'discretize', 'speed', 'stopAt', 'lossLog', 'weights', 'trace'];
+const DEFAULT_SPEED = '60'; // epochs a second: one per animation frame
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,11 +30,13 @@ const state = {
   traced: null,
   lastTrace: null,
   custom: [],
-  lossHistory: [],
-  gradHistory: [],
+  history: new RunHistory(),
+  charts: { loss: null, gradient: null },
   socket: null,
   connected: false,
   messages: 0,
+  status: null,
+  resumeWhenVisible: false,
 };
 window.playground = state;
 
@@ -58,6 +61,9 @@ function writeUrl() {
   }
   if ($('show-test').checked) params.set('showTest', 'true');
   if ($('discretize').checked) params.set('discretize', 'true');
+  if ($('loss-log').checked) params.set('lossLog', 'true');
+  if ($('speed').value !== DEFAULT_SPEED) params.set('speed', $('speed').value);
+  if ($('stop-at').value !== '') params.set('stopAt', $('stop-at').value);
   history.replaceState(null, '', `${location.pathname}?${params}`);
 }
 
@@ -83,6 +89,11 @@ function connect(initial) {
     if (Object.keys(settings).length) configure(settings);
     // Points the person drew or uploaded live in this page; a new session gets them again.
     if (settings.dataset === 'custom' && state.custom.length) send({ type: 'setPoints', points: state.custom });
+    // Weights in the link (a preset's) are set once, on the network the link describes.
+    if (linkWeights) { importWeights(linkWeights); linkWeights = null; }
+    // A point in the link (a worked example's input) is traced once, through those weights.
+    if (linkTrace) { stepper.pick(linkTrace[0], linkTrace[1], 0); linkTrace = null; }
+    sendPace();
     if (state.playing) send({ type: 'play' });
   });
   socket.addEventListener('message', (event) => {
@@ -104,10 +115,9 @@ function receive(message) {
       state.data = { train: message.train, test: message.test };
       if (state.config?.dataset === 'custom') state.custom = [...message.train, ...message.test];
       network.drawFeatures(message.featureGrids, Math.round(Math.sqrt(decodeGrid(message.featureGrids.x1).length)));
-      state.lossHistory = [];
-      state.gradHistory = [];
+      state.history.clear();
       break;
-    case 'status': setPlaying(message.playing); break;
+    case 'status': applyStatus(message); break;
     case 'snapshot': applySnapshot(message); break;
     case 'error': showError(message.message); break;
     default: document.dispatchEvent(new CustomEvent('playground-message', { detail: message }));
@@ -132,7 +142,7 @@ function setControl(element, value) {
 }
 
 function structureKey(config) {
-  return JSON.stringify([config.features, config.hidden, config.problem, config.classes]);
+  return JSON.stringify([config.features, config.hidden, config.problem, config.classes, config.loss]);
 }
 
 function applyConfig(config) {
@@ -144,6 +154,9 @@ function applyConfig(config) {
   $('custom-controls').hidden = config.dataset !== 'custom';
   $('init-note').hidden = config.init !== 'zeros';
   $('legend').hidden = config.problem === 'multiclass';
+  $('loss-control').hidden = config.problem !== 'classification';
+  // The output's colour scale: a sigmoid's probability 0 … 1, or tanh's −1 … 1.
+  $('legend').querySelector('.neg').textContent = sigmoidOutput(config) ? '0' : '−1';
   fillDrawLabels(config);
   $('accuracy-row').hidden = config.problem === 'regression';
   $('layer-count').textContent = `${config.hidden.length} hidden layer${config.hidden.length === 1 ? '' : 's'}`;
@@ -205,6 +218,29 @@ function renderDatasets() {
   }
 }
 
+/** The speed and the epoch to stop at, as the controls have them. */
+function sendPace() {
+  const speed = $('speed').value;
+  const stopAt = $('stop-at').value;
+  send({ type: 'pace', epochsPerSecond: speed === 'max' ? null : Number(speed), stopAt: stopAt === '' ? 0 : Number(stopAt) });
+}
+
+function showClock(seconds) {
+  $('clock').textContent = `t = ${seconds < 100 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+}
+
+function applyStatus(status) {
+  state.status = status;
+  setPlaying(status.playing);
+  showClock(status.elapsed);
+  const note = $('queue-note');
+  note.hidden = !(status.playing && status.queued > 0);
+  if (!note.hidden) {
+    note.textContent = `All ${status.trainers} of the server's trainers are busy: this tab is number ${status.queued} in line, `
+      + 'and its training starts as soon as one is free.';
+  }
+}
+
 function setPlaying(playing) {
   state.playing = playing;
   $('play').textContent = playing ? '❚❚' : '▶';
@@ -231,6 +267,17 @@ for (const element of document.querySelectorAll('[data-setting]')) {
 }
 
 $('play').addEventListener('click', () => send({ type: state.playing ? 'pause' : 'play' }));
+for (const id of ['speed', 'stop-at']) $(id).addEventListener('change', () => { sendPace(); writeUrl(); });
+// A tab out of sight pauses, as an animation frame would, so that it costs the server nothing; it resumes when seen again.
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden && state.playing) {
+    state.resumeWhenVisible = true;
+    send({ type: 'pause' });
+  } else if (!document.hidden && state.resumeWhenVisible) {
+    state.resumeWhenVisible = false;
+    send({ type: 'play' });
+  }
+});
 $('step').addEventListener('click', () => send({ type: 'step' }));
 $('reset').addEventListener('click', () => send({ type: 'reset' }));
 $('regenerate').addEventListener('click', () => send({ type: 'regenerate' }));
@@ -248,9 +295,32 @@ function setZoom(level) {
 $('zoom-in').addEventListener('click', () => setZoom(zoom + 0.25));
 $('zoom-out').addEventListener('click', () => setZoom(zoom - 0.25));
 $('remove-layer').addEventListener('click', () => configure({ hidden: state.config.hidden.slice(0, -1) }));
+$('loss-log').addEventListener('change', () => { writeUrl(); drawCharts(); });
+attachHover($('loss-chart'));
+attachHover($('grad-chart'));
 for (const id of ['show-test', 'discretize']) {
   $(id).addEventListener('change', () => { writeUrl(); drawHeatmap(); if (state.snapshot) network.update(state.snapshot, $('discretize').checked); });
 }
+
+// ---------- weights ----------
+
+/** Sends W and b of every layer, from JSON text; a paste that is not JSON gets a message here, one that does not fit the network from the server. */
+function importWeights(text) {
+  let layers;
+  try {
+    layers = JSON.parse(text);
+  } catch (e) {
+    showError(`weights: not JSON (${e.message}); paste [{"W": [[…]], "b": […]}, …]`);
+    return;
+  }
+  send({ type: 'setWeights', layers });
+}
+
+$('weights-import').addEventListener('click', () => importWeights($('weights-text').value));
+$('weights-copy').addEventListener('click', () => {
+  const { weights, biases } = state.snapshot;
+  $('weights-text').value = `[\n${weights.map((w, l) => `  ${JSON.stringify({ W: w, b: biases[l] })}`).join(',\n')}\n]`;
+});
 
 // ---------- network ----------
 
@@ -300,7 +370,8 @@ editor.addEventListener('submit', (event) => {
 });
 $('weight-value').addEventListener('keydown', (event) => { if (event.key === 'Escape') editor.hidden = true; });
 
-const stepper = new Stepper(network, send, () => state.config);
+state.network = network;
+const stepper = new Stepper(network, send, () => state.config, (hidden) => configure({ hidden }));
 document.addEventListener('playground-message', (event) => {
   if (event.detail.type !== 'trace') return;
   state.traced = [event.detail.x1, event.detail.x2];
@@ -372,53 +443,75 @@ function download(blob, name) {
 
 function applySnapshot(snapshot) {
   state.snapshot = snapshot;
+  showClock(snapshot.elapsed);
   $('epoch').textContent = snapshot.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6 }).replace(/\u00a0/g, ',');
   const fmt = (v) => (v === null || v === undefined ? '–' : v.toFixed(3));
   $('test-loss').textContent = fmt(snapshot.testLoss);
   $('current-lr').textContent = `now ${Number(snapshot.learningRate.toPrecision(3))}`;
   $('train-loss').textContent = fmt(snapshot.trainLoss);
   $('test-accuracy').textContent = snapshot.testAccuracy === null ? '–' : `${(100 * snapshot.testAccuracy).toFixed(1)}%`;
-  const last = () => state.lossHistory[state.lossHistory.length - 1];
-  if (snapshot.epoch === 0 || (last() && last().epoch > snapshot.epoch)) {
-    state.lossHistory = [];
-    state.gradHistory = [];
-  }
-  for (const [epoch, train, test, norms] of snapshot.history) {
-    state.lossHistory.push({ epoch, train, test });
-    state.gradHistory.push(norms);
-  }
-  if (last() && last().epoch === snapshot.epoch) {
-    // The same epoch again (after a pause or an edited weight): its losses may have changed.
-    Object.assign(last(), { train: snapshot.trainLoss, test: snapshot.testLoss });
-  } else {
-    state.lossHistory.push({ epoch: snapshot.epoch, train: snapshot.trainLoss, test: snapshot.testLoss });
-  }
-  const keep = 5000;
-  if (state.lossHistory.length > keep) state.lossHistory.splice(0, state.lossHistory.length - keep);
-  if (state.gradHistory.length > keep) state.gradHistory.splice(0, state.gradHistory.length - keep);
-  drawLossChart($('loss-chart'), state.lossHistory);
-  drawGradientChart($('grad-chart'), state.gradHistory);
+  const run = state.history;
+  const last = run.view().at(-1);
+  if (snapshot.epoch === 0 || (last && last.epoch > snapshot.epoch)) run.clear();
+  if (snapshot.epoch === 0) run.add(0, snapshot.trainLoss, snapshot.testLoss, []);
+  for (const [epoch, train, test, norms] of snapshot.history) run.add(epoch, train, test, norms);
+  // The losses now: the same epoch again after a pause or an edited weight may have changed them.
+  run.setLatest(snapshot.epoch, snapshot.trainLoss, snapshot.testLoss);
+  drawCharts();
   network.update(snapshot, $('discretize').checked);
   drawHeatmap();
   drawConfusion(snapshot.confusion);
   document.dispatchEvent(new CustomEvent('playground-snapshot', { detail: snapshot }));
 }
 
+function layerNames() {
+  return state.config ? [...state.config.hidden.map((_, l) => `layer ${l + 1}`), 'output'] : null;
+}
+
+/** The loss and gradient-flow charts over the whole run; what they drew is kept in state.charts (for tests, too). */
+function drawCharts() {
+  const points = state.history.view();
+  state.charts.loss = drawLossChart($('loss-chart'), points, { logScale: $('loss-log').checked });
+  state.charts.gradient = drawGradientChart($('grad-chart'), points, layerNames());
+}
+
+/** Axes around the output heat map: x₁ and x₂ over the data's range, with tick values. */
+function drawHeatmapAxes() {
+  const canvas = $('heatmap-axes');
+  const plot = new Plot(canvas, { x: [-EXTENT, EXTENT], y: [-EXTENT, EXTENT], margin: { left: 26, right: 4, top: 4, bottom: 18 } });
+  const ticks = [-6, -4, -2, 0, 2, 4, 6];
+  plot.drawAxes({ xTicks: ticks, yTicks: ticks });
+  const ctx = plot.ctx;
+  // The axes' names between the last two tick values.
+  ctx.fillStyle = '#555';
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  ctx.font = 'bold 11px system-ui, sans-serif';
+  ctx.fillText('x₁', plot.px(5), canvas.height - 15);
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  ctx.fillText('x₂', plot.margin.left - 3, plot.py(5));
+  canvas.ticks = ticksOf(plot);
+}
+
 function drawHeatmap() {
   const snapshot = state.snapshot;
   if (!snapshot) return;
   const canvas = $('heatmap');
-  canvas.width = snapshot.grid;
-  canvas.height = snapshot.grid;
   const discretize = $('discretize').checked;
   const layers = snapshot.neurons;
   const hovered = state.hovered;
+  // A hovered neuron's own heat map, else the output on its finer grid.
+  const size = hovered ? snapshot.grid : snapshot.output.size;
+  canvas.width = size;
+  canvas.height = size;
   if (hovered && layers[hovered.layer]?.[hovered.index] !== undefined) {
-    drawGrid(canvas, decodeGrid(layers[hovered.layer][hovered.index]), snapshot.grid, false);
+    drawGrid(canvas, decodeGrid(layers[hovered.layer][hovered.index]), size, false);
   } else if (state.config.problem === 'multiclass') {
-    drawClassGrid(canvas, layers[layers.length - 1].map(decodeGrid), snapshot.grid, discretize);
+    drawClassGrid(canvas, snapshot.output.grids.map(decodeGrid), size, discretize);
   } else {
-    drawGrid(canvas, decodeGrid(layers[layers.length - 1][0]), snapshot.grid, discretize);
+    const output = decodeGrid(snapshot.output.grids[0]);
+    drawGrid(canvas, sigmoidOutput(state.config) ? output.map((p) => 2 * p - 1) : output, size, discretize);
   }
   const points = $('points');
   points.getContext('2d').clearRect(0, 0, points.width, points.height);
@@ -450,14 +543,20 @@ function drawConfusion(confusion) {
 // ---------- start ----------
 
 const params = new URLSearchParams(location.search);
+let linkWeights = params.get('weights');
+let linkTrace = /^-?[\d.]+,-?[\d.]+$/.test(params.get('trace') ?? '') ? params.get('trace').split(',').map(Number) : null;
 $('show-test').checked = params.get('showTest') === 'true';
 $('discretize').checked = params.get('discretize') === 'true';
+$('loss-log').checked = params.get('lossLog') === 'true';
+$('speed').value = [...$('speed').options].some((o) => o.value === params.get('speed')) ? params.get('speed') : DEFAULT_SPEED;
+$('stop-at').value = /^\d+$/.test(params.get('stopAt') ?? '') ? params.get('stopAt') : '';
 const legend = document.createElement('div');
 legend.className = 'grad-legend';
 document.addEventListener('playground-config', (event) => {
-  legend.innerHTML = [...event.detail.hidden.map((_, l) => `layer ${l + 1}`), 'output']
+  legend.innerHTML = layerNames()
     .map((name, l) => `<span style="color:${LAYER_COLORS[l % LAYER_COLORS.length]}">■ ${name}</span>`).join(' ');
 });
-$('grad-chart').after(legend);
+$('grad-chart').parentElement.after(legend);
+drawHeatmapAxes();
 startLab(showError);
 connect(settingsFromUrl());

@@ -1,6 +1,8 @@
 // Lessons beside the playground, each computed on the server by the engine: the activation
 // explorer, the perceptron learning rule on logic gates, and universal approximation with ReLU hinges.
 
+import { Plot, ticksOf } from './charts.js';
+
 const $ = (id) => document.getElementById(id);
 const HINGE_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
@@ -11,28 +13,19 @@ async function fetchLesson(path, onError) {
   return body;
 }
 
-/** A plotting frame mapping data coordinates onto a canvas. */
-function frame(canvas, xRange, yRange) {
-  const ctx = canvas.getContext('2d');
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const px = (x) => ((x - xRange[0]) / (xRange[1] - xRange[0])) * canvas.width;
-  const py = (y) => canvas.height - ((y - yRange[0]) / (yRange[1] - yRange[0])) * canvas.height;
-  ctx.strokeStyle = '#ccc';
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  ctx.moveTo(px(xRange[0]), py(0)); ctx.lineTo(px(xRange[1]), py(0));
-  ctx.moveTo(px(0), py(yRange[0])); ctx.lineTo(px(0), py(yRange[1]));
-  ctx.stroke();
-  const line = (xs, ys, color, width = 2, dash = []) => {
-    ctx.beginPath();
-    ctx.setLineDash(dash);
-    ctx.strokeStyle = color;
-    ctx.lineWidth = width;
-    xs.forEach((x, i) => (i ? ctx.lineTo(px(x), py(ys[i])) : ctx.moveTo(px(x), py(ys[i]))));
-    ctx.stroke();
-    ctx.setLineDash([]);
-  };
-  return { ctx, px, py, line };
+/**
+ * A plot on a canvas with axes, tick values and the lines x = 0 and y = 0; what it drew is kept in canvas.ticks.
+ */
+function frame(canvas, xRange, yRange, { xLabel = '', yLabel = '' } = {}) {
+  const plot = new Plot(canvas, { x: xRange, y: yRange, margin: { left: 30 } });
+  plot.drawAxes({ xLabel, yLabel });
+  canvas.ticks = ticksOf(plot);
+  const px = (x) => plot.px(x);
+  const py = (y) => plot.py(y);
+  plot.line([[xRange[0], 0], [xRange[1], 0]], '#bbb', 1);
+  plot.line([[0, yRange[0]], [0, yRange[1]]], '#bbb', 1);
+  const line = (xs, ys, color, width = 2, dash = []) => plot.line(xs.map((x, i) => [x, ys[i]]), color, width, dash);
+  return { ctx: plot.ctx, px, py, line, plot };
 }
 
 // ---------- activation explorer ----------
@@ -50,10 +43,10 @@ function drawActivation() {
   const a = find($('explore-activation').value);
   const other = find($('compare-activation').value);
   const canvas = $('activation-chart');
-  const { ctx, px, line } = frame(canvas, [-5, 5], [-1.5, 3]);
+  const { ctx, px, line, plot } = frame(canvas, [-5, 5], [-1.5, 3], { xLabel: 'x', yLabel: 'f(x), f′(x)' });
   // Saturation: where the derivative is below 5 % of its peak, learning through this unit stalls.
   ctx.fillStyle = 'rgba(214, 39, 40, 0.12)';
-  activations.x.forEach((x, i) => { if (a.saturated[i]) ctx.fillRect(px(x) - 1.3, 0, 2.6, canvas.height); });
+  activations.x.forEach((x, i) => { if (a.saturated[i]) ctx.fillRect(px(x) - 1.3, plot.margin.top, 2.6, plot.height); });
   if (other) {
     line(activations.x, other.y, '#2ca02c', 2);
     line(activations.x, other.dy, '#9467bd', 1.5, [5, 4]);
@@ -70,7 +63,7 @@ let perceptronTimer = null;
 
 function drawPerceptron(index) {
   const canvas = $('perceptron-chart');
-  const { ctx, px, py } = frame(canvas, [-0.5, 1.5], [-0.5, 1.5]);
+  const { ctx, px, py } = frame(canvas, [-0.5, 1.5], [-0.5, 1.5], { xLabel: 'x₁', yLabel: 'x₂' });
   const e = perceptron.epochs[index];
   const [w1, w2] = e.w;
   // The separating line w₁x₁ + w₂x₂ + b = 0.
@@ -124,7 +117,7 @@ function drawApproximation() {
   if (!approximation) return;
   const f = approximation.frames[Number($('approx-frame').value)];
   const canvas = $('approx-chart');
-  const { line } = frame(canvas, [-3, 3], [-2, 2]);
+  const { line } = frame(canvas, [-3, 3], [-2, 2], { xLabel: 'x', yLabel: 'y' });
   // Each ReLU unit adds a hinge vⱼ·max(0, wⱼx + bⱼ); the fit is their sum plus the output bias.
   f.hinges.forEach((h, j) => line(approximation.x, h.values, HINGE_COLORS[j % HINGE_COLORS.length], 1, [3, 3]));
   line(approximation.x, approximation.y, '#aaa', 4);
@@ -134,7 +127,7 @@ function drawApproximation() {
 
 function runApproximation(showError) {
   const query = new URLSearchParams({
-    function: $('approx-function').value, units: $('approx-units').value, epochs: $('approx-epochs').value,
+    function: $('approx-function').value, units: $('approx-units').value, epochs: $('approx-epochs').value, seed: $('approx-seed').value,
   });
   $('approx-info').textContent = 'training…';
   fetchLesson(`api/approximate?${query}`, showError).then((lesson) => {
@@ -153,5 +146,10 @@ export function startLab(showError) {
   $('compare-activation').addEventListener('change', drawActivation);
   $('perceptron-run').addEventListener('click', () => runPerceptron(showError));
   $('approx-run').addEventListener('click', () => runApproximation(showError));
+  // Re-roll: the same fit from other initial output weights.
+  $('approx-reroll').addEventListener('click', () => {
+    $('approx-seed').value = String((Number($('approx-seed').value) || 0) + 1);
+    runApproximation(showError);
+  });
   $('approx-frame').addEventListener('input', drawApproximation);
 }

@@ -19,6 +19,9 @@ const ACTIVATIONS = [
   ['gelu', 'GELU'], ['silu', 'SiLU'], ['linear', 'Linear'],
 ];
 
+/** Whether the network ends in a sigmoid (binary classification with cross-entropy): its output is a probability. */
+export function sigmoidOutput(config) { return config.problem === 'classification' && config.loss === 'cross_entropy'; }
+
 const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : '–');
 
 export class NetworkView {
@@ -125,7 +128,8 @@ export class NetworkView {
       title.style.left = `${x(c) - NODE}px`;
       title.style.top = '0px';
       if (isOutput) {
-        title.textContent = config.problem === 'multiclass' ? 'softmax' : 'output';
+        title.textContent = config.problem === 'multiclass' ? 'softmax'
+          : config.problem === 'classification' ? `output (${sigmoidOutput(config) ? 'sigmoid' : 'tanh'})` : 'output';
       } else {
         const n = config.hidden[c - 1];
         title.textContent = `${n} neuron${n === 1 ? '' : 's'}`;
@@ -142,7 +146,7 @@ export class NetworkView {
         select.title = `Activation of hidden layer ${c}`;
         select.style.left = `${x(c) - NODE}px`;
         select.style.top = `${height - 24}px`;
-        select.add(new Option('(same)', ''));
+        select.add(new Option('', '')); // named after the common activation in syncActivations
         for (const [value, text] of ACTIVATIONS) select.add(new Option(text, value));
         select.addEventListener('change', () => this.on.setLayerActivation(c - 1, select.value));
         this.container.append(select);
@@ -153,9 +157,12 @@ export class NetworkView {
 
   /** Shows each hidden layer's own activation (empty: the one chosen for all layers). */
   syncActivations(config) {
+    const common = ACTIVATIONS.find(([name]) => name === config.activation)?.[1] ?? config.activation;
     config.hidden.forEach((_, l) => {
       const select = document.getElementById(`layer-activation-${l}`);
-      if (select) select.value = config.layerActivations[l] ?? '';
+      if (!select) return;
+      select.options[0].text = `${common} (all layers)`;
+      select.value = config.layerActivations[l] ?? '';
     });
   }
 
@@ -212,6 +219,14 @@ export class NetworkView {
     }
   }
 
+  /** A link by its weight: width by |w| against the largest |w| of the network, colour by sign. */
+  styleLink(path, value, max = this.maxWeight) {
+    this.maxWeight = max;
+    path.setAttribute('stroke', cssColor(Math.sign(value)));
+    path.setAttribute('stroke-width', (0.5 + 7.5 * Math.abs(value) / max).toFixed(2));
+    path.setAttribute('stroke-opacity', '0.75');
+  }
+
   /** Draws a snapshot: every neuron's heat map, link widths and colours, biases. */
   update(snapshot, discretize) {
     const size = snapshot.grid;
@@ -221,8 +236,8 @@ export class NetworkView {
       (this.nodes[c] || []).forEach((node, i) => {
         const canvas = node.querySelector('canvas');
         canvas.width = size; canvas.height = size;
-        if (isOutput && grids.length > 1) {
-          // One output per class: its probability, from grey (0) to blue (1).
+        if (isOutput && (grids.length > 1 || sigmoidOutput(this.config))) {
+          // A probability: per class from grey (0) to blue (1); a sigmoid's from orange (0) to blue (1).
           drawGrid(canvas, grids[i].map((p) => 2 * p - 1), size, discretize);
         } else {
           drawGrid(canvas, grids[i], size, discretize && isOutput);
@@ -235,9 +250,7 @@ export class NetworkView {
       const path = this.links[l]?.[j]?.[i];
       if (!path) return;
       path.weight = value;
-      path.setAttribute('stroke', cssColor(Math.sign(value)));
-      path.setAttribute('stroke-width', (0.5 + 7.5 * Math.abs(value) / max).toFixed(2));
-      path.setAttribute('stroke-opacity', '0.75');
+      this.styleLink(path, value, max);
     })));
     snapshot.biases.forEach((b, l) => b.forEach((value, j) => {
       const bias = document.getElementById(`bias-${l}-${j}`);
@@ -251,24 +264,86 @@ export class NetworkView {
   showValues(texts, active = -1) {
     this.nodes.forEach((column, c) => column.forEach((node, i) => {
       node.querySelector('.value').textContent = texts ? (texts[c]?.[i] ?? '') : '';
-      node.classList.toggle('stepping', c === active);
+      node.classList.remove('stepping');
+      if (c === active) {
+        void node.offsetWidth; // restart the arrival animation
+        node.classList.add('stepping');
+      }
     }));
   }
 
-  /** Labels the links of Linear layer `layer` with texts[to][from] at their middles; layer −1 clears. */
+  /**
+   * Labels the links of Linear layer `layer` with texts[to][from]; layer −1 clears. Each label sits on its own link,
+   * staggered by target and slid along the link until it overlaps no label placed before it (links converge at a
+   * neuron, so labels at their middles would pile up).
+   */
   showLinkLabels(layer, texts) {
     this.labels.replaceChildren();
     if (layer < 0 || !texts) return;
+    const placed = [];
+    const overlaps = (b) => placed.some((o) => b.x < o.x + o.width && o.x < b.x + b.width && b.y < o.y + o.height && o.y < b.y + b.height);
+    const targets = this.links[layer]?.length ?? 0;
     this.links[layer]?.forEach((row, j) => row.forEach((path, i) => {
       const length = path.getTotalLength();
-      const p = path.getPointAtLength(length * (0.35 + 0.3 * ((i + j) % 3) / 2));
       const text = document.createElementNS(SVG, 'text');
-      text.setAttribute('x', p.x);
-      text.setAttribute('y', p.y - 2);
       text.setAttribute('class', 'link-label');
       text.id = `link-label-${layer}-${j}-${i}`;
       text.textContent = texts[j][i];
       this.labels.append(text);
+      let box = null;
+      for (let k = 0; k < 24; k++) {
+        const at = (0.12 + (0.5 * (j + 0.5)) / Math.max(1, targets) + 0.035 * k) % 0.9;
+        const p = path.getPointAtLength(length * at);
+        text.setAttribute('x', p.x);
+        text.setAttribute('y', p.y - 2);
+        box = text.getBBox();
+        if (!overlaps(box)) break;
+      }
+      placed.push(box);
     }));
+  }
+
+  /** Draws the links of Linear layer `layer` by ∂L/∂w (width by |∂L/∂w|, colour by sign) and dims the others; null restores the weights. */
+  showLinkGradients(layer, grads) {
+    const max = grads ? Math.max(1e-12, ...grads.flat().map(Math.abs)) : 1;
+    this.links.forEach((rows, l) => rows.forEach((row, j) => row.forEach((path, i) => {
+      if (!grads) { delete path.dataset.grad; this.styleLink(path, path.weight); return; }
+      if (l !== layer) { path.setAttribute('stroke-opacity', '0.15'); delete path.dataset.grad; return; }
+      const g = grads[j][i];
+      path.dataset.grad = String(g);
+      path.setAttribute('stroke', cssColor(-Math.sign(g))); // the colour of the way the update moves w: −∂L/∂w
+      path.setAttribute('stroke-width', (0.5 + 7.5 * Math.abs(g) / max).toFixed(2));
+      path.setAttribute('stroke-opacity', '0.9');
+    })));
+  }
+
+  /**
+   * Sends a mark along every link of Linear layer `layer` (backward: from the target back to the source) over
+   * `duration` ms, as values flow through the network.
+   */
+  animateLinks(layer, duration, backward = false) {
+    this.marks?.forEach((m) => m.remove());
+    this.marks = [];
+    const paths = (this.links[layer] ?? []).flat();
+    for (const path of paths) {
+      const mark = document.createElementNS(SVG, 'circle');
+      mark.setAttribute('r', '3.5');
+      mark.setAttribute('class', `mark${backward ? ' backward' : ''}`);
+      this.svg.append(mark);
+      this.marks.push(mark);
+    }
+    this.animation = { layer, backward, marks: paths.length, done: false };
+    const start = performance.now();
+    const frame = (now) => {
+      const t = Math.min(1, (now - start) / duration);
+      paths.forEach((path, k) => {
+        const p = path.getPointAtLength(path.getTotalLength() * (backward ? 1 - t : t));
+        this.marks[k]?.setAttribute('cx', p.x);
+        this.marks[k]?.setAttribute('cy', p.y);
+      });
+      if (t < 1 && this.marks.length) requestAnimationFrame(frame);
+      else { this.marks.forEach((m) => m.remove()); this.marks = []; this.animation.done = true; }
+    };
+    requestAnimationFrame(frame);
   }
 }

@@ -12,9 +12,12 @@ export class Stepper {
    * @param {import('./network.js').NetworkView} network the diagram to write the numbers on
    * @param {(message: object) => void} send sends a command to the server
    * @param {() => object} config the configuration the server accepted last
+   * @param {(hidden: number[]) => void} setHidden asks the server for other hidden layers
    */
-  constructor(network, send, config) {
+  constructor(network, send, config, setHidden) {
     this.network = network;
+    this.setHidden = setHidden;
+    this.retrace = false;
     this.send = send;
     this.config = config;
     this.trace = null;
@@ -24,7 +27,15 @@ export class Stepper {
     $('trace-start').addEventListener('click', () => this.request());
     $('step-first').addEventListener('click', () => this.go(0));
     $('step-back').addEventListener('click', () => this.go(this.step - 1));
-    $('step-forward').addEventListener('click', () => this.go(this.step + 1));
+    $('step-forward').addEventListener('click', () => this.go(this.phaseEnd()));
+    $('step-one').addEventListener('click', () => this.go(this.step + 1));
+    // The number of hidden layers, from here as from the diagram; the same point is traced again through the new network.
+    $('step-layers').addEventListener('change', () => {
+      const n = Math.max(0, Math.min(6, Math.round(Number($('step-layers').value) || 0)));
+      const hidden = this.config().hidden;
+      this.retrace = true;
+      this.setHidden(Array.from({ length: n }, (_, l) => hidden[l] ?? hidden[hidden.length - 1] ?? 4));
+    });
     $('step-play').addEventListener('click', () => this.toggleAuto());
     for (const [id, speed] of [['speed-025', '0.25'], ['speed-1', 1]]) {
       $(id).addEventListener('click', () => this.setSpeed(SPEEDS[speed], id));
@@ -32,7 +43,11 @@ export class Stepper {
     document.addEventListener('playground-message', (event) => {
       if (event.detail.type === 'trace') this.start(event.detail);
     });
-    document.addEventListener('playground-config', () => this.clear());
+    document.addEventListener('playground-config', (event) => {
+      this.clear();
+      $('step-layers').value = String(event.detail.hidden.length);
+      if (this.retrace) { this.retrace = false; this.request(); }
+    });
   }
 
   /** Picks (x₁, x₂) and the label to trace, e.g. from a click on the heat map. */
@@ -46,6 +61,16 @@ export class Stepper {
   request() {
     const number = (id) => { const t = $(id).value; return t === '' || Number.isNaN(Number(t)) ? t : Number(t); };
     this.send({ type: 'trace', x1: number('trace-x1'), x2: number('trace-x2'), target: number('trace-target') });
+  }
+
+  /**
+   * ▶▶: the last step of the current phase (the forward pass, the loss, the backward pass, the updates), or of the
+   * next phase when already there.
+   */
+  phaseEnd() {
+    const layers = this.trace ? this.trace.z.length : 0;
+    const ends = [layers, layers + 1, 2 * layers + 1, 3 * layers + 1];
+    return ends.find((e) => e > this.step) ?? this.count - 1;
   }
 
   /** Number of steps: the inputs, each layer forward, the loss, each layer backward, each layer's update. */
@@ -64,6 +89,7 @@ export class Stepper {
     $('step-caption').textContent = '';
     this.network.showValues(null);
     this.network.showLinkLabels(-1, null);
+    this.network.showLinkGradients(-1, null);
   }
 
   setSpeed(speed, id) {
@@ -123,7 +149,7 @@ export class Stepper {
       for (let k = 0; k < layers; k++) texts.push(forward(k));
       texts[layers] = texts[layers].map((v) => `${v}\nL=${f3(t.loss)}`);
       active = layers;
-      caption = `Loss against the label ${t.target}: L = ${f3(t.loss)}.`;
+      caption = `Loss against the label ${t.target}: ${this.lossFormula()} = ${f3(t.loss)}.`;
     } else if (s <= 2 * layers + 1) {
       // Backward: from the output (layer index layers−1) down to layer k.
       const k = 2 * layers + 1 - s;
@@ -143,9 +169,24 @@ export class Stepper {
       labels = t.weights[k].map((row, j) => row.map((w, i) => `${f3(w - t.learningRate * t.weightGrad[k][j][i])}`));
       caption = `Update of layer ${k + 1} (a plain gradient step, η = ${t.learningRate}): links carry the new w ← w − η ∂L/∂w.`;
     }
+    // Values flow along the links of the layer at hand (back from the output in the backward pass) and its
+    // neurons' numbers appear as the marks arrive; backward, the links are drawn by ∂L/∂w.
+    const travel = 600 / this.speed;
+    this.network.container.style.setProperty('--travel', `${travel}ms`);
+    const backward = s >= layers + 2 && s <= 2 * layers + 1;
+    this.network.showLinkGradients(backward ? links : -1, backward ? t.weightGrad[links] : null);
+    if ((s >= 1 && s <= layers) || backward) this.network.animateLinks(links, travel, backward);
     this.network.showValues(texts, active);
     this.network.showLinkLabels(links, labels);
     $('step-caption').textContent = caption;
+  }
+
+  /** The loss of one point, as a formula. */
+  lossFormula() {
+    const c = this.config();
+    if (c.problem === 'multiclass') return 'L = −log p(label)';
+    if (c.problem === 'classification' && c.loss === 'cross_entropy') return 'L = −[t log p + (1 − t) log(1 − p)] with t = 1 for +1, 0 for −1';
+    return 'L = (a − label)²';
   }
 
   activationOf(k) {
@@ -154,7 +195,8 @@ export class Stepper {
   }
 
   outputNote() {
-    const p = this.config().problem;
-    return p === 'classification' ? ', a = tanh(z)' : p === 'multiclass' ? ', a = softmax(z)' : ', a = z';
+    const c = this.config();
+    if (c.problem === 'classification') return c.loss === 'cross_entropy' ? ', a = sigmoid(z) = p(label +1)' : ', a = tanh(z)';
+    return c.problem === 'multiclass' ? ', a = softmax(z)' : ', a = z';
   }
 }

@@ -561,6 +561,14 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    [Fact]
+    public void Playground_refuses_fewer_than_one_trainer()
+    {
+        var (code, _, error) = Run("playground", "--port", "0", "--trainers", "0");
+        Assert.Equal(1, code);
+        Assert.Equal("neurite: --trainers: expected 1 or more, got 0", error.Trim());
+    }
+
     /// <summary>A StringWriter that the command's thread and the test's thread can share.</summary>
     private sealed class SynchronizedWriter : StringWriter
     {

@@ -46,8 +46,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
     }
 
-    /// <summary>A fresh page (its own context) with its console errors and page errors collected.</summary>
-    public async Task<(IPage Page, List<string> Errors)> NewPageAsync(string query = "")
+    /// <summary>A fresh page (its own context) with its console errors and page errors collected; <paramref name="server"/> defaults to the fixture's.</summary>
+    public async Task<(IPage Page, List<string> Errors)> NewPageAsync(string query = "", PlaygroundHandle? server = null)
     {
         var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
         var page = await context.NewPageAsync();
@@ -67,7 +67,7 @@ public sealed class BrowserFixture : IAsyncLifetime
                 errors.Add($"{response.Status} {response.Url}");
             }
         };
-        await page.GotoAsync(Server.Url + query);
+        await page.GotoAsync((server ?? Server).Url + query);
         await WaitForSnapshotAsync(page);
         return (page, errors);
     }

@@ -45,8 +45,8 @@ public class ControlsBrowserTests(BrowserFixture browser) : IClassFixture<Browse
         // The last one: in six sigmoid layers the first layer's gradient is a small fraction of the last one's.
         await page.ClickAsync("#step");
         await page.ClickAsync("#step");
-        await page.WaitForFunctionAsync("() => window.playground.gradHistory.length >= 2");
-        var norms = await page.EvaluateAsync<double[]>("() => window.playground.gradHistory.at(-1)");
+        await page.WaitForFunctionAsync("() => window.playground.history.view().filter(p => p.grads.length).length >= 2");
+        var norms = await page.EvaluateAsync<double[]>("() => window.playground.history.view().at(-1).grads");
         Assert.Equal(7, norms.Length);
         Assert.True(norms[0] < norms[^1] / 100, string.Join(", ", norms));
         await BrowserFixture.ScreenshotAsync(page, "vanishing-gradients");
@@ -128,7 +128,7 @@ public class ControlsBrowserTests(BrowserFixture browser) : IClassFixture<Browse
             """);
         Assert.True(await page.IsVisibleAsync("#init-note"));
         await page.ClickAsync("#play");
-        await page.WaitForFunctionAsync("() => window.playground.snapshot.epoch > 3 && window.playground.gradHistory.length > 3");
+        await page.WaitForFunctionAsync("() => window.playground.snapshot.epoch > 3 && window.playground.history.view().filter(p => p.grads.length).length > 3");
         await page.ClickAsync("#play");
         Assert.Empty(errors);
         await page.Context.CloseAsync();

@@ -50,6 +50,27 @@ public class PlaygroundLabTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void The_approximation_lesson_fits_sin_2x_on_its_defaults_whatever_the_seed(int seed)
+    {
+        // The page's defaults: sin 2x, 12 units, 1000 epochs; the seed is what "re-roll" changes.
+        var lesson = Sent(PlaygroundLab.Approximate("sin", 12, 1000, seed));
+        var final = lesson["frames"]!.AsArray()[^1]!;
+        Assert.True((double)final["loss"]! < 0.02, $"seed {seed}: loss {final["loss"]}");
+        // No flat half: the fit follows the function on the right as on the left.
+        var fit = final["fit"]!.AsArray().Select(v => (double)v!).ToArray();
+        var y = lesson["y"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.True(Enumerable.Range(61, 60).Max(i => Math.Abs(fit[i] - y[i])) < 0.35, $"seed {seed}: the right half is off");
+        // Another seed, another start.
+        Assert.NotEqual(Sent(PlaygroundLab.Approximate("sin", 12, 1, seed + 10))["frames"]![0]!["fit"]!.ToJsonString(),
+            lesson["frames"]![0]!["fit"]!.ToJsonString());
+    }
+
     [Fact]
     public void ActivationsAndTheirDerivativesComeFromTheEngine()
     {

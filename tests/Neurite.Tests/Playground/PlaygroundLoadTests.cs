@@ -17,15 +17,15 @@ public sealed class AloneCollection
 }
 
 /// <summary>
-/// The Playground under a bounded load on loopback: 50 sessions open, 10 of them training continuously, while others
-/// send commands too large, too fast and malformed. The server keeps answering the page's API (the 99th percentile of
-/// GET /api/activations is reported), memory grows by a bounded amount per session, what is over the limits gets a
+/// The Playground under a bounded load on loopback: 50 sessions open, 10 of them playing as fast as they may under a cap of
+/// 4 trainers (the other 6 wait in line and are told so), while others send commands too large, too fast and malformed.
+/// The server keeps answering the page and its API (the 99th percentile of GET / and /api/activations is reported), memory grows by a bounded amount per session, what is over the limits gets a
 /// message, and a session over the cap is refused.
 /// </summary>
 [Collection(AloneCollection.Name)]
 public class PlaygroundLoadTests(ITestOutputHelper output)
 {
-    private const int Sessions = 50, Playing = 10, Requests = 200;
+    private const int Sessions = 50, Playing = 10, Trainers = 4, Requests = 200;
 
     /// <summary>A client whose messages are read as they come (as a page does), keeping the errors it was sent.</summary>
     private sealed class Tab : IAsyncDisposable
@@ -46,6 +46,10 @@ public class PlaygroundLoadTests(ITestOutputHelper output)
                         {
                             Errors.Enqueue((string)message["message"]!);
                         }
+                        if ((string?)message["type"] == "status" && (int)message["queued"]! > 0)
+                        {
+                            Volatile.Write(ref _queued, true);
+                        }
                     }
                 }
                 catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
@@ -56,6 +60,10 @@ public class PlaygroundLoadTests(ITestOutputHelper output)
         }
 
         private int _received;
+        private bool _queued;
+
+        /// <summary>Whether the server told this tab it waits in line for a trainer.</summary>
+        public bool WasQueued => Volatile.Read(ref _queued);
 
         public RawPlaygroundClient Client { get; }
 
@@ -85,7 +93,7 @@ public class PlaygroundLoadTests(ITestOutputHelper output)
     public async Task Fifty_sessions_ten_playing_and_abuse_leave_the_server_answering_within_its_limits()
     {
         var limits = new SessionLimits();
-        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0, MaxSessions = Sessions });
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0, MaxSessions = Sessions, MaxTrainers = Trainers });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(server.Url + "api/activations")).StatusCode); // warm
 
@@ -111,6 +119,8 @@ public class PlaygroundLoadTests(ITestOutputHelper output)
 
         foreach (var tab in tabs.Take(Playing))
         {
+            // As fast as the engine goes, so that every trainer is busy all the time.
+            await tab.Client.SendAsync("""{"type":"pace","epochsPerSecond":null}""");
             await tab.Client.SendAsync("""{"type":"play"}""");
         }
         var (tooBig, tooFast, malformed, binary) = (tabs[Playing], tabs[Playing + 1], tabs[Playing + 2], tabs[Playing + 3]);
@@ -126,18 +136,25 @@ public class PlaygroundLoadTests(ITestOutputHelper output)
             await binary.Client.SendAsync([0xff, 0xfe, 0x00, 0x7b]);
         });
 
-        // The page's API while all of that goes on.
+        // The page and its API while all of that goes on, within the trainer cap throughout.
         var latencies = new List<double>();
+        int mostTraining = 0;
         for (int i = 0; i < Requests; i++)
         {
             var clock = Stopwatch.StartNew();
-            var response = await http.GetAsync(server.Url + "api/activations");
+            bool page = i % 2 == 0;
+            var response = await http.GetAsync(server.Url + (page ? "" : "api/activations"));
             latencies.Add(clock.Elapsed.TotalMilliseconds);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Contains("\"x\"", await response.Content.ReadAsStringAsync());
+            Assert.Contains(page ? "Neurite Playground" : "\"x\"", await response.Content.ReadAsStringAsync());
+            mostTraining = Math.Max(mostTraining, server.TrainingCount);
         }
+        Assert.Equal(Trainers, mostTraining);
         await abuse;
         Assert.Equal(Playing, server.PlayingCount);
+        Assert.Equal(Trainers, server.TrainingCount);
+        // Which tabs got the slots depends on the order the server read their commands in: the rest were told they wait.
+        await PlaygroundServerTests.WaitUntil(() => tabs.Take(Playing).Count(t => t.WasQueued) == Playing - Trainers, "each session over the trainer cap is told it waits in line");
         long perSessionPlaying = (GC.GetTotalMemory(forceFullCollection: true) - baseline) / Sessions;
 
         await tooBig.WaitForAsync(t => t.Errors.Any(e => e.StartsWith($"a command is at most {limits.MaxMessageBytes / 1024} KiB", StringComparison.Ordinal)), "the oversized command is refused");
@@ -152,7 +169,7 @@ public class PlaygroundLoadTests(ITestOutputHelper output)
 
         latencies.Sort();
         output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"GET /api/activations with {Sessions} sessions open, {Playing} playing, under abuse: median {latencies[Requests / 2]:0.0} ms, "
+            $"GET / and /api/activations with {Sessions} sessions open, {Playing} playing ({Trainers} trainers), under abuse: median {latencies[Requests / 2]:0.0} ms, "
             + $"99th percentile {latencies[(int)(Requests * 0.99) - 1]:0.0} ms, max {latencies[^1]:0.0} ms ({Requests} requests, {Environment.ProcessorCount} cores); "
             + $"memory {perSession / 1024.0:0} KiB per open session, {perSessionPlaying / 1024.0:0} KiB while {Playing} play"));
 

@@ -94,10 +94,34 @@ public class PlaygroundRunTests
         Assert.True(x1 < 0 && x2 > 0);
     }
 
+    [Theory]
+    [InlineData("classification", "circles", 1)]
+    [InlineData("multiclass", "blobs", 3)]
+    public void TheOutputHeatMapIsTheNetworkOnAFinerGrid(string problem, string dataset, int outputs)
+    {
+        var trainer = Trainer(new PlaygroundConfig { Problem = problem, Dataset = dataset, Hidden = [3] });
+        var grids = trainer.OutputGrids();
+        int size = PlaygroundRun.OutputGridSize;
+        Assert.Equal(outputs, grids.Length);
+        Assert.All(grids, g => Assert.Equal(size * size, g.Length));
+        // Sampled points: the same as a trace of that point (the output layer's a).
+        var points = PlaygroundRun.GridPoints(size).ToArray();
+        for (int i = 0; i < points.Length; i += 997)
+        {
+            var a = trainer.TracePoint(points[i].X1, points[i].X2, problem == "multiclass" ? 0 : 1).A[^1];
+            for (int k = 0; k < outputs; k++)
+            {
+                Assert.Equal(a[k], grids[k][i], 5);
+            }
+        }
+        Assert.Equal(-6 + (6.0 / size), points[0].X1, 5);
+        Assert.Equal(6 - (6.0 / size), points[^1].X1, 5);
+    }
+
     [Fact]
     public void TheTraceOfAPointIsTheForwardAndBackwardPassByHand()
     {
-        var trainer = Trainer(new PlaygroundConfig { Features = ["x1", "x2", "sinx1"], Hidden = [3], Activation = "tanh" });
+        var trainer = Trainer(new PlaygroundConfig { Features = ["x1", "x2", "sinx1"], Hidden = [3], Activation = "tanh", Loss = "mse" });
         float x1 = 1.5f, x2 = -2f, target = 1f;
         var trace = trainer.TracePoint(x1, x2, target);
         float[] input = [x1, x2, MathF.Sin(x1)];
@@ -129,6 +153,41 @@ public class PlaygroundRunTests
         }
         Assert.Equal(w0, trainer.Linears[0].Weight.ToArray()); // tracing changes no weight
         Assert.Null(trace.Normalized);
+    }
+
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(-1f)]
+    public void WithCrossEntropyTheOutputIsASigmoidAndItsDeltaIsPMinusTheClass(float label)
+    {
+        var trainer = Trainer(new PlaygroundConfig { Hidden = [2], Activation = "tanh" });
+        Assert.Equal("cross_entropy", trainer.Config.Loss);
+        Assert.Equal("Sigmoid", trainer.Model.Layers[^1].GetType().Name);
+        var trace = trainer.TracePoint(0.5f, -1f, label);
+        var w1 = trainer.Linears[1].Weight.ToArray();
+        float b1 = trainer.Linears[1].Bias!.ToArray()[0];
+        float zOut = b1 + (w1[0] * trace.A[0][0]) + (w1[1] * trace.A[0][1]);
+        float p = 1 / (1 + MathF.Exp(-zOut)), t = label > 0 ? 1 : 0;
+        Assert.Equal(p, trace.A[1][0], 1e-5f);
+        // L = −[t log p + (1 − t) log(1 − p)], and through the sigmoid δ_out = ∂L/∂z = p − t.
+        Assert.Equal(-((t * MathF.Log(p)) + ((1 - t) * MathF.Log(1 - p))), trace.Loss, 1e-5f);
+        Assert.Equal(p - t, trace.Delta[1][0], 1e-5f);
+        Assert.Equal((p - t) * trace.A[0][1], trace.WeightGrad[1][0][1], 1e-5f);
+    }
+
+    [Fact]
+    public void BinaryCrossEntropyLearnsTheCirclesAndCountsAccuracyAtOneHalf()
+    {
+        var trainer = Trainer(new PlaygroundConfig { Hidden = [4, 2], LearningRate = 0.1 });
+        for (int i = 0; i < 200; i++)
+        {
+            trainer.RunEpoch();
+        }
+        var (loss, accuracy) = trainer.Evaluate(test: true);
+        Assert.True(accuracy > 0.9, $"accuracy {accuracy}, loss {loss}");
+        var confusion = trainer.ConfusionMatrix()!;
+        Assert.Equal(trainer.Test.Length, confusion.Sum(r => r.Sum()));
+        Assert.Equal(accuracy!.Value, (confusion[0][0] + confusion[1][1]) / (double)trainer.Test.Length, 1e-9);
     }
 
     [Fact]
@@ -214,6 +273,7 @@ public class PlaygroundRunTests
             LayerActivations = ["gelu"],
             BatchNorm = true,
             Dropout = 0.2,
+            Loss = "mse",
         });
         Assert.Equal(
             ["Linear", "BatchNorm1d", "GELU", "Dropout", "Linear", "BatchNorm1d", "Tanh", "Dropout", "Linear", "Tanh"],
@@ -246,7 +306,7 @@ public class PlaygroundRunTests
         trainer.RunEpoch();
         var model = System.Text.Json.Nodes.JsonNode.Parse(trainer.ExportModel().ToJsonString())!;
         // The canonical spec: every field explicit, as ModelSpec.ToJson writes it and the CLI reads it.
-        Assert.Equal("""{"input":[3],"layers":[{"type":"linear","out":3,"bias":true},{"type":"relu"},{"type":"dropout","p":0.1},{"type":"linear","out":1,"bias":true},{"type":"tanh"}],"loss":"mse","optimizer":{"type":"sgd","lr":0.03,"momentum":0.9,"dampening":0,"weight_decay":0,"nesterov":false},"batch_size":10}""",
+        Assert.Equal("""{"input":[3],"layers":[{"type":"linear","out":3,"bias":true},{"type":"relu"},{"type":"dropout","p":0.1},{"type":"linear","out":1,"bias":true},{"type":"sigmoid"}],"loss":"bce","optimizer":{"type":"sgd","lr":0.03,"momentum":0.9,"dampening":0,"weight_decay":0,"nesterov":false},"batch_size":10}""",
             model["spec"]!.ToJsonString());
         Assert.Equal(trainer.Spec, Neurite.Serialization.ModelSpec.Parse(model["spec"]!.ToJsonString()));
         string file = Path.Combine(Directory.CreateTempSubdirectory().FullName, "playground.safetensors");
