@@ -9,12 +9,13 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # Debian packages the tests read: Fashion-MNIST (the IDX reader's real-data test), Chromium (the
-# Playground's browser tests) and Open MPI (mpirun -np 2 for distributed training). Installed once, as root,
-# when missing.
+# Playground's browser tests), Open MPI (mpirun -np 2 for distributed training) and Pillow (an independent
+# decoder of the PNG files Neurite writes). Installed once, as root, when missing.
 missing=()
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/mpirun ] || missing+=(openmpi-bin)
+/usr/bin/python3 -c 'import PIL' 2>/dev/null || missing+=(python3-pil)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]}"
     apt-get update -qq

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Neurite.Data;
+using Neurite.Imaging;
 using Neurite.IO;
 using Neurite.Serialization;
 using Neurite.Training;
