@@ -20,6 +20,8 @@ public static class NeuriteCommandLine
             PredictCommand.Build(console),
             SummaryCommand.Build(console),
             GenerateCommand.Build(console),
+            EncodeCommand.Build(console),
+            SampleCommand.Build(console),
             PlaygroundCommand.Build(console),
             XorCommand.Build(console),
         };

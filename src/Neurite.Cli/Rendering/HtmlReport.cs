@@ -21,7 +21,8 @@ internal static class HtmlReport
     /// <summary>How many held-out images the feature-map section shows.</summary>
     public const int FeatureMapImages = 3;
 
-    public static void Write(string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames, Trainer trainer, Dataset? heldOut)
+    public static void Write(string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames, Trainer trainer, Dataset? heldOut,
+        AutoencoderFigures? autoencoder = null)
     {
         var html = new StringBuilder();
         html.Append("""
@@ -36,6 +37,8 @@ internal static class HtmlReport
             .legend span { margin-right: 1.2em; } .train { color: #1f77b4; } .val { color: #d62728; }
             .maps { display: flex; flex-wrap: wrap; gap: 3px; margin: 0.3em 0 0.8em; }
             .maps img { height: 56px; image-rendering: pixelated; border: 1px solid #ddd; } .maps img.filter { height: 36px; }
+            figure { display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top; max-width: 520px; }
+            figure img { image-rendering: pixelated; max-width: 500px; } figcaption { font-size: 0.9em; }
             </style></head><body>
             <h1>Neurite training report</h1>
             """);
@@ -86,6 +89,11 @@ internal static class HtmlReport
                 html.Append("</tr>");
             }
             html.Append("</table>");
+        }
+
+        if (autoencoder is not null)
+        {
+            Autoencoder(html, autoencoder);
         }
 
         if (spec.Graph is not { Inputs.Count: > 1 })
@@ -178,6 +186,27 @@ internal static class HtmlReport
                 }
                 html.Append("</div>");
             }
+        }
+    }
+
+    /// <summary>An autoencoder's figures, each with its caption, and the 2-D code's comparison with PCA.</summary>
+    private static void Autoencoder(StringBuilder html, AutoencoderFigures figures)
+    {
+        html.Append("<h2>Autoencoder</h2>");
+        if (figures.Comparison is { } c)
+        {
+            html.Append(Invariant($"<p>k-nearest-neighbour classifier (k = {c.K}, the training samples as neighbours) on the held-out data: {c.CodeAccuracy:P2} in the 2-D code, {c.PcaAccuracy:P2} in PCA's 2-D projection (which keeps {c.ExplainedVarianceRatio.Sum():P1} of the variance).</p>"));
+            html.Append("<p class=\"legend\">");
+            for (int i = 0; i < figures.ClassNames.Count; i++)
+            {
+                var (r, g, b) = Picture.Palette[i % Picture.Palette.Count];
+                html.Append(Invariant($"<span style=\"color: rgb({r},{g},{b})\">■ {WebUtility.HtmlEncode(figures.ClassNames[i])}</span>"));
+            }
+            html.Append("</p>");
+        }
+        foreach (var (caption, file) in figures.Files)
+        {
+            html.Append(Invariant($"<figure><img alt=\"{WebUtility.HtmlEncode(caption)}\" src=\"data:image/png;base64,{Convert.ToBase64String(figures.Pictures[file].ToPng())}\"><figcaption>{WebUtility.HtmlEncode(caption)}</figcaption></figure>"));
         }
     }
 

@@ -45,7 +45,7 @@ public sealed record TrainedModel(
         var features = Read<List<string>?>(ModelFile.FeaturesKey, f => Names(path, f, ModelFile.FeaturesKey));
         var classes = Read<List<string>?>(ModelFile.ClassesKey, c => Names(path, c, ModelFile.ClassesKey));
         var vocabulary = Read<List<string>?>(ModelFile.VocabularyKey, v => Names(path, v, ModelFile.VocabularyKey));
-        var objective = loaded.Spec.Loss?.Objective() ?? Objective.FromName(classes is null ? "mse" : "cross_entropy");
+        var objective = loaded.Spec.Loss?.Objective() ?? Objective.FromName(classes is null || loaded.Spec.Autoencoder is not null ? "mse" : "cross_entropy");
         return new TrainedModel(loaded, preprocessor, features, classes, objective, vocabulary);
     }
 
@@ -81,7 +81,7 @@ public sealed record TrainedModel(
         var loaded = DataSources.Load(source, new DataSourceOptions
         {
             Seed = seed ?? Loaded.Spec.Seed ?? 0,
-            Task = Objective.Task,
+            Task = Loaded.Spec.Autoencoder is null ? Objective.Task : null,
             ClassNames = ClassNames,
             FeatureNames = FeatureNames,
             Target = target ?? Loaded.Spec.Data?.Target ?? "label",
@@ -105,6 +105,7 @@ public sealed record TrainedModel(
         new(Loaded.Module, Objective)
         {
             InputShape = shapeOf is null ? Loaded.Spec.Input : DataPreparation.InputShape(Loaded.Spec, shapeOf),
+            TargetIsInput = Loaded.Spec.Autoencoder is not null,
             Metrics = [.. (Loaded.Spec.Metrics ?? []).Select(MetricNames.Create)],
         };
 
