@@ -99,15 +99,23 @@ public sealed record TrainedModel(
 
     /// <summary>
     /// A trainer over the model for evaluation and prediction (it has no optimizer) that reports the spec's metrics;
-    /// batches of <paramref name="shapeOf"/>'s samples are reshaped to the spec's input when they differ.
+    /// batches of <paramref name="shapeOf"/>'s samples are reshaped to the spec's input when they differ. An autoencoder's
+    /// loss compares the outputs with the inputs, and a VAE's sampling nodes sample in evaluation, so that its loss is
+    /// the negative ELBO estimated as in training.
     /// </summary>
-    public Trainer Evaluator(Dataset? shapeOf = null) =>
-        new(Loaded.Module, Objective)
+    public Trainer Evaluator(Dataset? shapeOf = null)
+    {
+        foreach (var sampler in Loaded.Module.Modules().OfType<NN.GaussianSample>())
+        {
+            sampler.SampleInEval = true;
+        }
+        return new(Loaded.Module, Objective)
         {
             InputShape = shapeOf is null ? Loaded.Spec.Input : DataPreparation.InputShape(Loaded.Spec, shapeOf),
             TargetIsInput = Loaded.Spec.Autoencoder is not null,
             Metrics = [.. (Loaded.Spec.Metrics ?? []).Select(MetricNames.Create)],
         };
+    }
 
     private static List<string> Names(string path, string json, string key) =>
         [.. Parse(path, json, key) is JsonArray names

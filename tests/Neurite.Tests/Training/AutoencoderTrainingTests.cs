@@ -145,6 +145,12 @@ public sealed class AutoencoderTrainingTests : IDisposable
         var codes = Autoencoder.From(saved.Loaded.Spec, saved.Loaded.Module).Encode(saved.ReadData(Source).Features);
         Assert.Equal(codes.Data[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture), lines[1].Split(',')[0]);
 
+        // eval estimates the negative ELBO with sampled codes, as training does, the same way every time (the model's seed).
+        var evaluations = Enumerable.Range(0, 2).Select(_ => Cli("eval", model, "--data", Source, "--json")).ToArray();
+        Assert.True(evaluations[0].Code == 0, evaluations[0].Error);
+        Assert.Equal(evaluations[0].Output, evaluations[1].Output);
+        Assert.InRange(JsonNode.Parse(evaluations[0].Output.Trim())!["loss"]!.GetValue<double>(), 150, 400);
+
         var plain = Cli("sample", PathOf("nothing.safetensors"), "--out", PathOf("x.png"));
         Assert.Equal(1, plain.Code);
         Assert.Single(plain.Error.Trim().Split('\n'));
