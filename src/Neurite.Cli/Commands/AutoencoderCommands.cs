@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Neurite.Cli.Rendering;
 using Neurite.Imaging;
 using Neurite.IO;
 using Neurite.Tensors;
@@ -95,16 +96,11 @@ internal static class SampleCommand
         var saved = TrainedModel.Load(modelPath);
         var autoencoder = Autoencoder.From(saved.Loaded.Spec, saved.Loaded.Module, modelPath);
         var images = autoencoder.AsImages(manifold is { } grid ? autoencoder.Manifold(grid) : autoencoder.Sample(count, new Generator(seed)));
-        var (low, high) = Range(saved);
-        var picture = Picture.Grid(images, manifold ?? 0, low: low, high: high);
+        var picture = Picture.Grid(images, manifold ?? 0, high: AutoencoderFigures.White(saved.Preprocessor, saved.Loaded.Spec));
         picture.Save(outPath);
         console.Out.WriteLine(json
             ? new JsonObject { ["images"] = images.Shape[0], ["width"] = picture.Width, ["height"] = picture.Height, ["out"] = outPath }.ToJsonString()
             : $"wrote {images.Shape[0]} images to {outPath}");
         return 0;
     }
-
-    /// <summary>The range of the data the model was trained on, mapped to black … white: [0, 1] after scaling to it, else 0 … 255 for raw pixels.</summary>
-    internal static (float Low, float High) Range(TrainedModel saved) =>
-        saved.Preprocessor is null && saved.Loaded.Spec.Loss?.Type is not ("bce" or "bce_with_logits") ? (0f, 255f) : (0f, 1f);
 }

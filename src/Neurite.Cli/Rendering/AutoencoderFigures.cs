@@ -1,5 +1,6 @@
 using Neurite.Data;
 using Neurite.Imaging;
+using Neurite.Serialization;
 using Neurite.Tensors;
 using Neurite.Training;
 
@@ -30,8 +31,7 @@ internal sealed record AutoencoderFigures(
             files.Add((caption, path));
             pictures[path] = picture;
         }
-        bool scaled = run.Data.Preprocessor is not null || run.Spec.Loss?.Type is "bce" or "bce_with_logits";
-        float high = scaled ? 1f : 255f;
+        float high = White(run.Data.Preprocessor, run.Spec);
         if (autoencoder.ImageShape is not null && heldOut is { Count: > 0 })
         {
             var originals = heldOut.Subset([.. Enumerable.Range(0, Math.Min(Reconstructions, heldOut.Count))]).Features;
@@ -58,6 +58,13 @@ internal sealed record AutoencoderFigures(
         }
         return new AutoencoderFigures(files, pictures, comparison, heldOut?.ClassNames ?? []);
     }
+
+    /// <summary>
+    /// The data value pictures show as white (0 is black): 1 for data scaled to [0, 1] or modelled by a binary
+    /// cross-entropy, 255 for raw pixels.
+    /// </summary>
+    internal static float White(IPreprocessor? preprocessor, ModelSpec spec) =>
+        preprocessor is not null || spec.Loss?.Type is "bce" or "bce_with_logits" ? 1f : 255f;
 
     private static Picture Scatter(Tensor points, int[] classes)
     {
