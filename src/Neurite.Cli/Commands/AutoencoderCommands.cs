@@ -96,7 +96,8 @@ internal static class SampleCommand
         var saved = TrainedModel.Load(modelPath);
         var autoencoder = Autoencoder.From(saved.Loaded.Spec, saved.Loaded.Module, modelPath);
         var images = autoencoder.AsImages(manifold is { } grid ? autoencoder.Manifold(grid) : autoencoder.Sample(count, new Generator(seed)));
-        var picture = Picture.Grid(images, manifold ?? 0, high: AutoencoderFigures.White(saved.Preprocessor, saved.Loaded.Spec));
+        // Samples are tiled apart; the manifold's tiles touch, as a continuous map of the code (Kingma & Welling's figure 4).
+        var picture = Picture.Grid(images, manifold ?? 0, padding: manifold is null ? 2 : 0, high: AutoencoderFigures.White(saved.Preprocessor, saved.Loaded.Spec));
         picture.Save(outPath);
         console.Out.WriteLine(json
             ? new JsonObject { ["images"] = images.Shape[0], ["width"] = picture.Width, ["height"] = picture.Height, ["out"] = outPath }.ToJsonString()
