@@ -42,7 +42,7 @@ internal sealed record AutoencoderFigures(
         }
         if (autoencoder.IsVariational && autoencoder.ImageShape is not null)
         {
-            Add($"64 samples: codes drawn from N(0, I) (seed {seed}), decoded; the loss above is the negative ELBO per sample", "samples", Picture.Grid(autoencoder.AsImages(autoencoder.Sample(64, new Generator(seed))), high: high));
+            Add($"64 samples: codes drawn from N(0, I) (seed {seed}), decoded", "samples", Picture.Grid(autoencoder.AsImages(autoencoder.Sample(64, new Generator(seed))), high: high));
             if (autoencoder.CodeShape is [2])
             {
                 Add("The latent manifold: a 20 × 20 grid of codes, evenly spaced probabilities through the normal's inverse CDF, decoded",

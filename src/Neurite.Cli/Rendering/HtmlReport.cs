@@ -58,7 +58,8 @@ internal static class HtmlReport
             html.Append(".</p>");
         }
 
-        html.Append("<h2>Loss</h2>").Append(Legend(history.Any(h => h.ValidationLoss is not null)));
+        bool variational = spec.Autoencoder is { } pair && spec.NodeLayer(pair.Code) is GaussianSampleSpec;
+        html.Append(variational ? "<h2>Loss: the negative ELBO per sample</h2>" : "<h2>Loss</h2>").Append(Legend(history.Any(h => h.ValidationLoss is not null)));
         html.Append(Chart([.. history.Select(h => h.TrainLoss)], [.. history.Select(h => h.ValidationLoss ?? double.NaN)], "loss"));
         if (history.Any(h => h.TrainAccuracy is not null))
         {

@@ -124,6 +124,7 @@ public sealed class AutoencoderTrainingTests : IDisposable
         Assert.Equal(["vae.reconstructions.png", "vae.samples.png", "vae.manifold.png", "vae.codes.png", "vae.pca.png"], pictures);
         string report = File.ReadAllText(PathOf("vae/vae.report.html"));
         Assert.Contains("<h2>Autoencoder</h2>", report);
+        Assert.Contains("<h2>Loss: the negative ELBO per sample</h2>", report);
         Assert.Contains("in the 2-D code", report);
 
         string model = PathOf("vae/vae.safetensors");
