@@ -10,14 +10,15 @@ fi
 
 # Debian packages the tests read: Fashion-MNIST (the IDX reader's real-data test), Chromium (the
 # Playground's browser tests), Open MPI (mpirun -np 2 for distributed training), ONNX's own test data (the ONNX
-# reader and conformance tests) and python3-onnx (ONNX's checker on exported files). Installed once, as root, when
-# missing.
+# reader and conformance tests), python3-onnx (ONNX's checker on exported files) and Pillow (an independent decoder
+# of the PNG files Neurite writes). Installed once, as root, when missing.
 missing=()
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/mpirun ] || missing+=(openmpi-bin)
 [ -d /usr/share/libonnx-testdata/data ] || missing+=(libonnx-testdata)
 [ -d /usr/lib/python3/dist-packages/onnx ] || missing+=(python3-onnx)
+/usr/bin/python3 -c 'import PIL' 2>/dev/null || missing+=(python3-pil)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]}"
     apt-get update -qq

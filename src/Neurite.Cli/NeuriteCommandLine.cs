@@ -21,6 +21,8 @@ public static class NeuriteCommandLine
             SummaryCommand.Build(console),
             GenerateCommand.Build(console),
             ExportCommand.Build(console),
+            EncodeCommand.Build(console),
+            SampleCommand.Build(console),
             PlaygroundCommand.Build(console),
             XorCommand.Build(console),
         };

@@ -224,6 +224,7 @@ def gen_shape_ops():
         case("flatten_from_1", {"x": torch.randn(2, 3, 4)}, lambda x: x.flatten(1)),
         case("reshape_then_matmul", {"x": torch.randn(2, 6), "w": torch.randn(3, 2)},
              lambda x, w: torch.matmul(x.reshape(2, 3, 2), w.t())),
+        case("unflatten_dim1", {"x": torch.randn(2, 6, 2)}, lambda x: torch.nn.Unflatten(1, (3, 2))(x)),
     ]
     write("shape_ops.json", {**header(seed), "cases": cases})
 

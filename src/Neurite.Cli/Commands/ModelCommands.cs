@@ -27,7 +27,10 @@ internal static class EvalCommand
     {
         var saved = TrainedModel.Load(modelPath);
         var data = saved.ReadData(source, seed, target);
-        DataPreparation.CheckOutputs(saved.Loaded.Spec, data, saved.Objective);
+        if (saved.Loaded.Spec.Autoencoder is null)
+        {
+            DataPreparation.CheckOutputs(saved.Loaded.Spec, data, saved.Objective);
+        }
         var evaluation = saved.Evaluator(data).Evaluate(data);
         if (json)
         {

@@ -103,7 +103,9 @@ internal static class TrainCommand
             console.Out.WriteLine($"writing the model, its checkpoints, history and report to {folder}{Path.DirectorySeparatorChar}");
         }
         var result = progress.Run(() => run.Execute(console.Cancellation));
-        HtmlReport.Write(run.ReportPath, run.Spec, result.Fit, result.Test, run.Data.Train.ClassNames, run.Trainer, run.Data.Train, run.Data.Test ?? run.Data.Validation);
+        var heldOut = run.Data.Test ?? run.Data.Validation;
+        var figures = run.Spec.Autoencoder is null ? null : AutoencoderFigures.Write(run, heldOut, request.Seed ?? run.Spec.Seed ?? 0);
+        HtmlReport.Write(run.ReportPath, run.Spec, result.Fit, result.Test, run.Data.Train.ClassNames, run.Trainer, run.Data.Train, heldOut, figures);
 
         var fit = result.Fit;
         var final = result.Final;
@@ -128,6 +130,15 @@ internal static class TrainCommand
                 json["test_" + name] = value;
             }
         }
+        if (figures?.Comparison is { } comparison)
+        {
+            json["code_knn_accuracy"] = comparison.CodeAccuracy;
+            json["pca_knn_accuracy"] = comparison.PcaAccuracy;
+        }
+        if (figures is not null)
+        {
+            json["pictures"] = new JsonArray([.. figures.Files.Select(file => (JsonNode)file.File)]);
+        }
         if (request.Json)
         {
             console.Out.WriteLine(json.ToJsonString());
@@ -135,6 +146,14 @@ internal static class TrainCommand
         else
         {
             Tables.TrainingResult(console, result, run.ReportPath);
+            if (figures?.Comparison is { } c)
+            {
+                console.Out.WriteLine($"{c.K}-NN accuracy on the held-out data: {c.CodeAccuracy:P2} in the 2-D code, {c.PcaAccuracy:P2} in PCA's 2-D projection");
+            }
+            foreach (var (_, file) in figures?.Files ?? [])
+            {
+                console.Out.WriteLine($"picture: {file}");
+            }
         }
         return 0;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Neurite.Data;
+using Neurite.Imaging;
 using Neurite.IO;
 using Neurite.Serialization;
 using Neurite.Training;
@@ -21,8 +22,8 @@ internal static class HtmlReport
     /// <summary>How many held-out images the feature-map section shows.</summary>
     public const int FeatureMapImages = 3;
 
-    public static void Write(
-        string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames, Trainer trainer, Dataset train, Dataset? heldOut)
+    public static void Write(string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames, Trainer trainer, Dataset train,
+        Dataset? heldOut, AutoencoderFigures? autoencoder = null)
     {
         var html = new StringBuilder();
         html.Append("""
@@ -39,6 +40,8 @@ internal static class HtmlReport
             .maps img { height: 56px; image-rendering: pixelated; border: 1px solid #ddd; } .maps img.filter { height: 36px; }
             .grid { stroke: #e4e4e4; } .tick { font-size: 11px; fill: #555; }
             .log-chart { display: none; } #loss-log:checked ~ .log-chart { display: block; } #loss-log:checked ~ .linear-chart { display: none; }
+            figure { display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top; max-width: 520px; }
+            figure img { image-rendering: pixelated; max-width: 500px; } figcaption { font-size: 0.9em; }
             </style></head><body>
             <h1>Neurite training report</h1>
             """);
@@ -58,7 +61,8 @@ internal static class HtmlReport
             html.Append(".</p>");
         }
 
-        html.Append("<h2>Loss</h2>").Append(Legend(history.Any(h => h.ValidationLoss is not null)));
+        bool variational = spec.Autoencoder is { } pair && spec.NodeLayer(pair.Code) is GaussianSampleSpec;
+        html.Append(variational ? "<h2>Loss: the negative ELBO per sample</h2>" : "<h2>Loss</h2>").Append(Legend(history.Any(h => h.ValidationLoss is not null)));
         // A log scale without script: a checkbox whose state the style sheet reads.
         double[] trainLoss = [.. history.Select(h => h.TrainLoss)], heldOutLoss = [.. history.Select(h => h.ValidationLoss ?? double.NaN)];
         html.Append("<input type=\"checkbox\" id=\"loss-log\"><label for=\"loss-log\"> log scale</label>");
@@ -101,6 +105,11 @@ internal static class HtmlReport
                 html.Append("</tr>");
             }
             html.Append("</table>");
+        }
+
+        if (autoencoder is not null)
+        {
+            Autoencoder(html, autoencoder);
         }
 
         if (spec.Graph is not { Inputs.Count: > 1 })
@@ -193,6 +202,27 @@ internal static class HtmlReport
                 }
                 html.Append("</div>");
             }
+        }
+    }
+
+    /// <summary>An autoencoder's figures, each with its caption, and the 2-D code's comparison with PCA.</summary>
+    private static void Autoencoder(StringBuilder html, AutoencoderFigures figures)
+    {
+        html.Append("<h2>Autoencoder</h2>");
+        if (figures.Comparison is { } c)
+        {
+            html.Append(Invariant($"<p>k-nearest-neighbour classifier (k = {c.K}, the training samples as neighbours) on the held-out data: {c.CodeAccuracy:P2} in the 2-D code, {c.PcaAccuracy:P2} in PCA's 2-D projection (which keeps {c.ExplainedVarianceRatio.Sum():P1} of the variance).</p>"));
+            html.Append("<p class=\"legend\">");
+            for (int i = 0; i < figures.ClassNames.Count; i++)
+            {
+                var (r, g, b) = Picture.Palette[i % Picture.Palette.Count];
+                html.Append(Invariant($"<span style=\"color: rgb({r},{g},{b})\">■ {WebUtility.HtmlEncode(figures.ClassNames[i])}</span>"));
+            }
+            html.Append("</p>");
+        }
+        foreach (var (caption, file) in figures.Files)
+        {
+            html.Append(Invariant($"<figure><img alt=\"{WebUtility.HtmlEncode(caption)}\" src=\"data:image/png;base64,{Convert.ToBase64String(figures.Pictures[file].ToPng())}\"><figcaption>{WebUtility.HtmlEncode(caption)}</figcaption></figure>"));
         }
     }
 

@@ -22,6 +22,7 @@ public sealed class GraphModule : Module
     private readonly int[][] _sources; // per node: indices into [inputs…, nodes…]
     private readonly bool[] _used; // per node: whether the output depends on it
     private readonly int _output;
+    private readonly Dictionary<string, int> _index; // inputs, then nodes
 
     /// <param name="inputs">The names of the model inputs, in the order Forward takes them.</param>
     /// <param name="nodes">The nodes, in an order where each takes only inputs and earlier nodes.</param>
@@ -79,6 +80,7 @@ public sealed class GraphModule : Module
             }
         }
         Nodes = [.. nodes];
+        _index = index;
     }
 
     /// <summary>The names of the model inputs, in the order Forward takes them.</summary>
@@ -116,5 +118,51 @@ public sealed class GraphModule : Module
                 : _modules[i].Call([.. sources.Select(source => values[source])]);
         }
         return values[_output];
+    }
+
+    /// <summary>
+    /// The value of <paramref name="output"/> (a node or input name) computed from <paramref name="given"/> values of
+    /// model inputs or nodes, by name, which are taken as they are instead of computed: only the nodes between them run.
+    /// An encoder is <c>Run({input: x}, code)</c>, a decoder <c>Run({code: z}, output)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is unknown, or the output depends on a model input that is not given.</exception>
+    public Tensor Run(IReadOnlyDictionary<string, Tensor> given, string output)
+    {
+        ArgumentNullException.ThrowIfNull(given);
+        var values = new Tensor?[_inputCount + _modules.Length];
+        foreach (var (name, value) in given)
+        {
+            values[_index.TryGetValue(name, out int at) ? at : throw new ArgumentException($"GraphModule: no input or node is named '{name}'.", nameof(given))] = value;
+        }
+        int target = _index.TryGetValue(output, out int found) ? found : throw new ArgumentException($"GraphModule: no input or node is named '{output}'.", nameof(output));
+        var needed = new bool[values.Length];
+        var pending = new Stack<int>([target]);
+        while (pending.TryPop(out int value))
+        {
+            if (needed[value] || values[value] is not null)
+            {
+                continue;
+            }
+            if (value < _inputCount)
+            {
+                throw new ArgumentException($"GraphModule: '{output}' depends on the input '{InputNames[value]}', which is not given.", nameof(given));
+            }
+            needed[value] = true;
+            foreach (int source in _sources[value - _inputCount])
+            {
+                pending.Push(source);
+            }
+        }
+        for (int i = 0; i < _modules.Length; i++)
+        {
+            if (needed[_inputCount + i])
+            {
+                var sources = _sources[i];
+                values[_inputCount + i] = sources.Length == 1
+                    ? _modules[i].Call(values[sources[0]]!)
+                    : _modules[i].Call([.. sources.Select(source => values[source]!)]);
+            }
+        }
+        return values[target]!;
     }
 }

@@ -204,6 +204,19 @@ public abstract class Module
     /// <summary>The direct children, in registration order.</summary>
     public IEnumerable<KeyValuePair<string, Module>> NamedChildren() => _children;
 
+    /// <summary>This module and every descendant, depth first in registration order (PyTorch's <c>modules()</c>).</summary>
+    public IEnumerable<Module> Modules()
+    {
+        yield return this;
+        foreach (var (_, child) in _children)
+        {
+            foreach (var module in child.Modules())
+            {
+                yield return module;
+            }
+        }
+    }
+
     /// <summary>Every parameter of this module and its descendants, with dotted names ("0.weight").</summary>
     public IEnumerable<KeyValuePair<string, Parameter>> NamedParameters(string prefix = "")
     {

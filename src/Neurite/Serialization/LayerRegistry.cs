@@ -62,6 +62,9 @@ public static class LayerRegistry
         Pool2dSpec.MaxDefinition,
         Pool2dSpec.AverageDefinition,
         AdaptiveAvgPool2dSpec.Definition,
+        UnflattenSpec.Definition,
+        GaussianNoiseSpec.Definition,
+        GaussianSampleSpec.Definition,
         OnnxSpec.Definition,
     ];
 
@@ -226,6 +229,14 @@ public sealed class LayerFields
         }
         int value = Reader.Int(element, path, min);
         return (value, value);
+    }
+
+    /// <summary>A required non-empty list of integers, each ≥ <paramref name="min"/>.</summary>
+    public int[] RequiredIntList(string name, int min = 1)
+    {
+        string what = $"a non-empty list of integers ≥ {min}";
+        var values = Reader.IntList(Inner.Required(name, what), PathOf(name), min, what);
+        return values.Length > 0 ? values : throw Error(name, $"expected {what}, got []");
     }
 
     /// <summary>A required non-empty list of layers (a block such as residual's), each read through the registry.</summary>

@@ -39,7 +39,7 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
 {
     private static readonly string[] Known =
         ["input", "layers", "loss", "optimizer", "schedule", "batch_size", "epochs", "seed", "data", "l1", "l2", "clip_grad_norm", "early_stopping",
-         "metrics", "nodes", "inputs", "output"];
+         "metrics", "nodes", "inputs", "output", "autoencoder"];
 
     private static readonly JsonDocumentOptions ParseOptions = new() { CommentHandling = JsonCommentHandling.Skip };
 
@@ -88,6 +88,9 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
 
     /// <summary>early_stopping: when to stop training that no longer improves.</summary>
     public EarlyStoppingSpec? EarlyStopping { get; init; }
+
+    /// <summary>autoencoder: the graph is an encoder–decoder pair that reconstructs its input (<see cref="AutoencoderSpec"/>).</summary>
+    public AutoencoderSpec? Autoencoder { get; init; }
 
     /// <summary>metrics: figures reported beside the loss over the training batches and held-out data (<see cref="Training.MetricNames"/>).</summary>
     public IReadOnlyList<string>? Metrics { get; init; }
@@ -198,6 +201,7 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
             ClipGradNorm = f.OptionalNumber("clip_grad_norm", Check.Positive, Check.PositiveText),
             EarlyStopping = f.Optional("early_stopping") is { } stopping ? EarlyStoppingSpec.Parse(reader, stopping, "early_stopping") : null,
             Metrics = f.Optional("metrics") is { } metrics ? ParseMetrics(reader, metrics) : null,
+            Autoencoder = f.Optional("autoencoder") is { } autoencoder ? AutoencoderSpec.Parse(reader, autoencoder, "autoencoder") : null,
         };
         spec.CheckShapes(reader);
         return spec;
@@ -329,12 +333,91 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     private Plan CheckShapes(SpecReader reader)
     {
         var plan = Resolve(reader);
-        if (Loss is { TakesClassIndices: true } && plan.Output.Length is not (1 or 2))
+        if (Autoencoder is not null)
+        {
+            CheckAutoencoder(plan, reader);
+        }
+        else if (Loss is { TakesClassIndices: true } && plan.Output.Length is not (1 or 2))
         {
             throw reader.Error("loss", $"{Loss.Type} needs class scores [C] per sample, or [T, C] for one class per step, but the network outputs {Shapes.Format(plan.Output)}");
         }
         return plan;
     }
+
+    /// <summary>
+    /// An autoencoder's graph: one input, a code node the output depends on, an output with as many values as the input
+    /// (it reconstructs it), and no path from the input to the output that bypasses the code (the decoder runs from a
+    /// code alone). Throws naming the field.
+    /// </summary>
+    private void CheckAutoencoder(Plan plan, SpecReader reader)
+    {
+        string code = Autoencoder!.Code;
+        if (Graph is not { } graph)
+        {
+            throw reader.Error("autoencoder", "an autoencoder is a graph: give \"nodes\" (the encoder, the code node, the decoder) instead of \"layers\"");
+        }
+        if (graph.Inputs.Count != 1)
+        {
+            throw reader.Error("autoencoder", $"an autoencoder reconstructs one input, but the graph takes {graph.Inputs.Count}");
+        }
+        int codeIndex = FindNode(graph, code);
+        if (codeIndex < 0)
+        {
+            throw reader.Error("autoencoder.code", $"unknown node \"{code}\"; known: {string.Join(", ", graph.Nodes.Select(node => node.Name))}");
+        }
+        long inputCount = Shapes.CheckedCount([.. Input], "input"), outputCount = Shapes.CheckedCount(plan.Output, "output");
+        if (inputCount != outputCount)
+        {
+            throw reader.Error("output", $"an autoencoder's output reconstructs its input {Shapes.Format([.. Input])} ({inputCount} values), but node \"{graph.Output}\" gives {Shapes.Format(plan.Output)} ({outputCount} values)");
+        }
+        // Walk back from the output, stopping at the code node: reaching the model input means the decoder needs it.
+        var byName = plan.Nodes.ToDictionary(node => node.Name, StringComparer.Ordinal);
+        var pending = new Stack<string>([graph.Output]);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        bool reachesCode = false;
+        while (pending.TryPop(out var name))
+        {
+            if (name == code)
+            {
+                reachesCode = true;
+                continue;
+            }
+            if (!seen.Add(name) || !byName.TryGetValue(name, out var node))
+            {
+                continue;
+            }
+            foreach (string source in node.Context.InputNames)
+            {
+                if (source == graph.Inputs[0].Name)
+                {
+                    throw reader.Error("autoencoder.code",
+                        $"node \"{name}\" takes the input \"{source}\" on the way to the output without passing node \"{code}\", so the decoder cannot run from a code alone");
+                }
+                pending.Push(source);
+            }
+        }
+        if (!reachesCode)
+        {
+            throw reader.Error("autoencoder.code", $"the output node \"{graph.Output}\" does not depend on node \"{code}\"");
+        }
+    }
+
+    /// <summary>The shape of one sample of a graph node's value (or of a model input), without the batch axis.</summary>
+    /// <exception cref="ArgumentException">There is no node or input of that name.</exception>
+    public int[] NodeShape(string name)
+    {
+        var plan = CheckShapes(new SpecReader(null));
+        if (Graph?.Inputs.FirstOrDefault(input => input.Name == name) is { } input)
+        {
+            return [.. input.Shape];
+        }
+        return plan.Nodes.FirstOrDefault(node => node.Name == name) is { } found
+            ? [.. found.Shape]
+            : throw new ArgumentException($"ModelSpec: no node or input named \"{name}\".", nameof(name));
+    }
+
+    /// <summary>The layer of the graph node <paramref name="name"/>, or null when there is no such node.</summary>
+    public LayerSpec? NodeLayer(string name) => Graph?.Nodes.FirstOrDefault(node => node.Name == name)?.Layer;
 
     /// <summary>
     /// A lower bound of the parameter count, found without building the network: what its top-level layers count
@@ -446,6 +529,7 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
             DataSpec.WriteOptional(json, "l2", L2);
             DataSpec.WriteOptional(json, "clip_grad_norm", ClipGradNorm);
             EarlyStopping?.Write(json);
+            Autoencoder?.Write(json);
             if (Metrics is not null)
             {
                 json.WriteStartArray("metrics");

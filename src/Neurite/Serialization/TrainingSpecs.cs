@@ -10,19 +10,26 @@ namespace Neurite.Serialization;
 /// <summary>
 /// The spec's <c>loss</c>: a name, or an object with a "type" and its option. mse, l1, huber
 /// {delta 1}, smooth_l1 {beta 1}, bce (on probabilities), bce_with_logits, cross_entropy (logits and
-/// class indices) {label_smoothing 0}, nll (log-probabilities and class indices); all reduce by mean.
+/// class indices) {label_smoothing 0}, nll (log-probabilities and class indices); all reduce by mean, and the
+/// element-wise ones also take {reduction: "sum_per_sample"} (see <see cref="Reductions"/>).
 /// </summary>
-public sealed record LossSpec(string Type, double LabelSmoothing = 0, double Delta = 1, double Beta = 1)
+public sealed record LossSpec(string Type, double LabelSmoothing = 0, double Delta = 1, double Beta = 1, string Reduction = "mean")
 {
     /// <summary>The losses a spec may name.</summary>
     public static IReadOnlyList<string> Types => Training.Objective.Names;
+
+    /// <summary>
+    /// The reductions of an element-wise loss: "mean" over every value (PyTorch's default), or "sum_per_sample": summed
+    /// over each sample's values and averaged over the batch, as a VAE's reconstruction term (a log-likelihood per image).
+    /// </summary>
+    public static IReadOnlyList<string> Reductions { get; } = ["mean", "sum_per_sample"];
 
     /// <summary>True when the targets are class indices [N] (cross_entropy, nll), false when they have the output's shape.</summary>
     public bool TakesClassIndices => Type is "cross_entropy" or "nll";
 
     /// <summary>The training objective: the loss with its options, and what it implies for the task and the outputs.</summary>
     public Objective Objective() =>
-        Training.Objective.FromName(Type, (float)LabelSmoothing, (float)(Type == "smooth_l1" ? Beta : Delta));
+        Training.Objective.FromName(Type, (float)LabelSmoothing, (float)(Type == "smooth_l1" ? Beta : Delta), Reduction == "sum_per_sample");
 
     private string? Option => Type switch
     {
@@ -43,12 +50,14 @@ public sealed record LossSpec(string Type, double LabelSmoothing = 0, double Del
             throw reader.Error(path, $"expected a loss name or an object with a \"type\", got {SpecReader.Show(element)}");
         }
         var spec = new LossSpec(reader.Choice(typeElement, SpecReader.Child(path, "type"), "loss", Types));
-        var f = reader.Object(element, path, spec.Type, spec.Option is { } option ? ["type", option] : ["type"]);
+        string[] fields = [.. new[] { "type", spec.Option }.OfType<string>(), .. spec.TakesClassIndices ? Array.Empty<string>() : ["reduction"]];
+        var f = reader.Object(element, path, spec.Type, fields);
         return spec with
         {
             LabelSmoothing = f.Number("label_smoothing", 0, Check.UnitClosed, Check.UnitClosedText),
             Delta = f.Number("delta", 1, Check.Positive, Check.PositiveText),
             Beta = f.Number("beta", 1, Check.Positive, Check.PositiveText),
+            Reduction = f.Choice("reduction", "mean", "reduction", Reductions),
         };
     }
 
@@ -61,12 +70,19 @@ public sealed record LossSpec(string Type, double LabelSmoothing = 0, double Del
         }
         json.WriteStartObject(name);
         json.WriteString("type", Type);
-        json.WriteNumber(Option!, Option switch
+        if (Option is { } option)
         {
-            "label_smoothing" => LabelSmoothing,
-            "delta" => Delta,
-            _ => Beta,
-        });
+            json.WriteNumber(option, option switch
+            {
+                "label_smoothing" => LabelSmoothing,
+                "delta" => Delta,
+                _ => Beta,
+            });
+        }
+        if (Reduction != "mean")
+        {
+            json.WriteString("reduction", Reduction);
+        }
         json.WriteEndObject();
     }
 }
@@ -297,7 +313,10 @@ public sealed record DataSpec(string Source)
     /// <summary>test_split: the fraction held out for testing, in [0, 1).</summary>
     public double? TestSplit { get; init; }
 
-    /// <summary>scale: "standardize" (zero mean, unit variance) or "minmax" (to [0, 1]).</summary>
+    /// <summary>
+    /// scale: "standardize" (zero mean, unit variance), "minmax" (each feature to [0, 1]) or "minmax_global" (one range
+    /// over all values to [0, 1]: images' 0 … 255 become 0 … 1, as torchvision's ToTensor).
+    /// </summary>
     public string? Scale { get; init; }
 
     /// <summary>target: the CSV column holding the target (the data layer's default is "label").</summary>
@@ -329,7 +348,7 @@ public sealed record DataSpec(string Source)
             Noise = f.OptionalNumber("noise", Check.NonNegative, Check.NonNegativeText),
             ValidationSplit = f.OptionalNumber("validation_split", Check.Probability, Check.ProbabilityText),
             TestSplit = f.OptionalNumber("test_split", Check.Probability, Check.ProbabilityText),
-            Scale = f.OptionalChoice("scale", "scaling", ["standardize", "minmax"]),
+            Scale = f.OptionalChoice("scale", "scaling", ["standardize", "minmax", "minmax_global"]),
             Target = f.OptionalString("target", "a column name"),
             Shuffle = f.Has("shuffle") ? f.Bool("shuffle", true) : null,
             DropLast = f.Has("drop_last") ? f.Bool("drop_last", false) : null,

@@ -51,6 +51,7 @@ public static class DataPreparation
         {
             null => null,
             "standardize" => Standardize.Fit(train),
+            "minmax_global" => MinMaxScale.Fit(train, perFeature: false),
             _ => MinMaxScale.Fit(train),
         };
         if (preprocessor is not null)

@@ -49,9 +49,25 @@ public sealed class Objective
     public OutputKind Output { get; }
 
     /// <summary>The objective a spec names; <paramref name="labelSmoothing"/> applies to cross_entropy,
-    /// <paramref name="delta"/> to huber (δ) and smooth_l1 (β).</summary>
-    /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>.</exception>
-    public static Objective FromName(string name, float labelSmoothing = 0, float delta = 1) => name switch
+    /// <paramref name="delta"/> to huber (δ) and smooth_l1 (β). With <paramref name="sumPerSample"/> an element-wise loss
+    /// is summed over each sample's values and averaged over the batch instead of averaged over every value.</summary>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>, or sumPerSample is asked of a class-index loss.</exception>
+    public static Objective FromName(string name, float labelSmoothing = 0, float delta = 1, bool sumPerSample = false)
+    {
+        var objective = Create(name, labelSmoothing, delta);
+        if (!sumPerSample)
+        {
+            return objective;
+        }
+        if (name is "cross_entropy" or "nll")
+        {
+            throw new ArgumentException($"Objective {name}: takes class indices; summing per sample is for element-wise losses.", nameof(sumPerSample));
+        }
+        // The mean over all B·P values times P, the values per sample, is the per-sample sum averaged over the batch.
+        return new(name, objective.Task, objective.Output, (y, t) => Ops.Mul(objective._loss(y, t), y.Count / (float)y.Shape[0]));
+    }
+
+    private static Objective Create(string name, float labelSmoothing, float delta) => name switch
     {
         "mse" => new(name, TaskKind.Regression, OutputKind.Values, (y, t) => Losses.Mse(y, t)),
         "l1" => new(name, TaskKind.Regression, OutputKind.Values, (y, t) => Losses.L1(y, t)),

@@ -59,7 +59,7 @@ public sealed record TrainedModel(
         var features = Read<List<string>?>(ModelFile.FeaturesKey, f => Names(path, f, ModelFile.FeaturesKey));
         var classes = Read<List<string>?>(ModelFile.ClassesKey, c => Names(path, c, ModelFile.ClassesKey));
         var vocabulary = Read<List<string>?>(ModelFile.VocabularyKey, v => Names(path, v, ModelFile.VocabularyKey));
-        var objective = loaded.Spec.Loss?.Objective() ?? Objective.FromName(classes is null ? "mse" : "cross_entropy");
+        var objective = loaded.Spec.Loss?.Objective() ?? Objective.FromName(classes is null || loaded.Spec.Autoencoder is not null ? "mse" : "cross_entropy");
         return new TrainedModel(loaded, preprocessor, features, classes, objective, vocabulary);
     }
 
@@ -99,7 +99,7 @@ public sealed record TrainedModel(
         var loaded = DataSources.Load(source, new DataSourceOptions
         {
             Seed = seed ?? Loaded.Spec.Seed ?? 0,
-            Task = Objective.Task,
+            Task = Loaded.Spec.Autoencoder is null ? Objective.Task : null,
             ClassNames = ClassNames,
             FeatureNames = FeatureNames,
             Target = target ?? Loaded.Spec.Data?.Target ?? "label",
@@ -117,14 +117,23 @@ public sealed record TrainedModel(
 
     /// <summary>
     /// A trainer over the model for evaluation and prediction (it has no optimizer) that reports the spec's metrics;
-    /// batches of <paramref name="shapeOf"/>'s samples are reshaped to the spec's input when they differ.
+    /// batches of <paramref name="shapeOf"/>'s samples are reshaped to the spec's input when they differ. An autoencoder's
+    /// loss compares the outputs with the inputs, and a VAE's sampling nodes sample in evaluation, so that its loss is
+    /// the negative ELBO estimated as in training.
     /// </summary>
-    public Trainer Evaluator(Dataset? shapeOf = null) =>
-        new(Loaded.Module, Objective)
+    public Trainer Evaluator(Dataset? shapeOf = null)
+    {
+        foreach (var sampler in Loaded.Module.Modules().OfType<NN.GaussianSample>())
+        {
+            sampler.SampleInEval = true;
+        }
+        return new(Loaded.Module, Objective)
         {
             InputShape = shapeOf is null ? Loaded.Spec.Input : DataPreparation.InputShape(Loaded.Spec, shapeOf),
+            TargetIsInput = Loaded.Spec.Autoencoder is not null,
             Metrics = [.. (Loaded.Spec.Metrics ?? []).Select(MetricNames.Create)],
         };
+    }
 
     private static List<string> Names(string path, string json, string key) =>
         [.. Parse(path, json, key) is JsonArray names

@@ -32,7 +32,8 @@ public delegate Tensor LossFunction(Tensor prediction, Tensor target);
 
 /// <summary>
 /// The fit loop, for any <see cref="Module"/> and any <see cref="LossFunction"/>: for each epoch,
-/// each mini-batch runs forward, loss (plus any L1/L2 penalty on the weight matrices), backward,
+/// each mini-batch runs forward, loss (plus the terms modules add, <see cref="IAddsLoss"/>, such as a VAE's KL
+/// divergence, which the reported loss includes, and any L1/L2 penalty on the weight matrices), backward,
 /// the callbacks' <see cref="ITrainingCallback.OnAfterBackward"/>, optional gradient clipping, the
 /// optimizer step and <see cref="ITrainingCallback.OnBatchEnd"/>; then the held-out data is
 /// evaluated, schedules step, callbacks run and progress is reported. Evaluation and prediction
@@ -109,6 +110,14 @@ public sealed class Trainer
     /// [B, …InputShape].
     /// </summary>
     public IReadOnlyList<int>? InputShape { get; init; }
+
+    /// <summary>
+    /// Whether the loss compares the outputs with the batch's inputs (as many values per sample, reshaped to the outputs'
+    /// shape) instead of its targets: an
+    /// autoencoder, which reconstructs its input. The data's targets then only label the samples: no accuracy is
+    /// reported and the data's task is not checked against the objective's.
+    /// </summary>
+    public bool TargetIsInput { get; init; }
 
     /// <summary>Run at the start, after every batch's backward and step, after every epoch and at the end, in order.</summary>
     public IReadOnlyList<ITrainingCallback> Callbacks { get; init; } = [];
@@ -234,6 +243,7 @@ public sealed class Trainer
         var weights = Penalties.Weights(Model).ToList();
         var parameters = Model.Parameters().ToList();
         var generators = Model.Generators();
+        var addedLosses = AddedLosses();
         long samples = 0;
         double computeSeconds = 0;
         var fitClock = Stopwatch.StartNew();
@@ -258,7 +268,7 @@ public sealed class Trainer
             Progress?.Report(new EpochStarted(epoch, epochs, train.BatchCount));
             double lossSum = 0, epochCompute = 0;
             long epochSamples = 0;
-            var accuracy = Objective?.Task == TaskKind.Classification ? new ClassificationMetrics(train.Data.ClassNames) : null;
+            var accuracy = !TargetIsInput && Objective?.Task == TaskKind.Classification ? new ClassificationMetrics(train.Data.ClassNames) : null;
             ResetMetrics();
             int batchIndex = 0;
             bool abandoned = false;
@@ -280,8 +290,9 @@ public sealed class Trainer
                 long start = Stopwatch.GetTimestamp();
                 int size = batch.Inputs.Shape[0];
                 optimizer.ZeroGrad();
-                var outputs = Model.Call(Shaped(batch.Inputs));
-                var loss = _loss(outputs, batch.Targets);
+                var inputs = Shaped(batch.Inputs);
+                var outputs = Model.Call(inputs);
+                var loss = WithAddedLosses(_loss(outputs, TargetIsInput ? Ops.Reshape(inputs, outputs.Shape) : batch.Targets), addedLosses);
                 float lossValue = loss.Item();
                 if (StopOnNonFiniteLoss && !float.IsFinite(lossValue))
                 {
@@ -398,14 +409,16 @@ public sealed class Trainer
         try
         {
             using var _ = Graph.NoGrad();
-            var classification = Objective?.Task == TaskKind.Classification ? new ClassificationMetrics(data.ClassNames) : null;
-            var regression = Objective?.Task == TaskKind.Regression ? new RegressionMetrics() : null;
+            var classification = !TargetIsInput && Objective?.Task == TaskKind.Classification ? new ClassificationMetrics(data.ClassNames) : null;
+            var regression = !TargetIsInput && Objective?.Task == TaskKind.Regression ? new RegressionMetrics() : null;
+            var addedLosses = AddedLosses();
             ResetMetrics();
             double lossSum = 0;
             foreach (var batch in new DataLoader(data, batchSize))
             {
-                var outputs = Model.Call(Shaped(batch.Inputs));
-                lossSum += (double)_loss(outputs, batch.Targets).Item() * batch.Inputs.Shape[0];
+                var inputs = Shaped(batch.Inputs);
+                var outputs = Model.Call(inputs);
+                lossSum += (double)WithAddedLosses(_loss(outputs, TargetIsInput ? Ops.Reshape(inputs, outputs.Shape) : batch.Targets), addedLosses).Item() * batch.Inputs.Shape[0];
                 classification?.Add(batch.Targets.Data, Objective!.Classes(outputs));
                 regression?.Add(outputs.Data, batch.Targets.Data, data.TargetWidth);
                 UpdateMetrics(outputs, batch.Targets);
@@ -497,12 +510,36 @@ public sealed class Trainer
         return merged;
     }
 
+    /// <summary>The model's modules that add terms to the loss (<see cref="IAddsLoss"/>), with any stale term cleared.</summary>
+    private IAddsLoss[] AddedLosses()
+    {
+        var modules = Model.Modules().OfType<IAddsLoss>().ToArray();
+        foreach (var module in modules)
+        {
+            module.TakeAddedLoss();
+        }
+        return modules;
+    }
+
+    /// <summary>The loss plus the terms the modules added during the forward pass (a VAE's KL divergence).</summary>
+    private static Tensor WithAddedLosses(Tensor loss, IAddsLoss[] modules)
+    {
+        foreach (var module in modules)
+        {
+            if (module.TakeAddedLoss() is { } term)
+            {
+                loss = Ops.Add(loss, term);
+            }
+        }
+        return loss;
+    }
+
     private Tensor Shaped(Tensor inputs) =>
         InputShape is null ? inputs : Ops.Reshape(inputs, [inputs.Shape[0], .. InputShape]);
 
     private void CheckTask(Dataset data)
     {
-        if (Objective is not null && data.Task != Objective.Task)
+        if (!TargetIsInput && Objective is not null && data.Task != Objective.Task)
         {
             throw new ArgumentException(
                 $"the loss {Objective.Name} is for {Objective.Task.ToString().ToLowerInvariant()}, but the data is a {data.Task.ToString().ToLowerInvariant()} set");

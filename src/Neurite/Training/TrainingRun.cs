@@ -131,12 +131,23 @@ public sealed class TrainingRun
             ?? (spec.Data?.Source is { } fromSpec ? RelativeTo(options.SpecDirectory, fromSpec) : null)
             ?? throw new ArgumentException("no data: pass --data SOURCE or set data.source in the spec");
 
-        var prepared = DataPreparation.ForTraining(spec, source, seed, spec.Loss?.Objective().Task);
-        var objective = spec.Loss?.Objective() ?? Objective.FromName(prepared.Train.Task == TaskKind.Classification ? "cross_entropy" : "mse");
+        // An autoencoder's loss compares the output with the input; the data's own targets only label the samples.
+        bool autoencoder = spec.Autoencoder is not null;
+        var prepared = DataPreparation.ForTraining(spec, source, seed, autoencoder ? null : spec.Loss?.Objective().Task);
+        var objective = spec.Loss?.Objective()
+            ?? Objective.FromName(autoencoder || prepared.Train.Task == TaskKind.Regression ? "mse" : "cross_entropy");
         var inputShape = DataPreparation.InputShape(spec, prepared.Train);
-        DataPreparation.CheckOutputs(spec, prepared.Train, objective);
+        if (!autoencoder)
+        {
+            DataPreparation.CheckOutputs(spec, prepared.Train, objective);
+        }
 
         var model = spec.Build(new Generator(seed));
+        foreach (var sampler in model.Modules().OfType<NN.GaussianSample>())
+        {
+            // Held-out losses are then ELBO estimates from sampled codes, as the training loss is.
+            sampler.SampleInEval = true;
+        }
         if (options.Init is not null)
         {
             ModelFile.LoadWeights(options.Init, model);
@@ -173,6 +184,7 @@ public sealed class TrainingRun
             ClipGradNorm = spec.ClipGradNorm,
             Seed = seed,
             InputShape = inputShape,
+            TargetIsInput = autoencoder,
             Callbacks = callbacks,
             Metrics = [.. (spec.Metrics ?? []).Select(MetricNames.Create)],
             Progress = progress,

@@ -59,6 +59,13 @@ public class OnnxExportTests
              {"type": "avg_pool2d", "kernel": 2}, {"type": "flatten"}, {"type": "linear", "out": 3}, {"type": "log_softmax"}]}
             """,
         ["residual"] = """{"input": [4], "layers": [{"type": "residual", "layers": [{"type": "linear", "out": 8}, {"type": "tanh"}, {"type": "linear", "out": 4}]}, {"type": "relu"}]}""",
+        ["unflatten"] = """{"input": [12], "layers": [{"type": "unflatten", "unflattened_size": [3, 4]}, {"type": "linear", "out": 2}]}""",
+        ["gaussian_noise"] = """{"input": [5], "layers": [{"type": "gaussian_noise", "std": 0.5}, {"type": "linear", "out": 3}]}""",
+        ["gaussian_sample"] = """
+            {"input": [6], "nodes": [
+              {"name": "mu", "type": "linear", "out": 2}, {"name": "logvar", "type": "linear", "out": 2, "inputs": ["input"]},
+              {"name": "z", "type": "gaussian_sample", "inputs": ["mu", "logvar"]}, {"name": "out", "type": "linear", "out": 6}]}
+            """,
         ["concat_graph"] = """
             {"input": [2], "nodes": [{"name": "h1", "type": "linear", "out": 8}, {"name": "a1", "type": "relu"},
              {"name": "unused", "type": "linear", "out": 3, "inputs": ["input"]},

@@ -7,7 +7,7 @@ namespace Neurite.Tests.Reference;
 /// <summary>
 /// Shape and indexing ops against PyTorch (tests/reference/shape_ops.json): gather and
 /// index_select (repeated indices accumulate their gradient), cat, stack, permute, transpose,
-/// strided and negative slices, broadcast_to, flatten, and a reshape feeding a batched matmul.
+/// strided and negative slices, broadcast_to, flatten, unflatten, and a reshape feeding a batched matmul.
 /// </summary>
 public class ShapeOpsReferenceTests
 {
@@ -51,6 +51,8 @@ public class ShapeOpsReferenceTests
         "flatten_from_1" => Ops.Flatten(t["x"], 1),
         // torch.matmul(x.reshape(2, 3, 2), w.t())
         "reshape_then_matmul" => Ops.MatMul(Ops.Reshape(t["x"], [2, 3, 2]), Ops.Transpose(t["w"])),
+        // torch.nn.Unflatten(1, (3, 2))(x): the unflatten layer type's module
+        "unflatten_dim1" => new Neurite.NN.Unflatten(1, [3, 2]).Call(t["x"]),
         _ => throw new InvalidOperationException($"{File}: case {name} has no Neurite translation here; add one."),
     };
 }

@@ -2,13 +2,13 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace Neurite.Cli.Rendering;
+namespace Neurite.Imaging;
 
 /// <summary>
-/// A minimal PNG writer for the report's small images: 8-bit grayscale or RGB, no interlacing, every row with filter
-/// type 0, the pixels zlib-compressed in one IDAT chunk (PNG specification, ISO/IEC 15948).
+/// A minimal PNG writer: 8-bit grayscale or RGB, no interlacing, every row with filter type 0, the pixels
+/// zlib-compressed (System.IO.Compression) in one IDAT chunk (PNG specification, ISO/IEC 15948).
 /// </summary>
-internal static class Png
+public static class Png
 {
     private static readonly uint[] CrcTable = MakeCrcTable();
 
@@ -16,9 +16,10 @@ internal static class Png
     /// The PNG of a <paramref name="width"/> × <paramref name="height"/> image, row-major, with 1 (gray) or 3 (RGB)
     /// <paramref name="channels"/> bytes per pixel.
     /// </summary>
+    /// <exception cref="ArgumentException">The size is not positive, the channels are not 1 or 3, or the pixels do not fill the image.</exception>
     public static byte[] Encode(int width, int height, int channels, ReadOnlySpan<byte> pixels)
     {
-        if (channels is not (1 or 3) || pixels.Length != width * height * channels)
+        if (width < 1 || height < 1 || channels is not (1 or 3) || pixels.Length != (long)width * height * channels)
         {
             throw new ArgumentException($"Png: {pixels.Length} bytes for a {width}×{height} image of {channels} channels.", nameof(pixels));
         }
