@@ -108,17 +108,17 @@ internal static class CnnBench
             {
                 Step();
             }
-            Add(metrics, $"{net}_train_samples_per_s", batch * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds);
+            MlpWorker.Add(metrics, $"{net}_train_samples_per_s", batch * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
 
         model.Eval();
         using (Graph.NoGrad())
         {
             var singles = Enumerable.Range(0, LatencyCalls).Select(_ => Tensor.Normal([1, 1, 28, 28], 0f, 1f, rng)).ToArray();
-            Latency(model, singles); // warm-up
+            MlpWorker.Latency(model, singles); // warm-up
             for (int r = 0; r < reps; r++)
             {
-                Add(metrics, $"{net}_infer1_latency_us", Latency(model, singles));
+                MlpWorker.Add(metrics, $"{net}_infer1_latency_us", MlpWorker.Latency(model, singles));
             }
             model.Call(x);
             for (int r = 0; r < reps; r++)
@@ -128,7 +128,7 @@ internal static class CnnBench
                 {
                     model.Call(x);
                 }
-                Add(metrics, $"{net}_infer128_samples_per_s", batch * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds);
+                MlpWorker.Add(metrics, $"{net}_infer128_samples_per_s", batch * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds);
             }
         }
         ConvolutionRates(net, spec, model, x, reps, iterations, metrics);
@@ -198,31 +198,8 @@ internal static class CnnBench
                 {
                     run();
                 }
-                Add(metrics, key, flops * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9);
+                MlpWorker.Add(metrics, key, flops * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9);
             }
         }
-    }
-
-    /// <summary>The median latency of one forward pass on a single sample, in µs.</summary>
-    private static double Latency(Module model, Tensor[] singles)
-    {
-        var micros = new double[singles.Length];
-        for (int i = 0; i < singles.Length; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            model.Call(singles[i]);
-            micros[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-        }
-        Array.Sort(micros);
-        return micros[micros.Length / 2];
-    }
-
-    private static void Add(Dictionary<string, List<double>> metrics, string name, double value)
-    {
-        if (!metrics.TryGetValue(name, out var values))
-        {
-            metrics[name] = values = [];
-        }
-        values.Add(value);
     }
 }

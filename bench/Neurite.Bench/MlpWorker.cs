@@ -174,7 +174,7 @@ internal static class MlpWorker
     }
 
     /// <summary>The median latency of one forward pass on a single sample, in µs.</summary>
-    private static double Latency(Module model, Tensor[] singles)
+    internal static double Latency(Module model, Tensor[] singles)
     {
         var micros = new double[singles.Length];
         for (int i = 0; i < singles.Length; i++)
@@ -255,7 +255,7 @@ internal static class MlpWorker
         return double.NaN;
     }
 
-    private static void Add(Dictionary<string, List<double>> metrics, string name, double value)
+    internal static void Add(Dictionary<string, List<double>> metrics, string name, double value)
     {
         if (!metrics.TryGetValue(name, out var values))
         {
