@@ -108,6 +108,12 @@ public sealed class OnnxCnnImportTests : IDisposable
             Refusal("MaxPool", [OnnxAttribute.Of("kernel_shape", [2L, 2L]), OnnxAttribute.Of("pads", [2L, 0L, 0L, 0L])]));
         Assert.Equal("cnn.onnx: node 0 'n' (Pad): mode 'wrap' is not one of constant, reflect and edge",
             Refusal("Pad", [OnnxAttribute.Of("mode", "wrap")], OnnxTensor.Of("pads", [8], new long[8])));
+        // A legal graph that would make a huge value from a small one (the fuzzer's 2.8 KB file asked for 200 MB):
+        // 50 + 54 starting elements allow 262,144; the windows of [65539, 3] times a 3×3 kernel are far more.
+        Assert.Equal("cnn.onnx: node 0 'n' (Conv): the windows of 2 planes, output [65538, 3] times kernel [3, 3], has 3,539,052 elements, more than this run may make (at most 262,144: 64 × the 104 elements of its inputs and weights, and at least 262,144)",
+            Refusal("Conv", [OnnxAttribute.Of("pads", [0L, 0L, 65535L, 0L])], OnnxTensor.Of("w", [3, 2, 3, 3], new float[54])));
+        Assert.Equal("cnn.onnx: node 0 'n' (Pad): shape [1, 2, 5, 65540] has 655,400 elements, more than this run may make (at most 262,144: 64 × the 58 elements of its inputs and weights, and at least 262,144)",
+            Refusal("Pad", [], OnnxTensor.Of("pads", [8], new long[] { 0, 0, 0, 0, 0, 0, 0, 65535 })));
     }
 
     /// <summary>

@@ -212,15 +212,18 @@ public sealed class OnnxGraphModule : Module
     internal OnnxValue[] Run(IReadOnlyList<OnnxValue> inputs)
     {
         var values = new Dictionary<string, OnnxValue>(_initializers, StringComparer.Ordinal);
+        long startingElements = _initializers.Values.Sum(value => (long)value.Count);
         for (int i = 0; i < _inputs.Length; i++)
         {
             values[_inputs[i].Name] = Check(_inputs[i], inputs[i]);
+            startingElements += inputs[i].Count;
         }
+        var budget = new OnnxElementBudget(startingElements);
         for (int i = 0; i < _program.Length; i++)
         {
             var (node, op) = _program[i];
             var context = new OnnxNodeContext(node, $"{_source}: {node.Describe(i)}", _opset, IsTraining, _rng,
-                [.. node.Inputs.Select(name => name.Length == 0 ? null : values[name])]);
+                [.. node.Inputs.Select(name => name.Length == 0 ? null : values[name])], budget);
             OnnxValue[] outputs;
             try
             {

@@ -198,10 +198,8 @@ internal static partial class OnnxOperators
     /// <summary>Refuses windows whose elements, picked for every plane, would not fit a tensor.</summary>
     private static void CheckWindows(OnnxNodeContext node, int planes, int[] output, int[] kernel)
     {
-        if ((double)planes * Count(Checked(node, output)) * Count(kernel) > Array.MaxLength)
-        {
-            throw node.Error($"the output [{string.Join(", ", output)}] times the kernel [{string.Join(", ", kernel)}] has more window positions than a tensor can hold");
-        }
+        node.CheckElements((double)planes * ElementCount(output) * ElementCount(kernel),
+            $"the windows of {planes} planes, output [{string.Join(", ", output)}] times kernel [{string.Join(", ", kernel)}],");
     }
 
     /// <summary>
@@ -295,6 +293,7 @@ internal static partial class OnnxOperators
             throw node.Error($"the weight is {node.Input(1).Describe()}; input {node.Input(0).Describe()} with group {groups} needs [M, {channels / Math.Max(groups, 1)}, kernel…] with M a multiple of {groups}");
         }
         var window = Window(node, x.ShapeArray, KernelShape(node, x.Rank - 2, weight.ShapeArray[2..]), ceil: false, pool: false);
+        Checked(node, [x.Shape[0], weight.Shape[0], .. window.Output]);
         return One(OnnxValue.Of(Convolve(x, weight, ConvBias(node, weight.Shape[0]), window, groups)));
     }
 

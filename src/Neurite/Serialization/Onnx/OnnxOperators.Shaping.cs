@@ -478,6 +478,7 @@ internal static partial class OnnxOperators
         {
             throw node.Error($"a range from {Text(from)} to {Text(limit)} by {Text(delta)}");
         }
+        node.CheckElements(steps, $"a range from {Text(from)} to {Text(limit)} by {Text(delta)}");
         int count = (int)Math.Max(steps, 0);
         return One(start.IsFloat
             ? OnnxValue.Of(Tensor.From([.. Enumerable.Range(0, count).Select(i => (float)(from + i * delta))], [count]))

@@ -85,22 +85,24 @@ internal static partial class OnnxOperators
     internal static int Size(OnnxNodeContext node, long size, string what) =>
         size is >= 0 and <= int.MaxValue ? (int)size : throw node.Error($"{what} {size} is not a size a tensor can have");
 
-    /// <summary>The element count of a shape computed from the graph, refused (by node) when no tensor can hold it.</summary>
+    /// <summary>
+    /// A shape computed from the graph, refused (by node) when it has more elements than the run's budget
+    /// (<see cref="OnnxNodeContext.MaxElements"/>), so that a small file cannot make a run allocate without bound.
+    /// </summary>
     internal static int[] Checked(OnnxNodeContext node, int[] shape)
     {
-        long count = 1;
-        foreach (int size in shape)
-        {
-            count = Math.Min(count * size, long.MaxValue / 4);
-        }
-        return count <= Array.MaxLength ? shape : throw node.Error($"shape {Shapes.Format(shape)} has more elements than a tensor can hold");
+        node.CheckElements(ElementCount(shape), $"shape {Shapes.Format(shape)}");
+        return shape;
     }
+
+    /// <summary>The number of elements of a shape, saturating instead of overflowing.</summary>
+    internal static double ElementCount(IEnumerable<int> shape) => shape.Aggregate(1d, (count, size) => count * size);
 
     private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>One node as its kernel sees it: the inputs (null where an optional one is omitted), attributes with their defaults, the opset, and the mode.</summary>
-internal sealed class OnnxNodeContext(OnnxNode node, string where, long opset, bool training, Generator rng, OnnxValue?[] inputs)
+internal sealed class OnnxNodeContext(OnnxNode node, string where, long opset, bool training, Generator rng, OnnxValue?[] inputs, OnnxElementBudget budget)
 {
     public OnnxNode Node { get; } = node;
 
@@ -114,6 +116,18 @@ internal sealed class OnnxNodeContext(OnnxNode node, string where, long opset, b
     public Generator Rng { get; } = rng;
 
     public IReadOnlyList<OnnxValue?> Inputs { get; } = inputs;
+
+    /// <summary>The most elements one value computed in this run may have (see <see cref="OnnxElementBudget"/>).</summary>
+    public long MaxElements => budget.MaxElements;
+
+    /// <summary>Refuses <paramref name="what"/>, of <paramref name="count"/> elements, when it exceeds the run's budget.</summary>
+    public void CheckElements(double count, string what)
+    {
+        if (count > budget.MaxElements)
+        {
+            throw Error($"{what} has {count:N0} elements, more than this run may make ({budget.Describe()})");
+        }
+    }
 
     public int OutputCount => Node.Outputs.Count;
 
@@ -177,4 +191,22 @@ internal sealed class OnnxNodeContext(OnnxNode node, string where, long opset, b
             ? attribute
             : throw Error($"attribute '{name}' is {attribute.Type.ToString().ToUpperInvariant()}, {Node.OpType} takes {type.ToString().ToUpperInvariant()}");
     }
+}
+
+/// <summary>
+/// How many elements one value of a graph run may have: <see cref="Factor"/> times the elements the run starts from
+/// (its data inputs and the graph's initializers), and at least <see cref="Floor"/>. Real networks stay far inside
+/// it (a convolution's unfolded windows are the largest value, kernel-area times its output); a graph that pads,
+/// expands or tiles a small input into a huge one is refused before it allocates.
+/// </summary>
+internal readonly record struct OnnxElementBudget(long StartingElements)
+{
+    public const long Factor = 64;
+
+    public const long Floor = 1 << 18;
+
+    public long MaxElements => Math.Min(Array.MaxLength, Math.Max(Floor, Factor * StartingElements));
+
+    public string Describe() =>
+        $"at most {MaxElements:N0}: {Factor} × the {StartingElements:N0} elements of its inputs and weights, and at least {Floor:N0}";
 }
