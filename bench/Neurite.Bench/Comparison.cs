@@ -18,11 +18,12 @@ internal sealed record Metric(string Key, string Label, bool HigherIsBetter, dou
 /// </summary>
 internal static class Comparison
 {
-    /// <summary>Prints the table's header and rows; returns the rows as JSON.</summary>
+    /// <summary>Prints the table's header and rows (the second side named <paramref name="referenceName"/>); returns the rows as JSON.</summary>
     public static JsonArray PrintTable(
-        IReadOnlyList<Metric> metrics, IReadOnlyList<int> threadCounts, IReadOnlyDictionary<int, JsonNode> neurite, IReadOnlyDictionary<int, JsonNode>? pytorch)
+        IReadOnlyList<Metric> metrics, IReadOnlyList<int> threadCounts, IReadOnlyDictionary<int, JsonNode> neurite, IReadOnlyDictionary<int, JsonNode>? pytorch,
+        string referenceName = "PyTorch")
     {
-        Console.WriteLine($"{"workload",-36} {"thr",3} | {"Neurite",-28} | {"PyTorch",-28} | {"ratio",5} | target");
+        Console.WriteLine($"{"workload",-36} {"thr",3} | {"Neurite",-28} | {referenceName,-28} | {"ratio",5} | target");
         Console.WriteLine(new string('-', 122));
         var rows = new JsonArray();
         foreach (var metric in metrics)
@@ -46,7 +47,7 @@ internal static class Comparison
                     ["threads"] = threads,
                     ["higher_is_better"] = metric.HigherIsBetter,
                     ["neurite"] = Summary(a),
-                    ["pytorch"] = Summary(b),
+                    [referenceName.ToLowerInvariant().Replace(' ', '_')] = Summary(b),
                     ["ratio"] = ratio is { } value ? Math.Round(value, 3) : null,
                     ["target"] = goal.Length == 0 ? null : goal,
                     ["met"] = met,

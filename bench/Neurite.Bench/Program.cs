@@ -6,10 +6,12 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["gemm"] = ("SGEMM GFLOP/s against numpy/OpenBLAS", GemmBench.Run),
     ["mlp"] = ("Fashion-MNIST MLP and playground workloads against PyTorch", MlpBench.Run),
     ["models"] = ("the CNN, LSTM, Transformer and generation workloads against PyTorch", ModelsBench.Run),
-    ["all"] = ("gemm, mlp, then models: every workload of BENCHMARKS.md, all results in bench/results/latest.json", All),
+    ["onnxruntime"] = ("MLP, LeNet-5 and LSTM inference against ONNX Runtime on Neurite's ONNX export", OnnxRuntimeBench.Run),
+    ["all"] = ("gemm, mlp, models, then onnxruntime: every workload of BENCHMARKS.md, all results in bench/results/latest.json", All),
     ["cnn"] = ("LeNet-5 or a small VGG: training, inference, per-convolution GFLOP/s (run by models; bench/reference/cnn.py is PyTorch's)", CnnBench.Run),
     ["mlp-profile"] = ("time and allocations per phase of an MLP training step", MlpProfile.Run),
     ["mlp-worker"] = ("one thread count of mlp's Neurite side (run by mlp)", MlpWorker.Run),
+    ["ort-worker"] = ("one side of onnxruntime (run by onnxruntime)", OnnxRuntimeBench.RunWorker),
     ["lstm"] = ("training steps of a 2-layer LSTM (Neurite only; bench/reference/lstm.py is PyTorch's)", LstmBench.Run),
     ["generate"] = ("characters per second of language-model generation (Neurite only; bench/reference/generate.py is PyTorch's)", GenerateBench.Run),
     ["transformer"] = ("training steps of a Transformer encoder layer (Neurite only; bench/reference/transformer.py is PyTorch's)", TransformerBench.Run),
@@ -26,7 +28,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 }
 return command.Run(args[1..]);
 
-// `all`: the SGEMM table, the MLP table, then the models table; latest.json gets the gemm and models results too.
+// `all`: the SGEMM table, the MLP table, the models table, then the ONNX Runtime table; latest.json gets them all.
 static int All(string[] args)
 {
     string results = Path.Combine(GemmBench.BenchDirectory(), "results");
@@ -46,11 +48,19 @@ static int All(string[] args)
     Console.WriteLine();
     string models = Path.Combine(results, "models.json");
     status = ModelsBench.Run([.. args.Where(arg => arg == "--no-reference"), "--out", models]);
+    if (status != 0)
+    {
+        return status;
+    }
+    Console.WriteLine();
+    string onnxRuntime = Path.Combine(results, "onnxruntime.json");
+    status = OnnxRuntimeBench.Run(["--out", onnxRuntime]);
     if (status == 0)
     {
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(latest))!.AsObject();
         json["gemm"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(gemm));
         json["models"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(models));
+        json["onnxruntime"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(onnxRuntime));
         Comparison.WriteAtomically(latest, json);
     }
     return status;
