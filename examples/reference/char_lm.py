@@ -1,13 +1,16 @@
-"""PyTorch side of examples/kjv-lstm.json: the same character-level LSTM, data and training, for the same wall time.
+"""PyTorch side of examples/kjv-lstm.json and examples/kjv-transformer.json: the same character-level language models,
+data and training, for the same wall time.
 
 Usage: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=passive env -u OPENBLAS_CORETYPE \
-       /usr/bin/python3 examples/reference/char_lstm.py [--text examples/data/kjv.txt] [--seconds 600]
+       /usr/bin/python3 examples/reference/char_lm.py [--model lstm|transformer] [--text examples/data/kjv.txt] [--seconds 600]
 
 As Neurite's text:PATH,seq=64 source: the vocabulary is the text's distinct characters sorted by code point, the last
 10 % of the characters is the test set, and each part is cut into non-overlapping windows of 64 characters whose targets
-are the next characters. As the spec: Embedding(V, 64), a 2-layer LSTM of 256 units (batch first), Linear(256, V),
-cross-entropy over every step, Adam (lr 0.002), gradients clipped to norm 1, batches of 32 shuffled every epoch, the test
-set evaluated after each epoch; training stops before the first step after --seconds. Prints the test loss and bits per
+are the next characters. As kjv-lstm.json: Embedding(V, 64), a 2-layer LSTM of 256 units (batch first), Linear(256, V),
+Adam (lr 0.002). As kjv-transformer.json: Embedding(V, 128) plus a learned positional embedding (64 × 128, N(0, 1) as
+nn.Embedding), four pre-norm causal TransformerEncoderLayers (4 heads, ff 512, GELU, no dropout), a final LayerNorm,
+Linear(128, V), Adam (lr 0.001). Both: cross-entropy over every step, gradients clipped to norm 1, batches of 32
+shuffled every epoch, the test set evaluated after each epoch; training stops before the first step after --seconds. Prints the test loss and bits per
 character as one JSON line.
 """
 import argparse
@@ -18,7 +21,7 @@ import time
 import torch
 from torch import nn
 
-SEQ, EMBEDDING, HIDDEN, LAYERS, BATCH, LR, CLIP = 64, 64, 256, 2, 32, 0.002, 1.0
+SEQ, BATCH, CLIP = 64, 32, 1.0
 
 
 def windows(ids):
@@ -29,14 +32,39 @@ def windows(ids):
 
 
 class CharLSTM(nn.Module):
+    LR = 0.002
+
     def __init__(self, vocabulary):
         super().__init__()
-        self.embedding = nn.Embedding(vocabulary, EMBEDDING)
-        self.lstm = nn.LSTM(EMBEDDING, HIDDEN, LAYERS, batch_first=True)
-        self.linear = nn.Linear(HIDDEN, vocabulary)
+        self.embedding = nn.Embedding(vocabulary, 64)
+        self.lstm = nn.LSTM(64, 256, 2, batch_first=True)
+        self.linear = nn.Linear(256, vocabulary)
 
     def forward(self, x):
         return self.linear(self.lstm(self.embedding(x))[0])
+
+
+class CharTransformer(nn.Module):
+    LR = 0.001
+    DIM, HEADS, FF, LAYERS = 128, 4, 512, 4
+
+    def __init__(self, vocabulary):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, self.DIM)
+        self.position = nn.Embedding(SEQ, self.DIM)
+        self.layers = nn.ModuleList(
+            nn.TransformerEncoderLayer(self.DIM, self.HEADS, self.FF, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+            for _ in range(self.LAYERS))
+        self.norm = nn.LayerNorm(self.DIM)
+        self.linear = nn.Linear(self.DIM, vocabulary)
+        self.register_buffer("causal", torch.triu(torch.full((SEQ, SEQ), float("-inf")), diagonal=1))
+
+    def forward(self, x):
+        steps = x.shape[1]
+        h = self.embedding(x) + self.position.weight[:steps]
+        for layer in self.layers:
+            h = layer(h, src_mask=self.causal[:steps, :steps])
+        return self.linear(self.norm(h))
 
 
 def evaluate(model, x, y):
@@ -52,6 +80,7 @@ def evaluate(model, x, y):
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=["lstm", "transformer"], default="lstm")
     parser.add_argument("--text", default="examples/data/kjv.txt")
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--threads", type=int, default=2)
@@ -68,8 +97,8 @@ def main():
     train_x, train_y = windows(ids[: len(ids) - test_length])
     test_x, test_y = windows(ids[len(ids) - test_length :])
 
-    model = CharLSTM(len(vocabulary))
-    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    model = (CharLSTM if a.model == "lstm" else CharTransformer)(len(vocabulary))
+    optimizer = torch.optim.Adam(model.parameters(), lr=model.LR)
     start = time.perf_counter()
     steps, epochs, out_of_time = 0, 0, False
     while not out_of_time:
@@ -91,7 +120,7 @@ def main():
             print(f"epoch {epochs}: test bits per char {evaluate(model, test_x, test_y) / math.log(2):.4f}", flush=True)
     trained = time.perf_counter() - start
     test_loss = evaluate(model, test_x, test_y)
-    print(json.dumps({"torch": torch.__version__, "threads": a.threads, "seconds": round(trained, 1), "steps": steps,
+    print(json.dumps({"torch": torch.__version__, "model": a.model, "parameters": sum(p.numel() for p in model.parameters()), "threads": a.threads, "seconds": round(trained, 1), "steps": steps,
                       "samples_per_second": round(steps * BATCH / trained, 1), "test_loss": round(test_loss, 4),
                       "test_bits_per_char": round(test_loss / math.log(2), 4)}))
 

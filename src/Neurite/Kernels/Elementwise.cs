@@ -114,7 +114,7 @@ public static class Elementwise
         public readonly float* A = a, B = b, Destination = destination;
     }
 
-    /// <summary>destination[i] = GELU(x[i]) = x·Φ(x), exact (erfc, see <see cref="GaussianCdf"/>), split between threads for long spans.</summary>
+    /// <summary>destination[i] = GELU(x[i]) = x·Φ(x), exact (erfc, see <see cref="GaussianCdf(Vector256{float})"/>), split between threads for long spans.</summary>
     public static unsafe void Gelu(ReadOnlySpan<float> x, Span<float> destination)
     {
         CheckLengths(x.Length, destination.Length, nameof(Gelu));
@@ -135,71 +135,83 @@ public static class Elementwise
         }
     }
 
-    /// <summary>GELU (g empty) or its backward over a range, a chunk of vector passes at a time (compiled optimized at once, as <see cref="Attention"/>'s passes).</summary>
+    /// <summary>GELU (g empty) or its backward over a range in one pass: Φ and e^(−x²/2) stay in registers (<see cref="GaussianCdf(Vector256{float})"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GeluRange(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> destination)
     {
-        const int Chunk = 256;
         const float InverseSqrt2Pi = 0.39894228040143268f;
-        Span<float> buffers = stackalloc float[3 * Chunk];
-        for (int start = 0; start < x.Length; start += Chunk)
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float gr = ref MemoryMarshal.GetReference(g);
+        ref float dr = ref MemoryMarshal.GetReference(destination);
+        int i = 0;
+        for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
         {
-            int n = Math.Min(Chunk, x.Length - start);
-            var xs = x.Slice(start, n);
-            var cdf = buffers[..n];
-            var density = buffers.Slice(Chunk, n);
-            GaussianCdf(xs, cdf, density, buffers.Slice(2 * Chunk, n));
-            if (g.IsEmpty)
+            var xs = Vector256.LoadUnsafe(ref xr, (nuint)i);
+            var (cdf, gaussian) = GaussianCdf(xs);
+            // GELU = x·Φ(x); GELU′ = Φ(x) + x·e^(−x²/2)/√(2π)
+            var result = g.IsEmpty ? xs * cdf : Vector256.LoadUnsafe(ref gr, (nuint)i) * (xs * gaussian * InverseSqrt2Pi + cdf);
+            result.StoreUnsafe(ref dr, (nuint)i);
+        }
+        if (i < x.Length)
+        {
+            // The tail through one vector padded with zeros, so that every element takes the same arithmetic.
+            Span<float> xt = stackalloc float[Vector256<float>.Count], gt = stackalloc float[Vector256<float>.Count], dt = stackalloc float[Vector256<float>.Count];
+            x[i..].CopyTo(xt);
+            if (!g.IsEmpty)
             {
-                TensorPrimitives.Multiply(xs, cdf, destination.Slice(start, n));
-                continue;
+                g[i..].CopyTo(gt);
             }
-            // Φ(x) + x·e^(−x²/2)/√(2π)
-            TensorPrimitives.Multiply(xs, density, density);
-            TensorPrimitives.MultiplyAdd(density, InverseSqrt2Pi, cdf, density);
-            TensorPrimitives.Multiply(g.Slice(start, n), density, destination.Slice(start, n));
+            GeluRange(g.IsEmpty ? default : gt, xt, dt);
+            dt[..(x.Length - i)].CopyTo(destination[i..]);
+        }
+    }
+
+    /// <summary>cdf = Φ(x) and gaussian = e^(−x²/2) over spans, by <see cref="GaussianCdf(Vector256{float})"/>.</summary>
+    internal static void GaussianCdf(ReadOnlySpan<float> x, Span<float> cdf, Span<float> gaussian)
+    {
+        CheckLengths(x.Length, cdf.Length, nameof(GaussianCdf));
+        CheckLengths(x.Length, gaussian.Length, nameof(GaussianCdf));
+        Span<float> lanes = stackalloc float[Vector256<float>.Count];
+        for (int i = 0; i < x.Length; i += Vector256<float>.Count)
+        {
+            int n = Math.Min(Vector256<float>.Count, x.Length - i);
+            lanes.Clear();
+            x.Slice(i, n).CopyTo(lanes);
+            var (c, e) = GaussianCdf(Vector256.Create<float>(lanes));
+            c.CopyTo(lanes);
+            lanes[..n].CopyTo(cdf.Slice(i, n));
+            e.CopyTo(lanes);
+            lanes[..n].CopyTo(gaussian.Slice(i, n));
         }
     }
 
     /// <summary>
-    /// cdf = Φ(x) and gaussian = e^(−x²/2), as vector passes over the span; <paramref name="scratch"/> is as long as x.
-    /// Φ(x) = ½·erfc(−x/√2), with erfc(z) = t·e^(−z² − 1.26551223 + t·P(t)), t = 1/(1 + z/2) for z ≥ 0 (Numerical Recipes'
-    /// erfcc, a Chebyshev fit with relative error below 1.2e-7 everywhere): for x &lt; 0, Φ is that small erfc itself, so
-    /// the tail keeps its relative accuracy (½(1 + erf) would cancel to 0 there), and for x ≥ 0, Φ = 1 − ½·erfc(x/√2).
+    /// Φ(x) and e^(−x²/2) per lane. Φ(x) = ½·erfc(−x/√2), with erfc(z) = t·e^(−z² − 1.26551223 + t·P(t)), t = 1/(1 + z/2)
+    /// for z ≥ 0 (Numerical Recipes' erfcc, a Chebyshev fit with relative error below 1.2e-7 everywhere): for x &lt; 0, Φ
+    /// is that small erfc itself, so the tail keeps its relative accuracy (½(1 + erf) would cancel to 0 there), and for
+    /// x ≥ 0, Φ = 1 − ½·erfc(x/√2).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void GaussianCdf(ReadOnlySpan<float> x, Span<float> cdf, Span<float> gaussian, Span<float> scratch)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Cdf, Vector256<float> Gaussian) GaussianCdf(Vector256<float> x)
     {
         const float InverseSqrt2 = 0.70710678118654752f;
-        Span<float> t = cdf, q = scratch;
-        TensorPrimitives.Multiply(x, InverseSqrt2, q);
-        TensorPrimitives.Multiply(q, q, gaussian);
-        TensorPrimitives.Negate(gaussian, gaussian);
-        TensorPrimitives.Exp(gaussian, gaussian);
-        TensorPrimitives.Abs(q, t);
-        TensorPrimitives.Multiply(t, 0.5f, t);
-        TensorPrimitives.Add(t, 1f, t);
-        TensorPrimitives.Reciprocal(t, t);
-        // −1.26551223 + t·P(t) by Horner's rule, in q (z is no longer needed: the sign comes from x)
-        TensorPrimitives.Multiply(t, 0.17087277f, q);
-        TensorPrimitives.Add(q, -0.82215223f, q);
-        TensorPrimitives.MultiplyAdd(q, t, 1.48851587f, q);
-        TensorPrimitives.MultiplyAdd(q, t, -1.13520398f, q);
-        TensorPrimitives.MultiplyAdd(q, t, 0.27886807f, q);
-        TensorPrimitives.MultiplyAdd(q, t, -0.18628806f, q);
-        TensorPrimitives.MultiplyAdd(q, t, 0.09678418f, q);
-        TensorPrimitives.MultiplyAdd(q, t, 0.37409196f, q);
-        TensorPrimitives.MultiplyAdd(q, t, 1.00002368f, q);
-        TensorPrimitives.MultiplyAdd(q, t, -1.26551223f, q);
-        TensorPrimitives.Exp(q, q);
+        var z = x * InverseSqrt2;
+        var gaussian = Vector256.Exp(-(z * z));
+        var t = Vector256<float>.One / (Vector256.Abs(z) * 0.5f + Vector256<float>.One);
+        // −1.26551223 + t·P(t) by Horner's rule
+        var q = t * 0.17087277f + Vector256.Create(-0.82215223f);
+        q = q * t + Vector256.Create(1.48851587f);
+        q = q * t + Vector256.Create(-1.13520398f);
+        q = q * t + Vector256.Create(0.27886807f);
+        q = q * t + Vector256.Create(-0.18628806f);
+        q = q * t + Vector256.Create(0.09678418f);
+        q = q * t + Vector256.Create(0.37409196f);
+        q = q * t + Vector256.Create(1.00002368f);
+        q = q * t + Vector256.Create(-1.26551223f);
         // ½·erfc(|z|) = ½·t·e^(−z²)·e^(…)
-        TensorPrimitives.Multiply(q, t, q);
-        TensorPrimitives.Multiply(q, gaussian, q);
-        TensorPrimitives.Multiply(q, 0.5f, q);
-        for (int i = 0; i < x.Length; i++)
-        {
-            cdf[i] = x[i] >= 0 ? 1f - q[i] : q[i];
-        }
+        var halfErfc = Vector256.Exp(q) * t * gaussian * 0.5f;
+        var cdf = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One - halfErfc, halfErfc);
+        return (cdf, gaussian);
     }
 
     /// <summary>Runs body over slabs of [0, b.Length) on the workers when the span is long; false when it did not.</summary>

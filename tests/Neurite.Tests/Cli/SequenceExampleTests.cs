@@ -4,7 +4,7 @@ using Neurite.Cli;
 namespace Neurite.Tests.Cli;
 
 /// <summary>
-/// The sequence examples at reduced size through the command line (addition-rnn, kjv-lstm, sine-gru; the README has their
+/// The sequence examples at reduced size through the command line (addition-rnn, kjv-lstm, kjv-transformer, sine-gru; the README has their
 /// full-size figures), and <c>neurite generate</c>.
 /// </summary>
 public sealed class SequenceExampleTests : IDisposable
@@ -76,6 +76,26 @@ public sealed class SequenceExampleTests : IDisposable
         (code, _, error) = Run("generate", model, "--prompt", "Jesus", "--length", "5");
         Assert.Equal(1, code);
         Assert.Equal("neurite: --prompt: the character \"J\" at position 0 is not in the model's vocabulary of 25 characters", error.Trim());
+    }
+
+    [Fact]
+    public void The_bible_transformer_trains_on_a_small_text_and_generates_from_a_window()
+    {
+        string text = PathOf("verses-transformer.txt");
+        File.WriteAllText(text, string.Concat(Enumerable.Repeat(
+            "In the beginning God created the heaven and the earth.\nAnd the earth was without form, and void.\n", 60)));
+        string model = PathOf("kjv-transformer.safetensors");
+        var result = Train(Spec("kjv-transformer.json"), "--data", $"text:{text},seq=64", "--epochs", "3", "--batch-size", "8", "--out", model);
+        // 25 characters: a uniform guess costs log2 25 = 4.6 bits each.
+        Assert.True((double)result["test_bits_per_char"]! < 3.5, result.ToJsonString());
+
+        var (code, output, error) = Run("generate", model, "--prompt", "In the ", "--length", "30", "--seed", "3", "--json");
+        Assert.True(code == 0, error);
+        var generated = LastJson(output);
+        Assert.Equal(30, (int)generated["characters"]!);
+        // Attention has no state to carry: each character rereads the last 64.
+        Assert.False((bool)generated["stateful"]!);
+        Assert.Equal((string)generated["text"]!, (string)LastJson(Run("generate", model, "--prompt", "In the ", "--length", "30", "--seed", "3", "--json").Out)["text"]!);
     }
 
     [Fact]
