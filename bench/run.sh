@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one benchmark command in a Release build: `bench/run.sh all` (everything in BENCHMARKS.md), `bench/run.sh mlp`,
 # `bench/run.sh models` (the CNN and sequence workloads), `bench/run.sh onnxruntime` (inference against ONNX Runtime),
+# `bench/run.sh process` (`neurite train` as a whole process against a PyTorch script),
 # `bench/run.sh gemm [--sizes 512,1024] [--threads 1,2] ...`.
 # Comparisons need PyTorch and numpy on OpenBLAS: as root, this installs what is missing (libopenblas0-pthread
 # explicitly: without it Debian's python3-torch runs on the reference BLAS), then prints which BLAS and kernels
@@ -9,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 case "${1:-}" in
-all | mlp | gemm | models)
+all | mlp | gemm | models | process)
     if [[ " $* " != *" --no-reference "* ]]; then
         missing=()
         for package in python3-torch python3-numpy libopenblas0-pthread; do

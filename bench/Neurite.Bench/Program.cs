@@ -7,7 +7,8 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["mlp"] = ("Fashion-MNIST MLP and playground workloads against PyTorch", MlpBench.Run),
     ["models"] = ("the CNN, LSTM, Transformer and generation workloads against PyTorch", ModelsBench.Run),
     ["onnxruntime"] = ("MLP, LeNet-5 and LSTM inference against ONNX Runtime on Neurite's ONNX export", OnnxRuntimeBench.Run),
-    ["all"] = ("gemm, mlp, models, then onnxruntime: every workload of BENCHMARKS.md, all results in bench/results/latest.json", All),
+    ["process"] = ("neurite train as a whole process (wall time, peak RSS, start-up) against a PyTorch script", ProcessBench.Run),
+    ["all"] = ("gemm, mlp, models, onnxruntime, then process: every workload of BENCHMARKS.md, all results in bench/results/latest.json", All),
     ["cnn"] = ("LeNet-5 or a small VGG: training, inference, per-convolution GFLOP/s (run by models; bench/reference/cnn.py is PyTorch's)", CnnBench.Run),
     ["mlp-profile"] = ("time and allocations per phase of an MLP training step", MlpProfile.Run),
     ["mlp-worker"] = ("one thread count of mlp's Neurite side (run by mlp)", MlpWorker.Run),
@@ -28,7 +29,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 }
 return command.Run(args[1..]);
 
-// `all`: the SGEMM table, the MLP table, the models table, then the ONNX Runtime table; latest.json gets them all.
+// `all`: the SGEMM, MLP, models, ONNX Runtime and whole-process tables; latest.json gets them all.
 static int All(string[] args)
 {
     string results = Path.Combine(GemmBench.BenchDirectory(), "results");
@@ -55,12 +56,23 @@ static int All(string[] args)
     Console.WriteLine();
     string onnxRuntime = Path.Combine(results, "onnxruntime.json");
     status = OnnxRuntimeBench.Run(["--out", onnxRuntime]);
+    if (status != 0)
+    {
+        return status;
+    }
+    Console.WriteLine();
+    string process = Path.Combine(results, "process.json");
+    status = args.Contains("--no-reference") ? 0 : ProcessBench.Run(["--out", process]);
     if (status == 0)
     {
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(latest))!.AsObject();
         json["gemm"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(gemm));
         json["models"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(models));
         json["onnxruntime"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(onnxRuntime));
+        if (File.Exists(process))
+        {
+            json["process"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(process));
+        }
         Comparison.WriteAtomically(latest, json);
     }
     return status;
