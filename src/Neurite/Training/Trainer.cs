@@ -363,6 +363,10 @@ public sealed class Trainer
             }
             double learningRate = optimizer.ParamGroups[0].Lr;
             var trainMetrics = MetricValues("");
+            foreach (var figures in Callbacks.OfType<IEpochFigures>())
+            {
+                trainMetrics = Merge(trainMetrics, figures.TakeEpochFigures(), "");
+            }
             var held = validation is null ? null : Evaluate(validation);
             double trainLoss = lossSum / epochSamples;
             var result = new EpochResult(epoch, trainLoss, accuracy?.Accuracy, held?.Loss, held?.Classification?.Accuracy,
