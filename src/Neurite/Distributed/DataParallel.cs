@@ -82,7 +82,7 @@ public sealed class DataParallel : ITrainingCallback, IEpochFigures
 
     /// <summary>
     /// Seconds spent waiting for all-reduces after backward, summed over the steps: the communication that did not
-    /// overlap with the backward pass.
+    /// overlap with the backward pass, and the wait for any rank whose step is slower than this one's.
     /// </summary>
     public double ExposedCommunicationSeconds { get; private set; }
 
