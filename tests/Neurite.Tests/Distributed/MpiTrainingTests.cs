@@ -78,6 +78,17 @@ public sealed class MpiTrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_time_limit_stops_every_rank_at_the_same_step()
+    {
+        // Each rank's clock runs out at a different step; a rank that stopped alone would leave the other waiting.
+        var result = Run("mpirun", [.. MpirunOptions, "-x", "NEURITE_MPI_TIMEOUT=20", "-np", "2", "dotnet", Cli, "train", "spec.json", "--distributed",
+            "--batch-size", "8", "--epochs", "100000", "--time-limit", "2", "--json", "--out", "limit/m.safetensors"], TimeSpan.FromMinutes(2));
+        Assert.True(result.Code == 0, result.Output + result.Error);
+        Assert.Contains("\"stopped\":\"timelimit\"", result.Output);
+        Assert.True(File.Exists(Path.Combine(_work, "limit", "m.safetensors")));
+    }
+
+    [Fact]
     public void Bad_input_on_one_rank_ends_every_rank_with_its_message()
     {
         var result = Run("mpirun", [.. MpirunOptions, "-np", "1", "dotnet", Cli, "train", "spec.json", "--distributed",
