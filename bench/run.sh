@@ -2,7 +2,8 @@
 # Runs one benchmark command in a Release build: `bench/run.sh all` (everything in BENCHMARKS.md), `bench/run.sh mlp`,
 # `bench/run.sh models` (the CNN and sequence workloads), `bench/run.sh onnxruntime` (inference against ONNX Runtime),
 # `bench/run.sh process` (`neurite train` as a whole process against a PyTorch script),
-# `bench/run.sh gemm [--sizes 512,1024] [--threads 1,2] ...`.
+# `bench/run.sh gemm [--sizes 512,1024] [--threads 1,2] ...`,
+# `bench/run.sh mpi [--quick]` (data-parallel training under mpirun -np 2; not part of `all`; needs Open MPI).
 # Comparisons need PyTorch and numpy on OpenBLAS: as root, this installs what is missing (libopenblas0-pthread
 # explicitly: without it Debian's python3-torch runs on the reference BLAS), then prints which BLAS and kernels
 # they use and refuses to run against a reference BLAS.
@@ -27,6 +28,17 @@ all | mlp | gemm | models | process)
         fi
         env -u OPENBLAS_CORETYPE /usr/bin/python3 bench/reference/blas_check.py
         echo
+    fi
+    ;;
+mpi)
+    if ! command -v mpirun >/dev/null; then
+        if [[ $(id -u) -ne 0 ]]; then
+            echo "bench: mpi needs Open MPI; install it (apt-get install -y openmpi-bin)" >&2
+            exit 1
+        fi
+        echo "bench: installing openmpi-bin…" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q openmpi-bin >&2 ||
+            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openmpi-bin >&2; }
     fi
     ;;
 esac

@@ -104,7 +104,8 @@ internal static class Comparison
     /// <summary>The median of a workload's values for <paramref name="key"/>, or null where it has none.</summary>
     public static double? MedianOf(JsonNode result, string key) => Values(result, key) is { } values ? Median(values) : null;
 
-    private static JsonNode RunJson(ProcessStartInfo info, string name)
+    /// <summary>Runs a process that prints one JSON object as its last line of output; returns that object.</summary>
+    internal static JsonNode RunJson(ProcessStartInfo info, string name)
     {
         using var process = Process.Start(info)!;
         string stdout = process.StandardOutput.ReadToEnd();

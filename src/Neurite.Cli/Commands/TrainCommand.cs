@@ -30,21 +30,23 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
         var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks mpirun started: --batch-size per rank, rank 0 writes and prints" };
         var bucket = new Option<double?>("--bucket-mb") { Description = "with --distributed: MiB of gradients per all-reduce (default 25, as PyTorch's DDP)" };
+        var syncBatchNorm = new Option<bool>("--sync-batch-norm") { Description = "with --distributed: batch norm uses the statistics of the global batch, summed over the ranks (torch.nn.SyncBatchNorm)" };
         var command = new Command("train", "train the network a JSON spec describes")
         {
-            spec, data, epochs, batchSize, lr, seed, noShuffle, init, resume, timeLimit, output, json, distributed, bucket,
+            spec, data, epochs, batchSize, lr, seed, noShuffle, init, resume, timeLimit, output, json, distributed, bucket, syncBatchNorm,
         };
         command.SetAction(parse => Run(console, new Request(
             parse.GetRequiredValue(spec), parse.GetValue(data), parse.GetValue(epochs), parse.GetValue(batchSize),
             parse.GetValue(lr), parse.GetValue(seed), parse.GetValue(noShuffle), parse.GetValue(init),
             parse.GetValue(resume), parse.GetValue(timeLimit), parse.GetValue(output), parse.GetValue(json), parse.GetValue(distributed),
-            parse.GetValue(bucket))));
+            parse.GetValue(bucket), parse.GetValue(syncBatchNorm))));
         return command;
     }
 
     internal sealed record Request(
         string Spec, string? Data, int? Epochs, int? BatchSize, double? Lr, ulong? Seed, bool NoShuffle,
-        string? Init, string? Resume, double? TimeLimit, string? Out, bool Json, bool Distributed = false, double? BucketMegabytes = null);
+        string? Init, string? Resume, double? TimeLimit, string? Out, bool Json, bool Distributed = false, double? BucketMegabytes = null,
+        bool SyncBatchNorm = false);
 
     /// <summary>Where a run writes without --out: runs/NAME/NAME.safetensors in the current folder, NAME the spec's file name.</summary>
     internal static string DefaultModelPath(string specPath)
@@ -61,6 +63,10 @@ internal static class TrainCommand
         }
         if (!request.Distributed)
         {
+            if (request.SyncBatchNorm || request.BucketMegabytes is not null)
+            {
+                throw new ArgumentException($"{(request.SyncBatchNorm ? "--sync-batch-norm" : "--bucket-mb")} needs --distributed (under mpirun)");
+            }
             return Train(console, request, null);
         }
         if (request.BucketMegabytes is { } megabytes && !(megabytes > 0 && megabytes <= 1024))
@@ -90,7 +96,7 @@ internal static class TrainCommand
         var run = TrainingRun.Create(spec!, new RunOptions(
             request.Data, request.Epochs, request.BatchSize, request.Lr, request.Seed, request.NoShuffle, request.Init, request.Resume,
             modelPath, Path.GetDirectoryName(Path.GetFullPath(request.Spec))!, request.TimeLimit is { } limit ? TimeSpan.FromSeconds(limit) : null,
-            communicator, (int)Math.Round((request.BucketMegabytes ?? 25) * (1 << 20))), progress);
+            communicator, (int)Math.Round((request.BucketMegabytes ?? 25) * (1 << 20)), request.SyncBatchNorm), progress);
         if (communicator is { Rank: > 0 })
         {
             run.Execute(console.Cancellation);
@@ -135,6 +141,14 @@ internal static class TrainCommand
             json["code_knn_accuracy"] = comparison.CodeAccuracy;
             json["pca_knn_accuracy"] = comparison.PcaAccuracy;
         }
+        var parallel = run.Trainer.Callbacks.OfType<DataParallel>().SingleOrDefault();
+        if (parallel is not null)
+        {
+            json["ranks"] = communicator!.Size;
+            json["buckets"] = new JsonArray([.. parallel.BucketLengths.Select(length => (JsonNode)(length * sizeof(float)))]);
+            json["communication_seconds"] = Math.Round(parallel.CommunicationSeconds, 4);
+            json["exposed_communication_seconds"] = Math.Round(parallel.ExposedCommunicationSeconds, 4);
+        }
         if (figures is not null)
         {
             json["pictures"] = new JsonArray([.. figures.Files.Select(file => (JsonNode)file.File)]);
@@ -146,6 +160,10 @@ internal static class TrainCommand
         else
         {
             Tables.TrainingResult(console, result, run.ReportPath);
+            if (parallel is not null)
+            {
+                console.Out.WriteLine(Communication(parallel, communicator!.Size));
+            }
             if (figures?.Comparison is { } c)
             {
                 console.Out.WriteLine($"{c.K}-NN accuracy on the held-out data: {c.CodeAccuracy:P2} in the 2-D code, {c.PcaAccuracy:P2} in PCA's 2-D projection");
@@ -156,5 +174,14 @@ internal static class TrainCommand
             }
         }
         return 0;
+    }
+
+    /// <summary>One line on the gradients' all-reduces: the buckets, the time in flight and the time waited for after backward, per step.</summary>
+    private static string Communication(DataParallel parallel, int ranks)
+    {
+        double perStep = 1000.0 / Math.Max(parallel.Steps, 1);
+        string buckets = string.Join(" + ", parallel.BucketLengths.Select(length => (length * sizeof(float) / 1024.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " KiB"));
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"communication over {ranks} ranks, {parallel.Steps} steps, buckets {buckets}: {parallel.CommunicationSeconds:0.###} s in flight ({parallel.CommunicationSeconds * perStep:0.###} ms a step), {parallel.ExposedCommunicationSeconds:0.###} s exposed after backward ({parallel.ExposedCommunicationSeconds * perStep:0.###} ms a step)");
     }
 }

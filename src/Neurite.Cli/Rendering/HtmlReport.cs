@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Neurite.Data;
+using Neurite.Distributed;
 using Neurite.Imaging;
 using Neurite.IO;
 using Neurite.Serialization;
@@ -78,6 +79,10 @@ internal static class HtmlReport
         html.Append(rates.Length == 1
             ? Invariant($"<p>Constant: {rates[0]:G6} every epoch.</p>")
             : Chart([.. history.Select(h => h.LearningRate)], [], "learning rate"));
+        if (trainer.Callbacks.OfType<DataParallel>().SingleOrDefault() is { } parallel)
+        {
+            DataParallelSection(html, parallel, trainer.Communicator!.Size, history.Sum(h => h.Seconds));
+        }
         if (DecisionBoundary(trainer, heldOut ?? train, classNames) is { } boundary)
         {
             html.Append("<h2>Decision boundary</h2><p>The predicted class over the range of the two input features, with the ")
@@ -126,6 +131,18 @@ internal static class HtmlReport
         html.Append(Invariant($"</table><p>Total parameters: {summary.TotalParams:N0}; multiply–accumulates per sample: {summary.TotalMultiplyAccumulates:N0}.</p>"));
         html.Append("<h2>Spec</h2><pre>").Append(WebUtility.HtmlEncode(spec.ToJson())).Append("</pre></body></html>\n");
         AtomicFile.WriteAllText(path, html.ToString());
+    }
+
+    /// <summary>A data-parallel run's gradient all-reduces: the buckets, and the time in flight and exposed after backward, per step and as a share of the epochs' time.</summary>
+    private static void DataParallelSection(StringBuilder html, DataParallel parallel, int ranks, double epochSeconds)
+    {
+        double perStep = 1000.0 / Math.Max(parallel.Steps, 1), share = 100 / Math.Max(epochSeconds, 1e-9);
+        html.Append("<h2>Data-parallel training</h2>");
+        html.Append(Invariant($"<p>{ranks} ranks, {parallel.Steps} steps; gradients summed in {parallel.BucketCount} bucket(s) of "))
+            .Append(string.Join(", ", parallel.BucketLengths.Select(length => Invariant($"{length * sizeof(float) / 1024.0:0.#} KiB")))).Append(".</p>");
+        html.Append(Invariant($"<table><tr><th></th><th>seconds</th><th>ms per step</th><th>% of the epochs' time</th></tr>"));
+        html.Append(Invariant($"<tr><td>all-reduces in flight (overlapped with backward or not)</td><td>{parallel.CommunicationSeconds:0.000}</td><td>{parallel.CommunicationSeconds * perStep:0.000}</td><td>{parallel.CommunicationSeconds * share:0.0}</td></tr>"));
+        html.Append(Invariant($"<tr><td>waited for after backward (exposed)</td><td>{parallel.ExposedCommunicationSeconds:0.000}</td><td>{parallel.ExposedCommunicationSeconds * perStep:0.000}</td><td>{parallel.ExposedCommunicationSeconds * share:0.0}</td></tr></table>"));
     }
 
     /// <summary>

@@ -15,11 +15,16 @@ public static partial class Ops
     /// <remarks>
     /// Backward (Ioffe and Szegedy, 2015, §3), with x̂ = (x − μ)/σ̂: ∂β = Σ g, ∂γ = Σ g·x̂, and with batch statistics
     /// ∂x = γ/σ̂·(g − Σg/M − x̂·Σ(g·x̂)/M), since μ and σ² depend on x; with running statistics ∂x = γ/σ̂·g.
+    /// <para>With a <paramref name="communicator"/> and <paramref name="training"/>, as torch.nn.SyncBatchNorm, the
+    /// batch is the union of every rank's x: μ, σ² and M are over all of them (each rank's M, μ and σ² are gathered and
+    /// combined), and backward sums Σg and Σg·x̂ over the ranks before forming ∂x, so that N ranks at batch B compute
+    /// what one process computes at batch N·B. ∂γ and ∂β stay this rank's share, to be summed with the other gradients
+    /// (<see cref="Distributed.DataParallel"/>). Every rank must call it, in the same order as its other collectives.</para>
     /// </remarks>
     /// <exception cref="ArgumentException">x has fewer than 2 axes, a per-channel tensor is not [C], evaluation has
     /// no running statistics, or training has a single value per channel.</exception>
     public static Tensor BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
-        bool training, float momentum = 0.1f, float eps = 1e-5f)
+        bool training, float momentum = 0.1f, float eps = 1e-5f, Distributed.ICommunicator? communicator = null)
     {
         if (x.Rank < 2)
         {
@@ -37,17 +42,25 @@ public static partial class Ops
         {
             throw new ArgumentException($"{nameof(BatchNorm)}: give both running_mean and running_var, or neither.");
         }
+        var ranks = training && communicator is { Size: > 1 } ? communicator : null;
         long count = (long)n * size;
         var mean = new float[channels];
         var invStd = new float[channels];
         if (training)
         {
+            var variance = new float[channels];
+            if (ranks is not null)
+            {
+                count = GlobalMoments(x, n, channels, size, ranks, mean, variance);
+            }
             if (count < 2)
             {
-                throw new ArgumentException($"{nameof(BatchNorm)}: training needs more than one value per channel; got input {Shapes.Format(x.Shape)}.");
+                throw new ArgumentException($"{nameof(BatchNorm)}: training needs more than one value per channel; got input {Shapes.Format(x.Shape)}{(ranks is null ? "" : $", {count} values per channel over {ranks.Size} ranks")}.");
             }
-            var variance = new float[channels];
-            Kernels.Normalization.Moments(x.Data, n, channels, size, mean, variance);
+            if (ranks is null)
+            {
+                Kernels.Normalization.Moments(x.Data, n, channels, size, mean, variance);
+            }
             if (runningMean is not null)
             {
                 var rm = runningMean.Data;
@@ -103,10 +116,12 @@ public static partial class Ops
                 var slope = new float[channels];
                 if (training)
                 {
+                    // Σg and Σg·(x − μ) of the whole batch; this rank's own sums stay for ∂γ and ∂β below.
+                    var (batchSumG, batchDot) = ranks is null ? (sumG, dot) : SumOverRanks(ranks, sumG, dot);
                     for (int c = 0; c < channels; c++)
                     {
-                        offset[c] = sumG[c] / count;
-                        slope[c] = dot[c] * invStd[c] * invStd[c] / count;
+                        offset[c] = batchSumG[c] / count;
+                        slope[c] = batchDot[c] * invStd[c] * invStd[c] / count;
                     }
                 }
                 var dx = Tensor.Empty(x.Shape);
@@ -128,6 +143,74 @@ public static partial class Ops
             }
             return grads;
         });
+    }
+
+    /// <summary>
+    /// The mean and biased variance per channel of the batch that is every rank's x together, and its size M per
+    /// channel. As torch.nn.SyncBatchNorm, each rank's count, mean and variance are gathered (an all-reduce of a
+    /// vector in which each rank fills its own slot) and combined exactly (Chan et al., 1979):
+    /// μ = Σ nᵣμᵣ / M and σ² = Σ nᵣ(σᵣ² + (μᵣ − μ)²) / M, which a sum of x² would lose to cancellation.
+    /// </summary>
+    private static long GlobalMoments(Tensor x, int n, int channels, int size, Distributed.ICommunicator ranks, Span<float> mean, Span<float> variance)
+    {
+        int stride = 2 * channels + 1;
+        var gathered = new double[ranks.Size * stride];
+        var own = gathered.AsSpan(ranks.Rank * stride, stride);
+        if (n > 0)
+        {
+            Kernels.Normalization.Moments(x.Data, n, channels, size, mean, variance);
+            for (int c = 0; c < channels; c++)
+            {
+                (own[c], own[channels + c]) = (mean[c], variance[c]);
+            }
+        }
+        own[^1] = (double)n * size;
+        ranks.AllReduceSum(gathered);
+        double total = 0;
+        var sums = new double[channels];
+        for (int r = 0; r < ranks.Size; r++)
+        {
+            double weight = gathered[r * stride + stride - 1];
+            total += weight;
+            for (int c = 0; c < channels; c++)
+            {
+                sums[c] += weight * gathered[r * stride + c];
+            }
+        }
+        var squares = new double[channels];
+        for (int r = 0; r < ranks.Size; r++)
+        {
+            double weight = gathered[r * stride + stride - 1];
+            for (int c = 0; c < channels; c++)
+            {
+                double deviation = gathered[r * stride + c] - sums[c] / total;
+                squares[c] += weight * (gathered[r * stride + channels + c] + deviation * deviation);
+            }
+        }
+        for (int c = 0; c < channels; c++)
+        {
+            mean[c] = (float)(sums[c] / total);
+            variance[c] = (float)(squares[c] / total);
+        }
+        return (long)total;
+    }
+
+    /// <summary>Σg and Σg·(x − μ) per channel summed over the ranks (batch norm's backward, as torch.nn.SyncBatchNorm).</summary>
+    private static (float[] SumG, float[] Dot) SumOverRanks(Distributed.ICommunicator ranks, float[] sumG, float[] dot)
+    {
+        int channels = sumG.Length;
+        var sums = new double[2 * channels];
+        for (int c = 0; c < channels; c++)
+        {
+            (sums[c], sums[channels + c]) = (sumG[c], dot[c]);
+        }
+        ranks.AllReduceSum(sums);
+        var (batchSumG, batchDot) = (new float[channels], new float[channels]);
+        for (int c = 0; c < channels; c++)
+        {
+            (batchSumG[c], batchDot[c]) = ((float)sums[c], (float)sums[channels + c]);
+        }
+        return (batchSumG, batchDot);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ namespace Neurite.Distributed;
 /// (<see cref="Data.Batch.Share"/>), so the sum of the ranks' gradients is the gradient of the global batch's mean
 /// loss: N ranks at batch B train the model one process trains at batch N·B.</para>
 /// </remarks>
-public sealed class DataParallel : ITrainingCallback
+public sealed class DataParallel : ITrainingCallback, IEpochFigures
 {
     private readonly ICommunicator _communicator;
     private readonly Parameter[] _parameters;
@@ -27,6 +27,8 @@ public sealed class DataParallel : ITrainingCallback
     private readonly (int Bucket, int Offset)[] _places;
     private readonly bool[] _arrived; // per parameter, in this backward pass
     private int _nextToStart;
+    private long _firstStart; // Stopwatch timestamp of this step's first all-reduce, 0 before it
+    private double _epochExposed, _epochTotal;
 
     /// <summary>Splits <paramref name="model"/>'s gradients into buckets and hooks every parameter.</summary>
     /// <param name="model">The model every rank trains (its parameters are made equal to rank 0's when training begins).</param>
@@ -75,11 +77,32 @@ public sealed class DataParallel : ITrainingCallback
     /// <summary>The number of buckets.</summary>
     public int BucketCount => _buckets.Length;
 
+    /// <summary>The floats of each bucket, in the order they are reduced (the last parameters' first).</summary>
+    public IReadOnlyList<int> BucketLengths => [.. _buckets.Select(bucket => bucket.Values.Length)];
+
     /// <summary>
     /// Seconds spent waiting for all-reduces after backward, summed over the steps: the communication that did not
-    /// overlap with the backward pass.
+    /// overlap with the backward pass, and the wait for any rank whose step is slower than this one's.
     /// </summary>
     public double ExposedCommunicationSeconds { get; private set; }
+
+    /// <summary>
+    /// Seconds from each step's first all-reduce starting to its last one completing, summed over the steps: the
+    /// time gradients were in flight, overlapped with backward or not (the part after backward is
+    /// <see cref="ExposedCommunicationSeconds"/>).
+    /// </summary>
+    public double CommunicationSeconds { get; private set; }
+
+    /// <summary>The steps whose gradients were reduced.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>This epoch's communication seconds for the history: <c>comm_seconds</c> in flight, <c>comm_exposed_seconds</c> waited for after backward.</summary>
+    public IReadOnlyDictionary<string, double> TakeEpochFigures()
+    {
+        var figures = new Dictionary<string, double> { ["comm_seconds"] = _epochTotal, ["comm_exposed_seconds"] = _epochExposed };
+        (_epochTotal, _epochExposed) = (0, 0);
+        return figures;
+    }
 
     public void OnTrainBegin(Trainer trainer)
     {
@@ -128,7 +151,13 @@ public sealed class DataParallel : ITrainingCallback
         }
         _nextToStart = 0;
         Array.Clear(_arrived);
-        ExposedCommunicationSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double exposed = Stopwatch.GetElapsedTime(start).TotalSeconds, total = Stopwatch.GetElapsedTime(_firstStart).TotalSeconds;
+        _firstStart = 0;
+        ExposedCommunicationSeconds += exposed;
+        CommunicationSeconds += total;
+        _epochExposed += exposed;
+        _epochTotal += total;
+        Steps++;
     }
 
     /// <summary>A parameter's gradient is complete: copy it into its bucket and start every bucket that is now full, in order.</summary>
@@ -153,7 +182,14 @@ public sealed class DataParallel : ITrainingCallback
         }
     }
 
-    private void Start(int index) => _buckets[index].InFlight = _communicator.StartAllReduceSum(_buckets[index].Values);
+    private void Start(int index)
+    {
+        if (index == 0)
+        {
+            _firstStart = Stopwatch.GetTimestamp();
+        }
+        _buckets[index].InFlight = _communicator.StartAllReduceSum(_buckets[index].Values);
+    }
 
     private sealed class Bucket(int[] members, float[] values)
     {

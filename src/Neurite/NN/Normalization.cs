@@ -58,6 +58,29 @@ public abstract class BatchNorm : Module
     /// <summary>The training batches seen (PyTorch keeps it as int64; here a float scalar, exact up to 2²⁴).</summary>
     public Tensor NumBatchesTracked { get; }
 
+    /// <summary>
+    /// The ranks whose batches together are the batch this layer normalizes in training, as torch.nn.SyncBatchNorm
+    /// (see <see cref="Ops.BatchNorm"/>); null: this process's batch alone. Evaluation uses the running estimates either way.
+    /// </summary>
+    public Distributed.ICommunicator? Communicator { get; set; }
+
+    /// <summary>
+    /// Makes every batch norm layer of <paramref name="model"/> synchronize its statistics over
+    /// <paramref name="communicator"/>'s ranks, as torch.nn.SyncBatchNorm.convert_sync_batchnorm; returns how many it found.
+    /// </summary>
+    public static int ConvertSyncBatchNorm(Module model, Distributed.ICommunicator communicator)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(communicator);
+        int found = 0;
+        foreach (var layer in model.Modules().OfType<BatchNorm>())
+        {
+            layer.Communicator = communicator;
+            found++;
+        }
+        return found;
+    }
+
     /// <summary>Whether the module takes an input of this rank (batch axis included).</summary>
     protected abstract bool TakesRank(int rank);
 
@@ -70,11 +93,11 @@ public abstract class BatchNorm : Module
         {
             throw new ArgumentException($"{Describe()}: expected input {ExpectedInput}; got {Shapes.Format(x.Shape)}.");
         }
-        if (IsTraining && x.Count / NumFeatures < 2)
+        if (IsTraining && Communicator is null && x.Count / NumFeatures < 2)
         {
             throw new ArgumentException($"{Describe()}: training needs more than one value per channel; got input {Shapes.Format(x.Shape)}.");
         }
-        var y = Ops.BatchNorm(x, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
+        var y = Ops.BatchNorm(x, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps, Communicator);
         if (IsTraining)
         {
             NumBatchesTracked.Data[0] += 1;
@@ -82,7 +105,8 @@ public abstract class BatchNorm : Module
         return y;
     }
 
-    public override string Describe() => $"{GetType().Name}({NumFeatures}, eps={Eps}, momentum={Momentum}, affine={Weight is not null})";
+    public override string Describe() =>
+        $"{GetType().Name}({NumFeatures}, eps={Eps}, momentum={Momentum}, affine={Weight is not null}{(Communicator is null ? "" : ", synchronized")})";
 }
 
 /// <summary>Batch normalization over [N, C] or [N, C, L], as torch.nn.BatchNorm1d (see <see cref="BatchNorm"/>).</summary>

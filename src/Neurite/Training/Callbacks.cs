@@ -40,6 +40,13 @@ public interface ITrainingCallback
     }
 }
 
+/// <summary>A callback with figures of its own for each epoch's history row, beside the metrics (a data-parallel run's communication time).</summary>
+public interface IEpochFigures
+{
+    /// <summary>The figures of the epoch that just ended, by name; the next epoch's start from zero.</summary>
+    IReadOnlyDictionary<string, double> TakeEpochFigures();
+}
+
 /// <summary>One training step, as the per-batch callbacks see it.</summary>
 /// <param name="Epoch">The epoch, 1-based.</param>
 /// <param name="Batch">The batch within the epoch, 1-based.</param>

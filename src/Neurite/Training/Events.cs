@@ -10,7 +10,7 @@ namespace Neurite.Training;
 /// <param name="Seconds">Wall time of the epoch, evaluation included.</param>
 /// <param name="SamplesPerSecond">Training throughput: samples over the time spent in forward,
 /// backward and the optimizer step (loading data and evaluating excluded).</param>
-/// <param name="Metrics">The trainer's <see cref="Trainer.Metrics"/> over the training batches (by name) and held-out data ("val_" + name); null without metrics.</param>
+/// <param name="Metrics">The trainer's <see cref="Trainer.Metrics"/> over the training batches (by name) and held-out data ("val_" + name), and the figures of callbacks that keep their own (<see cref="IEpochFigures"/>); null without any.</param>
 public sealed record EpochResult(
     int Epoch, double TrainLoss, double? TrainAccuracy, double? ValidationLoss, double? ValidationAccuracy,
     double LearningRate, double Seconds, double SamplesPerSecond, IReadOnlyDictionary<string, double>? Metrics = null);

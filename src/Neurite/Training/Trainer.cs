@@ -136,7 +136,7 @@ public sealed class Trainer
 
     /// <summary>
     /// How long one <see cref="Fit"/> may train: once that much time has passed since it began, it stops before the
-    /// next step (<see cref="StopReason.TimeLimit"/>). Null: no limit.
+    /// next step (<see cref="StopReason.TimeLimit"/>); in a data-parallel run every rank stops once any rank's time is up. Null: no limit.
     /// </summary>
     public TimeSpan? TimeLimit { get; init; }
 
@@ -280,7 +280,7 @@ public sealed class Trainer
                     abandoned = true;
                     break;
                 }
-                if (TimeLimit is { } limit && fitClock.Elapsed >= limit)
+                if (TimeLimit is { } limit && OutOfTime(fitClock.Elapsed >= limit))
                 {
                     RequestStop(StopReason.TimeLimit, string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"time limit of {limit.TotalSeconds:0.#} s reached after {batchIndex} batches of epoch {epoch}"));
@@ -363,6 +363,10 @@ public sealed class Trainer
             }
             double learningRate = optimizer.ParamGroups[0].Lr;
             var trainMetrics = MetricValues("");
+            foreach (var figures in Callbacks.OfType<IEpochFigures>())
+            {
+                trainMetrics = Merge(trainMetrics, figures.TakeEpochFigures(), "");
+            }
             var held = validation is null ? null : Evaluate(validation);
             double trainLoss = lossSum / epochSamples;
             var result = new EpochResult(epoch, trainLoss, accuracy?.Accuracy, held?.Loss, held?.Classification?.Accuracy,
@@ -452,6 +456,22 @@ public sealed class Trainer
         {
             Model.Train(wasTraining);
         }
+    }
+
+    /// <summary>
+    /// Whether to stop for the time limit before the next step: this process's clock alone, or in a data-parallel run
+    /// whether any rank's has run out, so that every rank stops at the same step (one that stopped alone would leave
+    /// the others waiting in the next all-reduce until their timeout). One all-reduce of a number per step.
+    /// </summary>
+    private bool OutOfTime(bool here)
+    {
+        if (Communicator is null)
+        {
+            return here;
+        }
+        var votes = new double[] { here ? 1 : 0 };
+        Communicator.AllReduceSum(votes);
+        return votes[0] > 0;
     }
 
     /// <summary>The epoch's loss sum and sample count over every rank, and the accuracy's counts summed in place.</summary>

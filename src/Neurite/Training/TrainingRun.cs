@@ -21,10 +21,12 @@ namespace Neurite.Training;
 /// <param name="TimeLimit">Stop training once this much time has passed (<see cref="Trainer.TimeLimit"/>); the test data is still evaluated and the model written.</param>
 /// <param name="Communicator">The ranks of a data-parallel run (the batch size is then per rank; rank 0 alone writes files), or null.</param>
 /// <param name="BucketBytes">Gradient bytes per all-reduce in a data-parallel run.</param>
+/// <param name="SyncBatchNorm">In a data-parallel run, batch norm layers normalize by the statistics of the global
+/// batch, summed over the ranks (<see cref="NN.BatchNorm.ConvertSyncBatchNorm"/>), rather than each rank's shard.</param>
 public sealed record RunOptions(
     string? Data = null, int? Epochs = null, int? BatchSize = null, double? Lr = null, ulong? Seed = null, bool NoShuffle = false,
     string? Init = null, string? Resume = null, string ModelPath = "model.safetensors", string SpecDirectory = ".", TimeSpan? TimeLimit = null,
-    Distributed.ICommunicator? Communicator = null, int BucketBytes = 25 << 20);
+    Distributed.ICommunicator? Communicator = null, int BucketBytes = 25 << 20, bool SyncBatchNorm = false);
 
 /// <summary>What a finished run produced.</summary>
 /// <param name="Fit">The history and why training stopped.</param>
@@ -173,6 +175,10 @@ public sealed class TrainingRun
         if (communicator is not null)
         {
             callbacks.Add(new Distributed.DataParallel(model, communicator, options.BucketBytes));
+            if (options.SyncBatchNorm)
+            {
+                NN.BatchNorm.ConvertSyncBatchNorm(model, communicator);
+            }
         }
         var trainer = new Trainer(model, objective, optimizer)
         {

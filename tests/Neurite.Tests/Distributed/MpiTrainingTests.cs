@@ -54,6 +54,41 @@ public sealed class MpiTrainingTests : IDisposable
     }
 
     [Fact]
+    public void With_synchronized_batch_norm_two_ranks_at_batch_8_train_the_model_one_process_trains_at_batch_16()
+    {
+        // No bias before the batch norm (it would cancel out): its gradient is rounding noise, which Adam scales to full steps.
+        File.WriteAllText(Path.Combine(_work, "bn.json"), Spec.Replace("""{"type": "linear", "out": 16}, {"type": "tanh"}""",
+            """{"type": "linear", "out": 16, "bias": false}, {"type": "batch_norm"}, {"type": "tanh"}""", StringComparison.Ordinal));
+        var one = Neurite(["train", "bn.json", "--epochs", "1", "--batch-size", "16", "--out", "one/m.safetensors"]);
+        Assert.True(one.Code == 0, one.Error);
+        var synced = Mpirun(2, ["train", "bn.json", "--epochs", "1", "--distributed", "--sync-batch-norm", "--batch-size", "8", "--out", "synced/m.safetensors"]);
+        Assert.True(synced.Code == 0, synced.Output + synced.Error);
+        AssertSameWeights(Path.Combine(_work, "one", "m.safetensors"), Path.Combine(_work, "synced", "m.safetensors"), "synced");
+
+        // Each rank normalizing its own 8 samples trains another model: the comparison above can fail.
+        var alone = Mpirun(2, ["train", "bn.json", "--epochs", "1", "--distributed", "--batch-size", "8", "--out", "alone/m.safetensors"]);
+        Assert.True(alone.Code == 0, alone.Output + alone.Error);
+        var differs = Record.Exception(() => AssertSameWeights(Path.Combine(_work, "one", "m.safetensors"), Path.Combine(_work, "alone", "m.safetensors"), "alone"));
+        Assert.NotNull(differs);
+
+        // The end of the run and the history say how long the gradients' all-reduces took.
+        Assert.Contains("communication over 2 ranks, 26 steps, buckets ", synced.Output);
+        string header = File.ReadLines(Directory.GetFiles(Path.Combine(_work, "synced"), "*.history.csv").Single()).First();
+        Assert.EndsWith(",comm_seconds,comm_exposed_seconds", header);
+    }
+
+    [Fact]
+    public void A_time_limit_stops_every_rank_at_the_same_step()
+    {
+        // Each rank's clock runs out at a different step; a rank that stopped alone would leave the other waiting.
+        var result = Run("mpirun", [.. MpirunOptions, "-x", "NEURITE_MPI_TIMEOUT=20", "-np", "2", "dotnet", Cli, "train", "spec.json", "--distributed",
+            "--batch-size", "8", "--epochs", "100000", "--time-limit", "2", "--json", "--out", "limit/m.safetensors"], TimeSpan.FromMinutes(2));
+        Assert.True(result.Code == 0, result.Output + result.Error);
+        Assert.Contains("\"stopped\":\"timelimit\"", result.Output);
+        Assert.True(File.Exists(Path.Combine(_work, "limit", "m.safetensors")));
+    }
+
+    [Fact]
     public void Bad_input_on_one_rank_ends_every_rank_with_its_message()
     {
         var result = Run("mpirun", [.. MpirunOptions, "-np", "1", "dotnet", Cli, "train", "spec.json", "--distributed",
