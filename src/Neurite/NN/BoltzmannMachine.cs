@@ -18,6 +18,9 @@ namespace Neurite.NN;
 /// ΔW = lr·(⟨p(h|v₀)v₀ᵀ⟩ − ⟨p(h|v_k)v_kᵀ⟩) (Hinton's practical guide, eq. 9 with probabilities for the last hidden
 /// states). The term is added as d − detach(d): its value is 0, so the reported loss is the reconstruction error
 /// alone, while its gradient is the CD-k update.</para>
+/// <para>Persistent CD (PCD, Tieleman 2008), when asked: the chains are not restarted at each batch's data but continue
+/// from where the previous update left them (the first batch starts them at its data; a smaller batch continues the
+/// first chains). The chains' state is not a parameter or buffer: a resumed run restarts them.</para>
 /// <para>Output, in both modes: the mean-field reconstruction p(v | p(h | v)) = σ(σ(v·Wᵀ + c)·W + b), without a graph;
 /// compared with the input by mse it is the reconstruction error of one Gibbs step.</para>
 /// <para>Sampling: hⱼ = 1 when a uniform draw u &lt; p(hⱼ = 1 | v), as torch.bernoulli; the draws come from the
@@ -28,10 +31,17 @@ public sealed class RestrictedBoltzmannMachine : Module, IAddsLoss
 {
     private readonly Generator _rng;
     private Tensor? _divergence;
+    private Tensor? _chains;
 
+    /// <param name="visible">V, the visible units.</param>
+    /// <param name="hidden">H, the hidden units.</param>
+    /// <param name="k">The Gibbs steps of each update.</param>
+    /// <param name="rng">Draws the initial weights, then the Gibbs chains' units.</param>
+    /// <param name="persistent">Persistent contrastive divergence: the chains continue across updates.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or k is below 1.</exception>
-    public RestrictedBoltzmannMachine(int visible, int hidden, int k, Generator rng)
+    public RestrictedBoltzmannMachine(int visible, int hidden, int k, Generator rng, bool persistent = false)
     {
+        Persistent = persistent;
         ArgumentOutOfRangeException.ThrowIfLessThan(visible, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(hidden, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -55,6 +65,9 @@ public sealed class RestrictedBoltzmannMachine : Module, IAddsLoss
     /// <summary>The Gibbs steps of each CD-k update.</summary>
     public int K { get; }
 
+    /// <summary>Whether the Gibbs chains persist across updates (PCD-k) instead of starting at each batch (CD-k).</summary>
+    public bool Persistent { get; }
+
     public int Visible => Weight.Shape[1];
 
     public int Hidden => Weight.Shape[0];
@@ -74,7 +87,11 @@ public sealed class RestrictedBoltzmannMachine : Module, IAddsLoss
         using (Graph.NoGrad())
         {
             reconstruction = VisibleProbabilities(HiddenProbabilities(x));
-            negative = IsTraining ? Gibbs(x, K, _rng) : x;
+            negative = IsTraining ? Gibbs(Persistent ? ChainStart(x) : x, K, _rng) : x;
+            if (IsTraining && Persistent)
+            {
+                negative.Data.CopyTo(_chains!.Data);
+            }
         }
         if (IsTraining)
         {
@@ -82,6 +99,20 @@ public sealed class RestrictedBoltzmannMachine : Module, IAddsLoss
             _divergence = Ops.Sub(divergence, divergence.Detach());
         }
         return reconstruction;
+    }
+
+    /// <summary>
+    /// Where a persistent update's chains start for the batch x: the first x.Shape[0] of the chains, which the first
+    /// batch (or one larger than every batch before) starts at its data.
+    /// </summary>
+    private Tensor ChainStart(Tensor x)
+    {
+        int batch = x.Shape[0];
+        if (_chains is null || _chains.Shape[0] < batch)
+        {
+            _chains = x.Clone();
+        }
+        return Ops.Slice(_chains, 0, 0, batch).Clone();
     }
 
     /// <inheritdoc/>
@@ -191,5 +222,5 @@ public sealed class RestrictedBoltzmannMachine : Module, IAddsLoss
     /// <summary>log(1 + eˣ) without overflow.</summary>
     private static double Softplus(double x) => x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));
 
-    public override string Describe() => $"RestrictedBoltzmannMachine({Visible} visible, {Hidden} hidden, k={K})";
+    public override string Describe() => $"RestrictedBoltzmannMachine({Visible} visible, {Hidden} hidden, k={K}{(Persistent ? ", persistent" : "")})";
 }

@@ -6,14 +6,16 @@ namespace Neurite.Serialization;
 
 /// <summary>
 /// <c>rbm</c>: a restricted Boltzmann machine with Bernoulli visible and hidden units, trained by contrastive divergence
-/// CD-k (<see cref="RestrictedBoltzmannMachine"/>). Fields: hidden (required), k (1, the Gibbs steps per update). It takes
+/// CD-k (<see cref="RestrictedBoltzmannMachine"/>). Fields: hidden (required), k (1, the Gibbs steps per update),
+/// persistent (false; true: persistent CD, whose chains continue across updates). It takes
 /// the vector of visible units [V] and outputs their mean-field reconstruction [V]; it is a whole model, the only entry of
 /// <c>layers</c>, trained on its inputs: the loss (mse by default, or bce) is the reconstruction error, and the CD-k
 /// update comes from the term the layer adds. Parameters: weight [hidden, V], visible_bias [V], hidden_bias [hidden].
 /// </summary>
-public sealed record RbmSpec(int Hidden, int K = 1) : LayerSpec
+public sealed record RbmSpec(int Hidden, int K = 1, bool Persistent = false) : LayerSpec
 {
-    internal static LayerType Definition { get; } = new("rbm", ["hidden", "k"], f => new RbmSpec(f.RequiredInt("hidden"), f.Int("k", 1)));
+    internal static LayerType Definition { get; } =
+        new("rbm", ["hidden", "k", "persistent"], f => new RbmSpec(f.RequiredInt("hidden"), f.Int("k", 1), f.Bool("persistent", false)));
 
     public override string Type => "rbm";
 
@@ -36,7 +38,7 @@ public sealed record RbmSpec(int Hidden, int K = 1) : LayerSpec
     /// <summary>V·H + V + H.</summary>
     internal override long MinimumParameters(LayerContext context) => ((long)context.Input[0] + 1) * Hidden + context.Input[0];
 
-    public override Module Build(LayerContext context, Generator rng) => new RestrictedBoltzmannMachine(context.Input[0], Hidden, K, rng);
+    public override Module Build(LayerContext context, Generator rng) => new RestrictedBoltzmannMachine(context.Input[0], Hidden, K, rng, Persistent);
 
     /// <summary>
     /// The evaluation forward pass, the reconstruction σ(σ(v·Wᵀ + c)·W + b): Gemm (transB) and Sigmoid give p(h | v), then
@@ -53,5 +55,6 @@ public sealed record RbmSpec(int Hidden, int K = 1) : LayerSpec
     {
         json.WriteNumber("hidden", Hidden);
         json.WriteNumber("k", K);
+        json.WriteBoolean("persistent", Persistent);
     }
 }
