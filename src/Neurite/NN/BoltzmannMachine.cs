@@ -68,8 +68,10 @@ public sealed class RestrictedBoltzmannMachine : Module, IAddsLoss
     /// <summary>Whether the Gibbs chains persist across updates (PCD-k) instead of starting at each batch (CD-k).</summary>
     public bool Persistent { get; }
 
+    /// <summary>V, the number of visible units.</summary>
     public int Visible => Weight.Shape[1];
 
+    /// <summary>H, the number of hidden units.</summary>
     public int Hidden => Weight.Shape[0];
 
     /// <summary>The visible batch of the last forward pass, which the free-energy and pseudo-likelihood metrics read.</summary>
