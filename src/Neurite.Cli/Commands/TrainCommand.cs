@@ -110,7 +110,9 @@ internal static class TrainCommand
         }
         var result = progress.Run(() => run.Execute(console.Cancellation));
         var heldOut = run.Data.Test ?? run.Data.Validation;
-        var figures = run.Spec.Autoencoder is null ? null : AutoencoderFigures.Write(run, heldOut, request.Seed ?? run.Spec.Seed ?? 0);
+        ulong figureSeed = request.Seed ?? run.Spec.Seed ?? 0;
+        var figures = run.Spec.Autoencoder is not null ? AutoencoderFigures.Write(run, heldOut, figureSeed)
+            : run.Spec.Layers is [Serialization.RbmSpec] ? AutoencoderFigures.WriteBoltzmann(run, figureSeed) : null;
         HtmlReport.Write(run.ReportPath, run.Spec, result.Fit, result.Test, run.Data.Train.ClassNames, run.Trainer, run.Data.Train, heldOut, figures);
 
         var fit = result.Fit;

@@ -11,9 +11,34 @@ namespace Neurite.Cli.Rendering;
 /// <param name="Pictures">The pictures, by file.</param>
 /// <param name="Comparison">The 2-D code beside PCA's projection with k-NN accuracies, when the code has two values and the data classes.</param>
 /// <param name="ClassNames">The held-out data's class names, for the scatter plots' legend.</param>
+/// <param name="Title">The report section's heading.</param>
 internal sealed record AutoencoderFigures(
-    IReadOnlyList<(string Caption, string File)> Files, IReadOnlyDictionary<string, Picture> Pictures, CodeComparison? Comparison, IReadOnlyList<string> ClassNames)
+    IReadOnlyList<(string Caption, string File)> Files, IReadOnlyDictionary<string, Picture> Pictures, CodeComparison? Comparison, IReadOnlyList<string> ClassNames,
+    string Title = "Autoencoder")
 {
+    /// <summary>How many Gibbs steps each chain of a restricted Boltzmann machine's sample figure runs.</summary>
+    public const int GibbsSteps = 1000;
+
+    /// <summary>
+    /// A restricted Boltzmann machine's figures, written beside its report (STEM.samples.png, STEM.filters.png): 64 Gibbs
+    /// samples from noise and the first 100 hidden units' filters.
+    /// </summary>
+    public static AutoencoderFigures WriteBoltzmann(TrainingRun run, ulong seed)
+    {
+        var rbm = BoltzmannPictures.Of(run.Spec, run.Trainer.Model);
+        string stem = run.ReportPath[..^".report.html".Length];
+        var samples = BoltzmannPictures.Samples(rbm, 64, GibbsSteps, seed);
+        var filters = BoltzmannPictures.Filters(rbm, 100);
+        var files = new List<(string, string)>
+        {
+            ($"64 samples: Gibbs chains from noise, {GibbsSteps} steps each (seed {seed}), the last step's p(v | h)", stem + ".samples.png"),
+            ($"The weights of the first {Math.Min(100, rbm.Hidden)} hidden units, each scaled from its minimum (black) to its maximum (white)", stem + ".filters.png"),
+        };
+        samples.Save(files[0].Item2);
+        filters.Save(files[1].Item2);
+        return new AutoencoderFigures(files, new Dictionary<string, Picture> { [files[0].Item2] = samples, [files[1].Item2] = filters }, null, [], "Restricted Boltzmann machine");
+    }
+
     /// <summary>How many held-out images the reconstruction figure shows.</summary>
     public const int Reconstructions = 16;
 

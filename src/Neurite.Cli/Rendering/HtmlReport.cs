@@ -63,12 +63,20 @@ internal static class HtmlReport
         }
 
         bool variational = spec.Autoencoder is { } pair && spec.NodeLayer(pair.Code) is GaussianSampleSpec;
-        html.Append(variational ? "<h2>Loss: the negative ELBO per sample</h2>" : "<h2>Loss</h2>").Append(Legend(history.Any(h => h.ValidationLoss is not null)));
+        bool boltzmann = spec.Layers is [RbmSpec];
+        html.Append(variational ? "<h2>Loss: the negative ELBO per sample</h2>" : boltzmann ? "<h2>Loss: the reconstruction error of one Gibbs step</h2>" : "<h2>Loss</h2>")
+            .Append(Legend(history.Any(h => h.ValidationLoss is not null)));
         // A log scale without script: a checkbox whose state the style sheet reads.
         double[] trainLoss = [.. history.Select(h => h.TrainLoss)], heldOutLoss = [.. history.Select(h => h.ValidationLoss ?? double.NaN)];
         html.Append("<input type=\"checkbox\" id=\"loss-log\"><label for=\"loss-log\"> log scale</label>");
         html.Append("<div class=\"linear-chart\">").Append(Chart(trainLoss, heldOutLoss, "loss")).Append("</div>");
         html.Append("<div class=\"log-chart\">").Append(Chart(trainLoss, heldOutLoss, "loss (log scale)", logScale: true)).Append("</div>");
+        if (boltzmann)
+        {
+            double Metric(EpochResult h, string name) => h.Metrics?.GetValueOrDefault(name, double.NaN) ?? double.NaN;
+            html.Append("<h2>Pseudo-log-likelihood per sample</h2>").Append(Legend(history.Any(h => h.ValidationLoss is not null)));
+            html.Append(Chart([.. history.Select(h => Metric(h, "pseudo_log_likelihood"))], [.. history.Select(h => Metric(h, "val_pseudo_log_likelihood"))], "pseudo-log-likelihood"));
+        }
         if (history.Any(h => h.TrainAccuracy is not null))
         {
             html.Append("<h2>Accuracy</h2>").Append(Legend(history.Any(h => h.ValidationAccuracy is not null)));
@@ -225,7 +233,7 @@ internal static class HtmlReport
     /// <summary>An autoencoder's figures, each with its caption, and the 2-D code's comparison with PCA.</summary>
     private static void Autoencoder(StringBuilder html, AutoencoderFigures figures)
     {
-        html.Append("<h2>Autoencoder</h2>");
+        html.Append("<h2>").Append(WebUtility.HtmlEncode(figures.Title)).Append("</h2>");
         if (figures.Comparison is { } c)
         {
             html.Append(Invariant($"<p>k-nearest-neighbour classifier (k = {c.K}, the training samples as neighbours) on the held-out data: {c.CodeAccuracy:P2} in the 2-D code, {c.PcaAccuracy:P2} in PCA's 2-D projection (which keeps {c.ExplainedVarianceRatio.Sum():P1} of the variance).</p>"));

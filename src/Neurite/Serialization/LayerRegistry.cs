@@ -65,6 +65,7 @@ public static class LayerRegistry
         UnflattenSpec.Definition,
         GaussianNoiseSpec.Definition,
         GaussianSampleSpec.Definition,
+        RbmSpec.Definition,
         OnnxSpec.Definition,
     ];
 

@@ -92,6 +92,12 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// <summary>autoencoder: the graph is an encoder–decoder pair that reconstructs its input (<see cref="AutoencoderSpec"/>).</summary>
     public AutoencoderSpec? Autoencoder { get; init; }
 
+    /// <summary>
+    /// Whether the model reconstructs its input, so that its loss compares the outputs with the inputs and the data's
+    /// targets only label the samples: an autoencoder, or a restricted Boltzmann machine (a single <c>rbm</c> layer).
+    /// </summary>
+    public bool ReconstructsInput => Autoencoder is not null || Layers is [RbmSpec];
+
     /// <summary>metrics: figures reported beside the loss over the training batches and held-out data (<see cref="Training.MetricNames"/>).</summary>
     public IReadOnlyList<string>? Metrics { get; init; }
 
@@ -333,6 +339,7 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     private Plan CheckShapes(SpecReader reader)
     {
         var plan = Resolve(reader);
+        CheckRbm(reader);
         if (Autoencoder is not null)
         {
             CheckAutoencoder(plan, reader);
@@ -399,6 +406,25 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
         if (!reachesCode)
         {
             throw reader.Error("autoencoder.code", $"the output node \"{graph.Output}\" does not depend on node \"{code}\"");
+        }
+    }
+
+    /// <summary>An rbm is a whole model: the only entry of <c>layers</c>, its loss the reconstruction error (mse or bce).</summary>
+    private void CheckRbm(SpecReader reader)
+    {
+        int node = Graph?.Nodes.ToList().FindIndex(n => n.Layer is RbmSpec) ?? -1;
+        if (node >= 0)
+        {
+            throw reader.Error($"nodes[{node}]", "an rbm is a whole model: give it as the only entry of \"layers\", not as a graph node");
+        }
+        int layer = Layers.ToList().FindIndex(l => l is RbmSpec);
+        if (layer >= 0 && Layers.Count > 1)
+        {
+            throw reader.Error($"layers[{layer}]", $"an rbm is a whole model: give it as the only entry of \"layers\", which has {Layers.Count}");
+        }
+        if (layer >= 0 && Loss is { Type: not ("mse" or "bce") } loss)
+        {
+            throw reader.Error("loss", $"an rbm's loss is the error of its reconstruction (probabilities), mse or bce; got {loss.Type}");
         }
     }
 

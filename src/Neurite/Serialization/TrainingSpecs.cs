@@ -319,6 +319,13 @@ public sealed record DataSpec(string Source)
     /// </summary>
     public string? Scale { get; init; }
 
+    /// <summary>
+    /// binarize: a threshold t in (0, 1): after scaling, every feature becomes 1 where it is above t and 0 elsewhere (the
+    /// binarized images a restricted Boltzmann machine's Bernoulli units model); applied to every split and to the data
+    /// given to the trained model.
+    /// </summary>
+    public double? Binarize { get; init; }
+
     /// <summary>target: the CSV column holding the target (the data layer's default is "label").</summary>
     public string? Target { get; init; }
 
@@ -332,7 +339,7 @@ public sealed record DataSpec(string Source)
     public AugmentSpec? Augment { get; init; }
 
     private static readonly string[] Known =
-        ["source", "type", "samples", "noise", "validation_split", "test_split", "scale", "target", "shuffle", "drop_last", "augment"];
+        ["source", "type", "samples", "noise", "validation_split", "test_split", "scale", "binarize", "target", "shuffle", "drop_last", "augment"];
 
     internal static DataSpec Parse(SpecReader reader, JsonElement element, string path)
     {
@@ -349,6 +356,7 @@ public sealed record DataSpec(string Source)
             ValidationSplit = f.OptionalNumber("validation_split", Check.Probability, Check.ProbabilityText),
             TestSplit = f.OptionalNumber("test_split", Check.Probability, Check.ProbabilityText),
             Scale = f.OptionalChoice("scale", "scaling", ["standardize", "minmax", "minmax_global"]),
+            Binarize = f.OptionalNumber("binarize", v => v > 0 && v < 1, "a threshold in (0, 1)"),
             Target = f.OptionalString("target", "a column name"),
             Shuffle = f.Has("shuffle") ? f.Bool("shuffle", true) : null,
             DropLast = f.Has("drop_last") ? f.Bool("drop_last", false) : null,
@@ -373,6 +381,7 @@ public sealed record DataSpec(string Source)
         {
             json.WriteString("scale", Scale);
         }
+        WriteOptional(json, "binarize", Binarize);
         if (Target is not null)
         {
             json.WriteString("target", Target);

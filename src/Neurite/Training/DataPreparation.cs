@@ -60,6 +60,10 @@ public static class DataPreparation
             validation = validation is null ? null : preprocessor.Apply(validation);
             test = test is null ? null : preprocessor.Apply(test);
         }
+        if (options?.Binarize is { } threshold)
+        {
+            (train, validation, test) = (Binarized(train, threshold), validation is null ? null : Binarized(validation, threshold), test is null ? null : Binarized(test, threshold));
+        }
         if (TakesInputShape(spec, train))
         {
             train = train.Reshape([.. spec.Input]);
@@ -67,6 +71,26 @@ public static class DataPreparation
             test = test?.Reshape([.. spec.Input]);
         }
         return new PreparedData(train, validation, test, preprocessor);
+    }
+
+    /// <summary>The data with every feature 1 where it is above <paramref name="threshold"/>, else 0 (the spec's <c>data.binarize</c>).</summary>
+    public static Dataset Binarized(Dataset data, double threshold)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.WithData(Binarized(data.Features, threshold), data.Targets);
+    }
+
+    /// <summary>A copy of <paramref name="features"/> with 1 where a value is above <paramref name="threshold"/>, else 0.</summary>
+    public static Tensor Binarized(Tensor features, double threshold)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var binary = features.Clone();
+        var values = binary.Data;
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = values[i] > threshold ? 1f : 0f;
+        }
+        return binary;
     }
 
     /// <summary>The number of ids the model's input takes when its first layer is an embedding (its num), else null.</summary>

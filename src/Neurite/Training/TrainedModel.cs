@@ -59,7 +59,7 @@ public sealed record TrainedModel(
         var features = Read<List<string>?>(ModelFile.FeaturesKey, f => Names(path, f, ModelFile.FeaturesKey));
         var classes = Read<List<string>?>(ModelFile.ClassesKey, c => Names(path, c, ModelFile.ClassesKey));
         var vocabulary = Read<List<string>?>(ModelFile.VocabularyKey, v => Names(path, v, ModelFile.VocabularyKey));
-        var objective = loaded.Spec.Loss?.Objective() ?? Objective.FromName(classes is null || loaded.Spec.Autoencoder is not null ? "mse" : "cross_entropy");
+        var objective = loaded.Spec.Loss?.Objective() ?? Objective.FromName(classes is null || loaded.Spec.ReconstructsInput ? "mse" : "cross_entropy");
         return new TrainedModel(loaded, preprocessor, features, classes, objective, vocabulary);
     }
 
@@ -82,7 +82,8 @@ public sealed record TrainedModel(
         {
             throw new InvalidDataException($"{csvPath}: {x.Shape[0]} row{(x.Shape[0] == 1 ? "" : "s")}, but the model's graph takes a batch of exactly {batch}.");
         }
-        return Preprocessor?.Apply(x) ?? x;
+        x = Preprocessor?.Apply(x) ?? x;
+        return Loaded.Spec.Data?.Binarize is { } threshold ? DataPreparation.Binarized(x, threshold) : x;
     }
 
     /// <summary>
@@ -99,7 +100,7 @@ public sealed record TrainedModel(
         var loaded = DataSources.Load(source, new DataSourceOptions
         {
             Seed = seed ?? Loaded.Spec.Seed ?? 0,
-            Task = Loaded.Spec.Autoencoder is null ? Objective.Task : null,
+            Task = Loaded.Spec.ReconstructsInput ? null : Objective.Task,
             ClassNames = ClassNames,
             FeatureNames = FeatureNames,
             Target = target ?? Loaded.Spec.Data?.Target ?? "label",
@@ -112,7 +113,8 @@ public sealed record TrainedModel(
         {
             throw new InvalidDataException($"{source}: samples of {width} value{(width == 1 ? "" : "s")}, but the model takes {InputWidth} inputs.");
         }
-        return Preprocessor?.Apply(data) ?? data;
+        data = Preprocessor?.Apply(data) ?? data;
+        return Loaded.Spec.Data?.Binarize is { } threshold ? DataPreparation.Binarized(data, threshold) : data;
     }
 
     /// <summary>
@@ -130,8 +132,8 @@ public sealed record TrainedModel(
         return new(Loaded.Module, Objective)
         {
             InputShape = shapeOf is null ? Loaded.Spec.Input : DataPreparation.InputShape(Loaded.Spec, shapeOf),
-            TargetIsInput = Loaded.Spec.Autoencoder is not null,
-            Metrics = [.. (Loaded.Spec.Metrics ?? []).Select(MetricNames.Create)],
+            TargetIsInput = Loaded.Spec.ReconstructsInput,
+            Metrics = [.. (Loaded.Spec.Metrics ?? []).Select(MetricNames.Create), .. BoltzmannMetrics.For(Loaded.Module)],
         };
     }
 

@@ -133,8 +133,8 @@ public sealed class TrainingRun
             ?? (spec.Data?.Source is { } fromSpec ? RelativeTo(options.SpecDirectory, fromSpec) : null)
             ?? throw new ArgumentException("no data: pass --data SOURCE or set data.source in the spec");
 
-        // An autoencoder's loss compares the output with the input; the data's own targets only label the samples.
-        bool autoencoder = spec.Autoencoder is not null;
+        // An autoencoder's (or an RBM's) loss compares the output with the input; the data's own targets only label the samples.
+        bool autoencoder = spec.ReconstructsInput;
         var prepared = DataPreparation.ForTraining(spec, source, seed, autoencoder ? null : spec.Loss?.Objective().Task);
         var objective = spec.Loss?.Objective()
             ?? Objective.FromName(autoencoder || prepared.Train.Task == TaskKind.Regression ? "mse" : "cross_entropy");
@@ -192,7 +192,7 @@ public sealed class TrainingRun
             InputShape = inputShape,
             TargetIsInput = autoencoder,
             Callbacks = callbacks,
-            Metrics = [.. (spec.Metrics ?? []).Select(MetricNames.Create)],
+            Metrics = [.. (spec.Metrics ?? []).Select(MetricNames.Create), .. BoltzmannMetrics.For(model)],
             Progress = progress,
             TimeLimit = options.TimeLimit,
             Communicator = communicator,

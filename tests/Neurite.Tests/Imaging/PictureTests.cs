@@ -12,7 +12,7 @@ public sealed class PictureTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>Pillow's reading of a PNG file: its mode, width, height and every byte, row-major.</summary>
-    private static (string Mode, int Width, int Height, byte[] Pixels) Decode(string path)
+    internal static (string Mode, int Width, int Height, byte[] Pixels) Decode(string path)
     {
         var start = new ProcessStartInfo("/usr/bin/python3")
         {

@@ -66,6 +66,7 @@ public class OnnxExportTests
               {"name": "mu", "type": "linear", "out": 2}, {"name": "logvar", "type": "linear", "out": 2, "inputs": ["input"]},
               {"name": "z", "type": "gaussian_sample", "inputs": ["mu", "logvar"]}, {"name": "out", "type": "linear", "out": 6}]}
             """,
+        ["rbm"] = """{"input": [6], "layers": [{"type": "rbm", "hidden": 4, "k": 2}]}""",
         ["concat_graph"] = """
             {"input": [2], "nodes": [{"name": "h1", "type": "linear", "out": 8}, {"name": "a1", "type": "relu"},
              {"name": "unused", "type": "linear", "out": 3, "inputs": ["input"]},

@@ -98,6 +98,20 @@ public sealed class AutoencoderTrainingTests : IDisposable
         Assert.Equal([3, 1, 28, 28], autoencoder.AsImages(autoencoder.Decode(autoencoder.Encode(run.Data.Test!.Subset([0, 1, 2]).Features))).Shape.ToArray());
     }
 
+    [Fact]
+    public void Mlp_autoencoder_example_trains_at_reduced_size()
+    {
+        var spec = TrainingRun.LoadSpec(Path.Combine(AppContext.BaseDirectory, "examples", "fashion-mlp-autoencoder.json"), Source) with
+        {
+            Data = new DataSpec(Source) { Scale = "minmax_global", TestSplit = 0.25 },
+        };
+        var run = Run(spec, "mlp", epochs: 3);
+        double untrained = run.Trainer.Evaluate(run.Data.Test!).Loss;
+        var result = run.Execute();
+        Assert.True(result.Test!.Loss < 0.9 * untrained, $"held-out loss {result.Test.Loss} after training, {untrained} before");
+        Assert.Equal([2], Autoencoder.From(run.Spec, run.Trainer.Model).CodeShape);
+    }
+
     private (int Code, string Output, string Error) Cli(params string[] args)
     {
         var output = new StringWriter();
