@@ -65,19 +65,20 @@ internal static class EncodeCommand
 
 /// <summary>
 /// <c>neurite sample MODEL --n 64 --out grid.png [--seed S]</c>: a grid of a variational autoencoder's samples, the
-/// decoded codes of draws from N(0, I); with <c>--manifold STEPS</c> instead, the latent manifold of a 2-D code.
+/// decoded codes of draws from N(0, I), or of a GAN's, G(z) for z ~ N(0, I) (a conditional GAN's classes in rows); with
+/// <c>--manifold STEPS</c> instead, a VAE's latent manifold of a 2-D code.
 /// </summary>
 internal static class SampleCommand
 {
     public static Command Build(Terminal console)
     {
-        var model = new Argument<string>("MODEL") { Description = "a variational autoencoder's model file written by neurite train" };
+        var model = new Argument<string>("MODEL") { Description = "a variational autoencoder's or a GAN's model file written by neurite train" };
         var count = new Option<int>("--n") { Description = "how many samples (default 64)", DefaultValueFactory = _ => 64 };
         var output = new Option<string>("--out") { Description = "the PNG file to write", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "seed of the draws: the same seed draws the same samples (default 0)" };
         var manifold = new Option<int?>("--manifold") { Description = "draw the 2-D latent manifold instead: a STEPS × STEPS grid of codes through the normal's inverse CDF" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
-        var command = new Command("sample", "draw samples from a variational autoencoder as a grid of images") { model, count, output, seed, manifold, json };
+        var command = new Command("sample", "draw samples from a variational autoencoder or a GAN as a grid of images") { model, count, output, seed, manifold, json };
         command.SetAction(parse => Run(console, parse.GetRequiredValue(model), parse.GetValue(count), parse.GetRequiredValue(output), parse.GetValue(seed),
             parse.GetValue(manifold), parse.GetValue(json)));
         return command;
@@ -94,6 +95,21 @@ internal static class SampleCommand
             throw new ArgumentException($"--manifold: expected 2 … 100 steps, got {steps}");
         }
         var saved = TrainedModel.Load(modelPath);
+        if (saved.Loaded.Module is NN.Gan gan)
+        {
+            if (manifold is not null)
+            {
+                throw new ArgumentException("--manifold: a latent manifold is drawn from a VAE's 2-D code, not from a GAN");
+            }
+            // A GAN's samples are in [0, 1] (its tanh output mapped back); a conditional one's classes are rows.
+            var samples = GanTrainer.Sample(gan, count, new Generator(seed));
+            var tiles = Picture.Grid(samples, gan.Classes is { } classes ? GanTrainer.Columns(count, classes) : 0);
+            tiles.Save(outPath);
+            console.Out.WriteLine(json
+                ? new JsonObject { ["images"] = count, ["width"] = tiles.Width, ["height"] = tiles.Height, ["out"] = outPath }.ToJsonString()
+                : $"wrote {count} images to {outPath}{(gan.Classes is null ? "" : ", one class per row")}");
+            return 0;
+        }
         var autoencoder = Autoencoder.From(saved.Loaded.Spec, saved.Loaded.Module, modelPath);
         var images = autoencoder.AsImages(manifold is { } grid ? autoencoder.Manifold(grid) : autoencoder.Sample(count, new Generator(seed)));
         // Samples are tiled apart; the manifold's tiles touch, as a continuous map of the code (Kingma & Welling's figure 4).
@@ -102,6 +118,71 @@ internal static class SampleCommand
         console.Out.WriteLine(json
             ? new JsonObject { ["images"] = images.Shape[0], ["width"] = picture.Width, ["height"] = picture.Height, ["out"] = outPath }.ToJsonString()
             : $"wrote {images.Shape[0]} images to {outPath}");
+        return 0;
+    }
+}
+
+/// <summary>
+/// <c>neurite score MODEL --classifier CLS [--n 1000] [--seed S]</c>: the Inception-style score and class coverage of a
+/// GAN's samples as a classifier's model file sees them (<see cref="Analysis.InceptionScore"/>); with <c>--data SOURCE</c>
+/// instead of a model, those of the source's first test images, for reference.
+/// </summary>
+internal static class ScoreCommand
+{
+    public static Command Build(Terminal console)
+    {
+        var model = new Argument<string?>("MODEL") { Description = "a GAN's model file written by neurite train", Arity = ArgumentArity.ZeroOrOne };
+        var classifier = new Option<string>("--classifier") { Description = "a classifier's model file (e.g. trained from examples/fashion-mnist-cnn.json)", Required = true };
+        var count = new Option<int>("--n") { Description = "how many images to score (default 1000)", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the GAN's draws (default 0)" };
+        var data = new Option<string?>("--data") { Description = "score this data source's test images instead of a GAN's samples" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object as the last line" };
+        var command = new Command("score", "the Inception-style score and class coverage of a GAN's samples (or of real images) under a classifier")
+        {
+            model, classifier, count, seed, data, json,
+        };
+        command.SetAction(parse => Run(console, parse.GetValue(model), parse.GetRequiredValue(classifier), parse.GetValue(count), parse.GetValue(seed),
+            parse.GetValue(data), parse.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(Terminal console, string? modelPath, string classifierPath, int count, ulong seed, string? data, bool json)
+    {
+        if (count < 1 || count > 100_000)
+        {
+            throw new ArgumentException($"--n: expected 1 … 100000 images, got {count}");
+        }
+        if ((modelPath is null) == (data is null))
+        {
+            throw new ArgumentException("give either a GAN's model file or --data SOURCE, not both or neither");
+        }
+        var classifier = TrainedModel.Load(classifierPath);
+        var quality = modelPath is not null
+            ? GanScoring.ScoreSamples(TrainedModel.Load(modelPath), classifier, count, new Generator(seed))
+            : GanScoring.ScoreData(classifier, data!, count);
+        var names = classifier.ClassNames ?? [.. Enumerable.Range(0, quality.ClassShares.Count).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+        if (json)
+        {
+            var shares = new JsonObject();
+            for (int i = 0; i < quality.ClassShares.Count; i++)
+            {
+                shares[i < names.Count ? names[i] : i.ToString(CultureInfo.InvariantCulture)] = quality.ClassShares[i];
+            }
+            console.Out.WriteLine(new JsonObject
+            {
+                ["images"] = quality.Samples,
+                ["inception_score"] = quality.Score,
+                ["coverage"] = quality.Coverage,
+                ["coverage_threshold"] = quality.CoverageThreshold,
+                ["class_shares"] = shares,
+            }.ToJsonString());
+        }
+        else
+        {
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{quality.Samples} {(modelPath is null ? "test images" : "samples")}: Inception-style score {quality.Score:0.000} (of at most {quality.ClassShares.Count}), class coverage {quality.Coverage:P0} (classes that are the top class of at least {quality.CoverageThreshold:P1} of the images)"));
+            console.Out.WriteLine("top-class shares: " + string.Join(", ", quality.ClassShares.Select((share, i) => string.Create(CultureInfo.InvariantCulture, $"{(i < names.Count ? names[i] : i.ToString(CultureInfo.InvariantCulture))} {share:P1}"))));
+        }
         return 0;
     }
 }
