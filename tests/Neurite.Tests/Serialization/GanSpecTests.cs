@@ -71,7 +71,7 @@ public sealed class GanSpecTests
             Error(Changed(s => s["gan"]!["discriminator"]!["layers"]![2]!["out"] = 2)));
         Assert.Contains("gan.discriminator.layers[1].alpha: ",
             Error(Changed(s => s["gan"]!["discriminator"]!["layers"]![1]!["alpha"] = -1)));
-        Assert.Contains("gan.generator.layers[1]: ",
+        Assert.Contains("gan.generator.layers[0].unflattened_size: ",
             Error(Changed(s => s["gan"]!["generator"]!["layers"]![0]!["unflattened_size"] = new JsonArray(7, 2, 1))));
         Assert.Contains("gan.generator.optimizer.betas: ",
             Error(Changed(s => s["gan"]!["generator"]!["optimizer"]!["betas"] = new JsonArray(0.5))));
