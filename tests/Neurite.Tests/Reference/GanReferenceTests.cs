@@ -85,4 +85,18 @@ public sealed class GanReferenceTests
         Assert.Throws<ArgumentException>(() => { gan.GeneratorInput(z, [3]); });
         Assert.Throws<ArgumentException>(() => { gan.GeneratorInput(z, null); });
     }
+
+    [Fact]
+    public void The_generator_exports_to_onnx_with_its_evaluation_outputs()
+    {
+        var spec = ModelSpec.Parse(Spec);
+        var gan = (Gan)spec.Build();
+        gan.LoadStateDict(Fixture.ReadTensors(Fixture.Load("gan.json").GetProperty("initial")));
+        gan.Eval();
+        var input = gan.GeneratorInput(Tensor.Normal([5, 4], 0, 1, new Generator(2)), [0, 1, 2, 1, 0]);
+        var expected = gan.Generator.Call(input);
+        var model = OnnxFile.Export(gan, spec);
+        Assert.Equal(["batch", "7"], model.Graph.Inputs[0].Shape!.Select(dim => dim.ToString()));
+        Onnx.OnnxRuntimeReference.AssertClose(expected, Onnx.OnnxRuntimeReference.Run(model.ToBytes(), new Dictionary<string, Tensor> { ["input"] = input }), "generator");
+    }
 }
