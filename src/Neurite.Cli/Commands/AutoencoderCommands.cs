@@ -175,12 +175,17 @@ internal static class ScoreCommand
                 ["coverage"] = quality.Coverage,
                 ["coverage_threshold"] = quality.CoverageThreshold,
                 ["class_shares"] = shares,
+                ["label_agreement"] = quality.LabelAgreement,
             }.ToJsonString());
         }
         else
         {
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{quality.Samples} {(modelPath is null ? "test images" : "samples")}: Inception-style score {quality.Score:0.000} (of at most {quality.ClassShares.Count}), class coverage {quality.Coverage:P0} (classes that are the top class of at least {quality.CoverageThreshold:P1} of the images)"));
+            if (quality.LabelAgreement is { } agreement)
+            {
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"label agreement: {agreement:P1} of the samples are classified as the class they were drawn for"));
+            }
             console.Out.WriteLine("top-class shares: " + string.Join(", ", quality.ClassShares.Select((share, i) => string.Create(CultureInfo.InvariantCulture, $"{(i < names.Count ? names[i] : i.ToString(CultureInfo.InvariantCulture))} {share:P1}"))));
         }
         return 0;

@@ -8,7 +8,11 @@ namespace Neurite.Analysis;
 /// <param name="CoverageThreshold">The share of the images a class must win to be covered.</param>
 /// <param name="ClassShares">For each class, the share of the images whose most probable class it is.</param>
 /// <param name="Samples">The number of images scored.</param>
-public sealed record SampleQuality(double Score, double Coverage, double CoverageThreshold, IReadOnlyList<double> ClassShares, int Samples);
+public sealed record SampleQuality(double Score, double Coverage, double CoverageThreshold, IReadOnlyList<double> ClassShares, int Samples)
+{
+    /// <summary>For a conditional generator's samples: the fraction whose most probable class is the label they were drawn for; else null.</summary>
+    public double? LabelAgreement { get; init; }
+}
 
 /// <summary>
 /// The Inception score of Salimans et al. (2016), exp(E_x KL(p(y|x) ‖ p(y))) with p(y) the mean of p(y|x) over the images,

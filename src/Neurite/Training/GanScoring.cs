@@ -45,13 +45,40 @@ public static class GanScoring
         return Ops.Softmax(logits, -1);
     }
 
-    /// <summary>The score and coverage of <paramref name="count"/> samples of the GAN in <paramref name="gan"/>'s model file, drawn with <paramref name="rng"/>.</summary>
+    /// <summary>
+    /// The score and coverage of <paramref name="count"/> samples of the GAN in <paramref name="gan"/>'s model file, drawn
+    /// with <paramref name="rng"/> (a conditional GAN's in equal numbers per class, <see cref="GanTrainer.ClassRows"/>), and
+    /// for a conditional GAN with as many classes as the classifier, the share of samples classified as their label.
+    /// </summary>
     /// <exception cref="ArgumentException">The model is not a GAN, or its images do not fit the classifier.</exception>
     public static SampleQuality ScoreSamples(TrainedModel gan, TrainedModel classifier, int count, Generator rng)
     {
         ArgumentNullException.ThrowIfNull(gan);
+        ArgumentNullException.ThrowIfNull(classifier);
+        ArgumentNullException.ThrowIfNull(rng);
         var pair = gan.Loaded.Module as Gan ?? throw new ArgumentException("the model is not a GAN: its spec has no \"gan\"");
-        return InceptionScore.Compute(Probabilities(classifier, ToDataUnits(GanTrainer.Sample(pair, count, rng), gan.Preprocessor)));
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var z = Tensor.Normal([count, pair.Latent], 0, 1, rng);
+        int[]? labels = pair.Classes is { } classes ? GanTrainer.ClassRows(count, classes) : null;
+        var probabilities = Probabilities(classifier, ToDataUnits(GanTrainer.Sample(pair, z, labels), gan.Preprocessor));
+        var quality = InceptionScore.Compute(probabilities);
+        // Label i is taken to be the classifier's class i (a GAN trained on IDX files names its classes 0 … 9).
+        if (labels is null || probabilities.Shape[1] != pair.Classes)
+        {
+            return quality;
+        }
+        var p = probabilities.Data;
+        int k = probabilities.Shape[1], agreeing = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int best = 0;
+            for (int j = 1; j < k; j++)
+            {
+                best = p[i * k + j] > p[i * k + best] ? j : best;
+            }
+            agreeing += best == labels![i] ? 1 : 0;
+        }
+        return quality with { LabelAgreement = agreeing / (double)count };
     }
 
     /// <summary>The score and coverage of the first <paramref name="count"/> test images of a data source (its training data when it has no test set).</summary>

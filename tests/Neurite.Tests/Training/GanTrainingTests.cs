@@ -117,6 +117,8 @@ public sealed class GanTrainingTests : IDisposable
         Assert.InRange(quality["coverage"]!.GetValue<double>(), 0, 1);
         Assert.Equal(0.05, quality["coverage_threshold"]!.GetValue<double>(), 12);
         Assert.Equal(10, quality["class_shares"]!.AsObject().Count);
+        // The samples are drawn ten per class: the share the classifier assigns to their own class.
+        Assert.InRange(quality["label_agreement"]!.GetValue<double>(), 0, 1);
         var real = Cli("score", "--data", Source, "--classifier", PathOf("cls/cls.safetensors"), "--n", "200", "--json");
         Assert.True(real.Code == 0, real.Error);
         Assert.Equal(200, LastJson(real.Output)["images"]!.GetValue<int>());
