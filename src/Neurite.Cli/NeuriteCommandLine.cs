@@ -23,6 +23,7 @@ public static class NeuriteCommandLine
             ExportCommand.Build(console),
             EncodeCommand.Build(console),
             SampleCommand.Build(console),
+            ScoreCommand.Build(console),
             PlaygroundCommand.Build(console),
             XorCommand.Build(console),
         };

@@ -93,6 +93,10 @@ internal static class TrainCommand
         var spec = request.Resume is null ? TrainingRun.LoadSpec(request.Spec, request.Data) : null;
         string modelPath = request.Out ?? DefaultModelPath(request.Spec);
         var progress = new TrainingProgress(console, quiet: request.Json);
+        if (spec?.Gan is not null)
+        {
+            return TrainGan(console, request, spec, modelPath, progress, communicator);
+        }
         var run = TrainingRun.Create(spec!, new RunOptions(
             request.Data, request.Epochs, request.BatchSize, request.Lr, request.Seed, request.NoShuffle, request.Init, request.Resume,
             modelPath, Path.GetDirectoryName(Path.GetFullPath(request.Spec))!, request.TimeLimit is { } limit ? TimeSpan.FromSeconds(limit) : null,
@@ -185,5 +189,43 @@ internal static class TrainCommand
         string buckets = string.Join(" + ", parallel.BucketLengths.Select(length => (length * sizeof(float) / 1024.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " KiB"));
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"communication over {ranks} ranks, {parallel.Steps} steps, buckets {buckets}: {parallel.CommunicationSeconds:0.###} s in flight ({parallel.CommunicationSeconds * perStep:0.###} ms a step), {parallel.ExposedCommunicationSeconds:0.###} s exposed after backward ({parallel.ExposedCommunicationSeconds * perStep:0.###} ms a step)");
+    }
+
+    /// <summary>A GAN's run (<see cref="GanRun"/>): the model file, the history and a report with a sample grid per epoch.</summary>
+    private static int TrainGan(Terminal console, Request request, ModelSpec spec, string modelPath, TrainingProgress progress, ICommunicator? communicator)
+    {
+        var run = GanRun.Create(spec, new RunOptions(
+            request.Data, request.Epochs, request.BatchSize, request.Lr, request.Seed, request.NoShuffle, request.Init, request.Resume,
+            modelPath, Path.GetDirectoryName(Path.GetFullPath(request.Spec))!, request.TimeLimit is { } limit ? TimeSpan.FromSeconds(limit) : null,
+            communicator), progress);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(modelPath))!);
+        if (!request.Json)
+        {
+            string folder = Path.GetDirectoryName(modelPath) is { Length: > 0 } directory ? directory : ".";
+            console.Out.WriteLine($"writing the model, its history and report to {folder}{Path.DirectorySeparatorChar}");
+        }
+        var fit = progress.Run(() => run.Execute(console.Cancellation));
+        HtmlReport.WriteGan(run.ReportPath, run, fit);
+        var final = fit.History.Count == 0 ? null : fit.History[^1];
+        double? Metric(string name) => final?.Metrics is { } m && m.TryGetValue(name, out double v) ? v : null;
+        var json = new JsonObject
+        {
+            ["epochs"] = fit.History.Count,
+            ["steps"] = run.Trainer.Steps,
+            ["loss_d"] = final?.TrainLoss,
+            ["loss_g"] = Metric("loss_g"),
+            ["d_real"] = Metric("d_real"),
+            ["d_fake"] = Metric("d_fake"),
+            ["samples_per_second"] = Math.Round(fit.SamplesPerSecond, 1),
+            ["model"] = run.ModelPath,
+            ["history"] = run.HistoryPath,
+            ["report"] = run.ReportPath,
+            ["stopped"] = fit.Reason.ToString().ToLowerInvariant(),
+        };
+        console.Out.WriteLine(request.Json
+            ? json.ToJsonString()
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"after {fit.History.Count} epochs: discriminator loss {final?.TrainLoss:0.0000}, generator loss {Metric("loss_g"):0.0000}, D(x) {Metric("d_real"):0.000}, D(G(z)) {Metric("d_fake"):0.000}\nmodel: {run.ModelPath}\nreport: {run.ReportPath}"));
+        return 0;
     }
 }

@@ -23,11 +23,7 @@ internal static class HtmlReport
     /// <summary>How many held-out images the feature-map section shows.</summary>
     public const int FeatureMapImages = 3;
 
-    public static void Write(string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames, Trainer trainer, Dataset train,
-        Dataset? heldOut, AutoencoderFigures? autoencoder = null)
-    {
-        var html = new StringBuilder();
-        html.Append("""
+    private const string Header = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>Neurite training report</title>
             <style>
@@ -45,7 +41,13 @@ internal static class HtmlReport
             figure img { image-rendering: pixelated; max-width: 500px; } figcaption { font-size: 0.9em; }
             </style></head><body>
             <h1>Neurite training report</h1>
-            """);
+            """;
+
+    public static void Write(string path, ModelSpec spec, FitResult fit, Evaluation? test, IReadOnlyList<string> classNames, Trainer trainer, Dataset train,
+        Dataset? heldOut, AutoencoderFigures? autoencoder = null)
+    {
+        var html = new StringBuilder();
+        html.Append(Header);
         var history = fit.History;
         html.Append(Invariant($"<p>{history.Count} epochs; stopped: {fit.Reason.ToString().ToLowerInvariant()}{(fit.Message is null ? "" : " — " + WebUtility.HtmlEncode(fit.Message))}; {fit.SamplesPerSecond:N0} training samples/s.</p>"));
         if (test is not null)
@@ -151,6 +153,41 @@ internal static class HtmlReport
         html.Append(Invariant($"<table><tr><th></th><th>seconds</th><th>ms per step</th><th>% of the epochs' time</th></tr>"));
         html.Append(Invariant($"<tr><td>all-reduces in flight (overlapped with backward or not)</td><td>{parallel.CommunicationSeconds:0.000}</td><td>{parallel.CommunicationSeconds * perStep:0.000}</td><td>{parallel.CommunicationSeconds * share:0.0}</td></tr>"));
         html.Append(Invariant($"<tr><td>waited for after backward (exposed)</td><td>{parallel.ExposedCommunicationSeconds:0.000}</td><td>{parallel.ExposedCommunicationSeconds * perStep:0.000}</td><td>{parallel.ExposedCommunicationSeconds * share:0.0}</td></tr></table>"));
+    }
+
+    /// <summary>
+    /// A GAN's report: the discriminator's and the generator's losses, the discriminator's mean outputs on real and fake
+    /// images, a grid of samples of the same fixed codes after every epoch (for a conditional pair one class per row), the
+    /// model summary and the spec.
+    /// </summary>
+    public static void WriteGan(string path, GanRun run, FitResult fit)
+    {
+        var html = new StringBuilder(Header);
+        var history = fit.History;
+        html.Append(Invariant($"<p>A generative adversarial pair: {history.Count} epochs of {run.Loader.BatchCount} steps (one discriminator step, then one generator step); stopped: {fit.Reason.ToString().ToLowerInvariant()}{(fit.Message is null ? "" : " — " + WebUtility.HtmlEncode(fit.Message))}; {fit.SamplesPerSecond:N0} training samples/s.</p>"));
+        double Metric(EpochResult r, string name) => r.Metrics is { } m && m.TryGetValue(name, out double v) ? v : double.NaN;
+        html.Append("<h2>Losses</h2><p class=\"legend\"><span class=\"train\">━ discriminator: BCE(D(x), 1) + BCE(D(G(z)), 0)</span><span class=\"val\">━ generator: BCE(D(G(z)), 1)</span></p>");
+        html.Append(Chart([.. history.Select(h => h.TrainLoss)], [.. history.Select(h => Metric(h, "loss_g"))], "loss"));
+        html.Append("<h2>The discriminator's outputs</h2><p class=\"legend\"><span class=\"train\">━ mean σ(D(x)) on real images</span><span class=\"val\">━ mean σ(D(G(z))) on fakes</span></p>");
+        html.Append(Chart([.. history.Select(h => Metric(h, "d_real"))], [.. history.Select(h => Metric(h, "d_fake"))], "D"));
+        html.Append("<h2>Samples</h2><p>The same codes z after every epoch")
+            .Append(run.FixedLabels is null ? "" : ", one class per row (" + WebUtility.HtmlEncode(string.Join(", ", run.Data.Train.ClassNames)) + ")")
+            .Append(".</p>");
+        int columns = run.FixedLabels is null ? 8 : GanRun.SamplesPerClass;
+        for (int e = 0; e < run.EpochSamples.Count; e++)
+        {
+            var grid = Picture.Grid(run.EpochSamples[e], columns);
+            html.Append(Invariant($"<figure><img alt=\"samples after epoch {e + 1}\" src=\"data:image/png;base64,{Convert.ToBase64String(grid.ToPng())}\"><figcaption>after epoch {e + 1}</figcaption></figure>"));
+        }
+        var summary = run.Spec.Summarize();
+        html.Append("<h2>Model</h2><table><tr><th>layer</th><th>type</th><th>output shape</th><th>params</th></tr>");
+        foreach (var layer in summary.Layers)
+        {
+            html.Append(Invariant($"<tr><td>{WebUtility.HtmlEncode(layer.Name)}</td><td>{layer.Type}</td><td>{WebUtility.HtmlEncode(Tables.Shape(layer.OutputShape))}</td><td>{layer.Params:N0}</td></tr>"));
+        }
+        html.Append(Invariant($"</table><p>Total parameters: {summary.TotalParams:N0}.</p>"));
+        html.Append("<h2>Spec</h2><pre>").Append(WebUtility.HtmlEncode(run.Spec.ToJson())).Append("</pre></body></html>\n");
+        AtomicFile.WriteAllText(path, html.ToString());
     }
 
     /// <summary>

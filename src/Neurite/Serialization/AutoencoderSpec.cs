@@ -11,8 +11,7 @@ namespace Neurite.Serialization;
 /// </summary>
 /// <remarks>
 /// A graph spec is the place for generative pairs: an autoencoder names its code node here; an adversarial pair (a
-/// generator and a discriminator, one optimizer each) and a restricted Boltzmann machine would be further entries beside
-/// this one, each naming the nodes they split the graph at.
+/// generator and a discriminator, one optimizer each) is the spec's <c>gan</c> beside it (<see cref="GanSpec"/>).
 /// </remarks>
 /// <param name="Code">The node whose value is the code: what <c>neurite encode</c> writes and where decoding starts.</param>
 public sealed record AutoencoderSpec(string Code)

@@ -92,6 +92,12 @@ public sealed record GraphSpec(IReadOnlyList<GraphInput> Inputs, IReadOnlyList<N
             }
             json.WriteEndObject();
         }
+        WriteNodes(json);
+    }
+
+    /// <summary>Writes the nodes and the output node, without the inputs (a GAN's sides, whose inputs the GAN defines).</summary>
+    internal void WriteNodes(Utf8JsonWriter json)
+    {
         json.WriteStartArray("nodes");
         foreach (var node in Nodes)
         {

@@ -39,7 +39,10 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
 {
     private static readonly string[] Known =
         ["input", "layers", "loss", "optimizer", "schedule", "batch_size", "epochs", "seed", "data", "l1", "l2", "clip_grad_norm", "early_stopping",
-         "metrics", "nodes", "inputs", "output", "autoencoder"];
+         "metrics", "nodes", "inputs", "output", "autoencoder", "gan"];
+
+    /// <summary>The fields a spec with <c>gan</c> may have beside it: the rest belong to the GAN's sides or do not apply.</summary>
+    private static readonly string[] GanKnown = ["input", "gan", "batch_size", "epochs", "seed", "data"];
 
     private static readonly JsonDocumentOptions ParseOptions = new() { CommentHandling = JsonCommentHandling.Skip };
 
@@ -97,6 +100,9 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// targets only label the samples: an autoencoder, or a restricted Boltzmann machine (a single <c>rbm</c> layer).
     /// </summary>
     public bool ReconstructsInput => Autoencoder is not null || Layers is [RbmSpec];
+
+    /// <summary>gan: the spec is an adversarial pair, a generator and a discriminator with one optimizer each (<see cref="GanSpec"/>).</summary>
+    public GanSpec? Gan { get; init; }
 
     /// <summary>metrics: figures reported beside the loss over the training batches and held-out data (<see cref="Training.MetricNames"/>).</summary>
     public IReadOnlyList<string>? Metrics { get; init; }
@@ -163,6 +169,10 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     {
         var f = reader.Object(root, "", "a model spec", Known);
         ModelSpec spec;
+        if (f.Has("gan"))
+        {
+            return ParseGan(reader, root, f);
+        }
         if (f.Has("nodes"))
         {
             if (f.Has("layers"))
@@ -211,6 +221,85 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
         };
         spec.CheckShapes(reader);
         return spec;
+    }
+
+    /// <summary>A GAN's spec: the image shape, the pair, and how many samples, epochs and which data train it.</summary>
+    private static ModelSpec ParseGan(SpecReader reader, JsonElement root, SpecReader.Fields f)
+    {
+        if (root.EnumerateObject().Select(field => field.Name).FirstOrDefault(name => !GanKnown.Contains(name)) is { } other)
+        {
+            throw reader.Error(other, $"a GAN's networks, losses and optimizers are in \"gan\" (gan.generator, gan.discriminator); beside it a spec takes only {string.Join(", ", GanKnown)}");
+        }
+        var image = ParseShape(reader, f.Required("input", "the shape of one image [C, H, W], e.g. [1, 28, 28]"), "input");
+        if (image.Length != 3)
+        {
+            throw reader.Error("input", $"a GAN draws images: expected their shape [C, H, W], e.g. [1, 28, 28], got {Shapes.Format(image)}");
+        }
+        var data = f.Optional("data") is { } d ? DataSpec.Parse(reader, d, "data") : null;
+        if (data?.Scale is { } scale && scale != "minmax_global")
+        {
+            throw reader.Error("data.scale", $"a GAN's images are scaled to [0, 1] by one range (minmax_global), then to the tanh's [-1, 1]; got \"{scale}\"");
+        }
+        return new ModelSpec(image, [])
+        {
+            Gan = GanSpec.Parse(reader, f.Required("gan", "the adversarial pair"), "gan", image),
+            BatchSize = f.OptionalInt("batch_size"),
+            Epochs = f.OptionalInt("epochs"),
+            Seed = f.Optional("seed") is { } seed
+                ? seed.ValueKind == JsonValueKind.Number && seed.TryGetUInt64(out ulong value) ? value : throw reader.Error("seed", $"expected a non-negative integer, got {SpecReader.Show(seed)}")
+                : null,
+            Data = data,
+        };
+    }
+
+    /// <summary>
+    /// One side of a GAN (<see cref="GanSpec"/>): a chain of <c>layers</c> or a graph of <c>nodes</c> (and <c>output</c>)
+    /// taking one input of shape <paramref name="input"/>, and an optional <c>optimizer</c>; <paramref name="reader"/>
+    /// names paths under the side's.
+    /// </summary>
+    internal static ModelSpec ParseNetwork(SpecReader reader, JsonElement element, string what, IReadOnlyCollection<string> known, int[] input)
+    {
+        var f = reader.Object(element, "", what, known);
+        ModelSpec spec;
+        if (f.Has("nodes"))
+        {
+            if (f.Has("layers"))
+            {
+                throw reader.Error("nodes", "a network has either layers (a chain) or nodes (a graph), not both");
+            }
+            spec = new ModelSpec(GraphSpec.Parse(reader, f, [new GraphInput(GraphSpec.DefaultInput, input)]));
+        }
+        else
+        {
+            if (f.Has("output"))
+            {
+                throw reader.Error("output", "an output node belongs to a graph: give \"nodes\" instead of \"layers\"");
+            }
+            spec = new ModelSpec(input, LayerSpec.ParseList(reader, f.Required("layers", "a non-empty list of layers (or a graph's nodes)"), "layers"));
+        }
+        spec = spec with { Optimizer = f.Optional("optimizer") is { } optimizer ? OptimizerSpec.Parse(reader, optimizer, "optimizer") : null };
+        spec.CheckShapes(reader);
+        return spec;
+    }
+
+    /// <summary>Writes a GAN side's network as <see cref="ParseNetwork"/> reads it: its layers or nodes and its optimizer, not its input.</summary>
+    internal void WriteNetwork(Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        if (Graph is null)
+        {
+            LayerSpec.WriteList(json, "layers", Layers);
+        }
+        else
+        {
+            Graph.WriteNodes(json);
+        }
+        if (Optimizer is not null)
+        {
+            json.WritePropertyName("optimizer");
+            Optimizer.Write(json);
+        }
+        json.WriteEndObject();
     }
 
     private static string[] ParseMetrics(SpecReader reader, JsonElement element)
@@ -450,8 +539,9 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// from their fields (<see cref="LayerSpec.MinimumParameters"/>). For refusing, before any allocation, a
     /// network that cannot fit.
     /// </summary>
-    internal long MinimumParameters() =>
-        CheckShapes(new SpecReader(null)).Nodes.Sum(node => node.Layer.MinimumParameters(node.Context));
+    internal long MinimumParameters() => Gan is { } gan
+        ? gan.Generator.MinimumParameters() + gan.Discriminator.MinimumParameters()
+        : CheckShapes(new SpecReader(null)).Nodes.Sum(node => node.Layer.MinimumParameters(node.Context));
 
     /// <summary>
     /// The network as resolved: the model inputs (a chain's one is "input"), every layer or node with its context
@@ -482,13 +572,18 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// <remarks>
     /// Dropout layers draw their masks from the same generator once the weights are drawn;
     /// <see cref="Training.Trainer"/> reseeds it every epoch from its seed and the epoch, so that a
-    /// run resumed from a checkpoint draws the same masks as an uninterrupted one.
+    /// run resumed from a checkpoint draws the same masks as an uninterrupted one. A <see cref="Gan"/> spec builds a
+    /// <see cref="NN.Gan"/> (children "generator" and "discriminator").
     /// </remarks>
     /// <exception cref="ModelSpecException">A layer cannot take its input.</exception>
     public Module Build(Generator? rng = null)
     {
-        var plan = CheckShapes(new SpecReader(null));
         rng ??= new Generator(Seed ?? 0);
+        if (Gan is not null)
+        {
+            return Gan.Build(rng);
+        }
+        var plan = CheckShapes(new SpecReader(null));
         var modules = plan.Nodes.Select(node => node.Layer.Build(node.Context, rng)).ToArray();
         return Graph is null
             ? new Sequential(modules)
@@ -505,6 +600,14 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
     /// </summary>
     public ModelSummary Summarize()
     {
+        if (Gan is { } gan)
+        {
+            // Both sides' rows, named as in the state dict ("generator.0"); the input is the generator's.
+            var sides = new[] { ("generator", gan.Generator.Summarize()), ("discriminator", gan.Discriminator.Summarize()) };
+            var named = sides.SelectMany(side => side.Item2.Layers.Select(row => row with { Name = side.Item1 + "." + row.Name })).ToList();
+            long all = named.Sum(row => row.Params);
+            return new ModelSummary(sides[0].Item2.InputShape, named, all, all);
+        }
         var plan = CheckShapes(new SpecReader(null));
         var modules = Build().NamedChildren().ToDictionary(child => child.Key, child => child.Value);
         var rows = plan.Nodes.Select(node => new LayerSummary(node.Name, node.Layer.Type, [-1, .. node.Shape], modules[node.Name].ParameterCount)
@@ -524,7 +627,12 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            if (Graph is null)
+            if (Gan is not null)
+            {
+                GraphSpec.WriteShape(json, "input", Input);
+                Gan.Write(json);
+            }
+            else if (Graph is null)
             {
                 GraphSpec.WriteShape(json, "input", Input);
                 LayerSpec.WriteList(json, "layers", Layers);

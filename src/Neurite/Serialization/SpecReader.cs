@@ -26,14 +26,19 @@ public sealed class ModelSpecException : FormatException
 
 /// <summary>
 /// Reads spec JSON with paths: every error names the file (when known) and the field. <paramref name="vocabulary"/> is
-/// what the count "vocab" stands for: the vocabulary size of the data source, when it has one.
+/// what the count "vocab" stands for: the vocabulary size of the data source, when it has one. <paramref name="prefix"/> is
+/// the JSON path of the object being read, which every error's path starts with (a GAN's generator is read as a spec of
+/// its own, its errors under <c>gan.generator</c>).
 /// </summary>
-internal sealed class SpecReader(string? source, int? vocabulary = null)
+internal sealed class SpecReader(string? source, int? vocabulary = null, string prefix = "")
 {
     /// <summary>The word a count may be written as, for the data source's vocabulary size.</summary>
     public const string VocabularyWord = "vocab";
 
-    public ModelSpecException Error(string path, string detail) => new(source, path, detail);
+    public ModelSpecException Error(string path, string detail) => new(source, prefix.Length == 0 ? path : Child(prefix, path), detail);
+
+    /// <summary>A reader of the object at <paramref name="path"/> (relative to this reader's), whose errors name paths under it.</summary>
+    public SpecReader Within(string path) => new(source, vocabulary, prefix.Length == 0 ? path : Child(prefix, path));
 
     /// <summary>What errors name first: the file (and metadata key) the spec came from, or null.</summary>
     public string? Source => source;

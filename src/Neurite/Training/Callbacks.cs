@@ -177,17 +177,22 @@ public sealed class HistoryLog(string path) : ITrainingCallback
 {
     public string Path { get; } = path;
 
-    public void OnEpochEnd(Trainer trainer, EpochResult result)
+    public void OnEpochEnd(Trainer trainer, EpochResult result) => Write(Path, trainer.History);
+
+    /// <summary>Writes <paramref name="history"/> to <paramref name="path"/>: CSV, or JSON lines for a <c>.jsonl</c> file.</summary>
+    public static void Write(string path, IReadOnlyList<EpochResult> history)
     {
-        bool jsonLines = Path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(history);
+        bool jsonLines = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
         var text = new StringBuilder();
         // The metrics' columns follow the fixed ones, named as the first epoch names them.
-        var metrics = trainer.History.Count > 0 && trainer.History[0].Metrics is { } named ? named.Keys.ToArray() : [];
+        var metrics = history.Count > 0 && history[0].Metrics is { } named ? named.Keys.ToArray() : [];
         if (!jsonLines)
         {
             text.AppendLine(string.Join(",", ["epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,samples_per_second", .. metrics]));
         }
-        foreach (var r in trainer.History)
+        foreach (var r in history)
         {
             if (jsonLines)
             {
@@ -200,7 +205,7 @@ public sealed class HistoryLog(string path) : ITrainingCallback
                     .. metrics.Select(name => Number(r.Metrics is { } m && m.TryGetValue(name, out double v) ? v : null))]));
             }
         }
-        AtomicFile.WriteAllText(Path, text.ToString());
+        AtomicFile.WriteAllText(path, text.ToString());
     }
 
     /// <summary>One epoch as a JSON object with the CSV's column names, and the metrics' values under "metrics".</summary>

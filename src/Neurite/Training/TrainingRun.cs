@@ -262,7 +262,7 @@ public sealed class TrainingRun
     public static string Names(IEnumerable<string> names) => new JsonArray([.. names.Select(name => (JsonNode)name)]).ToJsonString();
 
     /// <summary>A file source written in a spec (a CSV path, idx:IMAGES,LABELS, text:PATH,…) is relative to the spec's folder; names are left alone.</summary>
-    private static string RelativeTo(string specDirectory, string source)
+    internal static string RelativeTo(string specDirectory, string source)
     {
         string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(specDirectory, path);
         if (source.StartsWith("idx:", StringComparison.Ordinal))

@@ -33,12 +33,23 @@ public static class OnnxFile
     /// null: given, the graph applies it first, (input − shift)/divisor, so that it takes raw features as
     /// <c>neurite predict</c> does.
     /// </param>
+    /// <remarks>
+    /// A GAN (<see cref="ModelSpec.Gan"/>) exports its generator: the input is z, with the one-hot label concatenated for a
+    /// conditional pair ([batch, latent + classes]), and the output the image in the tanh's [−1, 1]; the data's scaling is
+    /// not applied.
+    /// </remarks>
     /// <exception cref="NotSupportedException">A layer has no exact ONNX form; the message names its path and type.</exception>
     /// <exception cref="ArgumentException">The module was not built from the spec, or the scaling does not fit its one input.</exception>
     public static OnnxModel Export(Module module, ModelSpec spec, IPreprocessor? scaling = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Gan is { } gan)
+        {
+            return module is Gan pair
+                ? Export(pair.Generator, gan.Generator)
+                : throw new ArgumentException($"OnnxFile.Export: a GAN's spec needs its Gan module, got {module.GetType().Name}.", nameof(module));
+        }
         var (inputs, nodes, output) = spec.Network();
         var types = inputs.ToDictionary(input => input.Name, input => scaling is null ? InputType(input.Name, nodes) : OnnxDataType.Float, StringComparer.Ordinal);
         var exporter = new OnnxExporter(module, inputs.Select(input => (input.Name, types[input.Name])));

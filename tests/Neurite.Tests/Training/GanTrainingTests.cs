@@ -1,0 +1,157 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using Neurite.Cli;
+using Neurite.Serialization;
+using Neurite.Training;
+
+namespace Neurite.Tests.Training;
+
+/// <summary>
+/// A small conditional DCGAN trained from a spec at a reduced size: the first 256 Fashion-MNIST training images (Debian's
+/// dataset-fashion-mnist, which test.sh installs), narrow networks, a few steps.
+/// </summary>
+public sealed class GanTrainingTests : IDisposable
+{
+    private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
+    private const int Images = 256;
+
+    /// <summary>examples/fashion-dcgan.json's design, with 8 to 16 channels instead of 64 to 128 and an 8-value code.</summary>
+    private const string Spec = """
+        {"input": [1, 28, 28], "gan": {"latent": 8, "classes": 10,
+          "generator": {"layers": [
+            {"type": "unflatten", "dim": 1, "unflattened_size": [18, 1, 1]},
+            {"type": "conv_transpose2d", "out": 16, "kernel": 7, "bias": false}, {"type": "batch_norm"}, {"type": "relu"},
+            {"type": "conv_transpose2d", "out": 8, "kernel": 4, "stride": 2, "padding": 1, "bias": false}, {"type": "batch_norm"}, {"type": "relu"},
+            {"type": "conv_transpose2d", "out": 1, "kernel": 4, "stride": 2, "padding": 1}, {"type": "tanh"}]},
+          "discriminator": {"layers": [
+            {"type": "conv2d", "out": 8, "kernel": 4, "stride": 2, "padding": 1}, {"type": "leaky_relu", "alpha": 0.2},
+            {"type": "conv2d", "out": 16, "kernel": 4, "stride": 2, "padding": 1}, {"type": "leaky_relu", "alpha": 0.2},
+            {"type": "conv2d", "out": 1, "kernel": 7}, {"type": "flatten"}]}},
+         "batch_size": 32, "epochs": 2, "seed": 3, "data": {"source": "fashion-mnist"}}
+        """;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("neurite-gan-").FullName;
+
+    public GanTrainingTests()
+    {
+        Subset("train-images-idx3-ubyte.gz", "images", 16, 28 * 28);
+        Subset("train-labels-idx1-ubyte.gz", "labels", 8, 1);
+        File.WriteAllText(PathOf("gan.json"), Spec);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_directory, name);
+
+    private string Source => $"idx:{PathOf("images")},{PathOf("labels")}";
+
+    /// <summary>The first <see cref="Images"/> records of a gzipped IDX file, as a plain IDX file (the count in its header changed).</summary>
+    private void Subset(string file, string name, int header, int recordSize)
+    {
+        using var gzip = new GZipStream(File.OpenRead(Path.Combine(FashionMnist, file)), CompressionMode.Decompress);
+        var bytes = new byte[header + Images * recordSize];
+        gzip.ReadExactly(bytes);
+        (bytes[4], bytes[5], bytes[6], bytes[7]) = (0, 0, Images >> 8, Images & 0xFF);
+        File.WriteAllBytes(PathOf(name), bytes);
+    }
+
+    private static (int Code, string Output, string Error) Cli(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = NeuriteCommandLine.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static JsonNode LastJson(string output) => JsonNode.Parse(output.Trim().Split('\n')[^1])!;
+
+    [Fact]
+    public void A_conditional_gan_trains_reports_samples_and_is_scored_from_the_command_line()
+    {
+        var train = Cli("train", PathOf("gan.json"), "--data", Source, "--out", PathOf("gan/gan.safetensors"), "--json");
+        Assert.True(train.Code == 0, train.Error);
+        var result = LastJson(train.Output);
+        Assert.Equal(2, result["epochs"]!.GetValue<int>());
+        Assert.Equal(16, result["steps"]!.GetValue<int>());
+        foreach (string figure in new[] { "loss_d", "loss_g", "d_real", "d_fake" })
+        {
+            Assert.True(double.IsFinite(result[figure]!.GetValue<double>()), figure);
+        }
+        Assert.InRange(result["d_real"]!.GetValue<double>(), 0, 1);
+        var history = File.ReadAllLines(PathOf("gan/gan.history.csv"));
+        Assert.Equal(3, history.Length);
+        Assert.EndsWith("loss_g,d_real,d_fake", history[0]);
+        string report = File.ReadAllText(PathOf("gan/gan.report.html"));
+        Assert.Contains("<h2>Samples</h2>", report);
+        Assert.Contains("after epoch 1", report);
+        Assert.Contains("after epoch 2", report);
+
+        // The model file holds the pair; the same seed draws the same samples, another seed others.
+        string model = PathOf("gan/gan.safetensors");
+        var sample = Cli("sample", model, "--n", "20", "--out", PathOf("a.png"), "--seed", "3", "--json");
+        Assert.True(sample.Code == 0, sample.Error);
+        // Two columns of 28-pixel images and their 2-pixel padding: one class per row.
+        Assert.Equal(2 + 2 * 30, LastJson(sample.Output)["width"]!.GetValue<int>());
+        Assert.Equal(2 + 10 * 30, LastJson(sample.Output)["height"]!.GetValue<int>());
+        Assert.Equal(0, Cli("sample", model, "--n", "20", "--out", PathOf("b.png"), "--seed", "3").Code);
+        Assert.Equal(0, Cli("sample", model, "--n", "20", "--out", PathOf("c.png"), "--seed", "4").Code);
+        Assert.Equal(File.ReadAllBytes(PathOf("a.png")), File.ReadAllBytes(PathOf("b.png")));
+        Assert.NotEqual(File.ReadAllBytes(PathOf("a.png")), File.ReadAllBytes(PathOf("c.png")));
+        var manifold = Cli("sample", model, "--manifold", "5", "--out", PathOf("m.png"));
+        Assert.Equal(1, manifold.Code);
+        Assert.Contains("--manifold: a latent manifold is drawn from a VAE's 2-D code, not from a GAN", manifold.Error);
+
+        // A classifier (a linear one, fitted to the same images) scores the samples and the real images.
+        File.WriteAllText(PathOf("classifier.json"), """
+            {"input": [784], "layers": [{"type": "linear", "out": 10}], "loss": "cross_entropy", "optimizer": {"type": "adam", "lr": 0.01},
+             "epochs": 15, "batch_size": 32,
+             "data": {"source": "fashion-mnist", "scale": "minmax_global"}}
+            """);
+        var classifier = Cli("train", PathOf("classifier.json"), "--data", Source, "--out", PathOf("cls/cls.safetensors"), "--json");
+        Assert.True(classifier.Code == 0, classifier.Error);
+        var samples = Cli("score", model, "--classifier", PathOf("cls/cls.safetensors"), "--n", "100", "--json");
+        Assert.True(samples.Code == 0, samples.Error);
+        var quality = LastJson(samples.Output);
+        Assert.Equal(100, quality["images"]!.GetValue<int>());
+        Assert.InRange(quality["inception_score"]!.GetValue<double>(), 1, 10);
+        Assert.InRange(quality["coverage"]!.GetValue<double>(), 0, 1);
+        Assert.Equal(0.05, quality["coverage_threshold"]!.GetValue<double>(), 12);
+        Assert.Equal(10, quality["class_shares"]!.AsObject().Count);
+        // The samples are drawn ten per class: the share the classifier assigns to their own class.
+        Assert.InRange(quality["label_agreement"]!.GetValue<double>(), 0, 1);
+        var real = Cli("score", "--data", Source, "--classifier", PathOf("cls/cls.safetensors"), "--n", "200", "--json");
+        Assert.True(real.Code == 0, real.Error);
+        Assert.Equal(200, LastJson(real.Output)["images"]!.GetValue<int>());
+        // The classifier is right on most of its training images, spread over the ten classes: a score well above 1.
+        Assert.InRange(LastJson(real.Output)["inception_score"]!.GetValue<double>(), 2, 10);
+        Assert.Equal(1, Cli("score", model, "--data", Source, "--classifier", PathOf("cls/cls.safetensors")).Code);
+    }
+
+    [Fact]
+    public void The_same_seed_trains_the_same_pair_and_draws_the_same_samples()
+    {
+        GanRun Run(string name) => GanRun.Create(ModelSpec.Parse(Spec), new RunOptions(Data: Source, Epochs: 1, BatchSize: 64, ModelPath: PathOf($"{name}/{name}.safetensors")));
+        Directory.CreateDirectory(PathOf("first"));
+        Directory.CreateDirectory(PathOf("second"));
+        var first = Run("first");
+        var second = Run("second");
+        var fit = first.Execute();
+        second.Execute();
+        Assert.Equal(StopReason.Completed, fit.Reason);
+        Assert.Equal(4, first.Trainer.Steps);
+        Assert.Equal(first.Trainer.History[0].TrainLoss, second.Trainer.History[0].TrainLoss);
+        Assert.Equal(first.EpochSamples[0].ToArray(), second.EpochSamples[0].ToArray());
+        // One class per row of eight: the fixed labels of the report's grid.
+        Assert.Equal([0, 0, 0, 0, 0, 0, 0, 0, 1], first.FixedLabels!.Take(9));
+        Assert.Equal([80, 1, 28, 28], first.EpochSamples[0].Shape.ToArray());
+        Assert.All(first.EpochSamples[0].ToArray(), v => Assert.InRange(v, 0f, 1f));
+    }
+
+    [Fact]
+    public void A_conditional_gan_refuses_data_with_another_number_of_classes()
+    {
+        var spec = ModelSpec.Parse(Spec.Replace("\"classes\": 10", "\"classes\": 3", StringComparison.Ordinal).Replace("[18, 1, 1]", "[11, 1, 1]", StringComparison.Ordinal));
+        var error = Assert.Throws<ArgumentException>(() => GanRun.Create(spec, new RunOptions(Data: Source, ModelPath: PathOf("x.safetensors"))));
+        Assert.Equal("gan.classes: the GAN is conditioned on 3 classes, but the data has 10", error.Message);
+    }
+}
