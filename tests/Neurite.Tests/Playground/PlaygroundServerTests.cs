@@ -11,10 +11,11 @@ internal sealed class PlaygroundClient : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
 
-    public static async Task<PlaygroundClient> ConnectAsync(PlaygroundHandle server)
+    /// <summary>Connects to the network view's session (<c>ws</c>) or another at <paramref name="path"/> (<c>ws/cnn</c>).</summary>
+    public static async Task<PlaygroundClient> ConnectAsync(PlaygroundHandle server, string path = "ws")
     {
         var client = new PlaygroundClient();
-        await client._socket.ConnectAsync(new Uri(server.Url.Replace("http://", "ws://") + "ws"), Timeout());
+        await client._socket.ConnectAsync(new Uri(server.Url.Replace("http://", "ws://") + path), Timeout());
         return client;
     }
 
