@@ -234,10 +234,10 @@ function applyStatus(status) {
   setPlaying(status.playing);
   showClock(status.elapsed);
   const note = $('queue-note');
-  note.hidden = !(status.playing && status.queued > 0);
+  note.hidden = !((status.playing || status.stepping) && status.queued > 0);
   if (!note.hidden) {
     note.textContent = `All ${status.trainers} of the server's trainers are busy: this tab is number ${status.queued} in line, `
-      + 'and its training starts as soon as one is free.';
+      + `and its ${status.playing ? 'training' : 'step'} starts as soon as one is free.`;
   }
 }
 

@@ -56,7 +56,7 @@ public class CnnViewTests
         Assert.True(lossAfter < lossBefore - 0.8, $"loss {lossBefore} → {lossAfter}");
         Assert.NotEqual(filtersBefore, run.Filters().Values);
 
-        var probabilities = run.Probabilities(Image(14)); // a sandal (class 7)
+        var probabilities = run.Probabilities(Image(14)); // a sneaker (class 7)
         Assert.Equal(10, probabilities.Length);
         Assert.Equal(1f, probabilities.Sum(), 4);
         Assert.True(probabilities.All(p => p >= 0));
