@@ -100,6 +100,9 @@ public static class PlaygroundServer
         [".svg"] = "image/svg+xml",
     };
 
+    /// <summary>The most characters a pasted network may have.</summary>
+    private const int PastedTextLimit = 20_000;
+
     /// <summary>Starts the server and returns once it listens.</summary>
     /// <exception cref="ArgumentException">The host is not an IP address or the port is out of range.</exception>
     /// <exception cref="IOException">The address cannot be bound (the port is taken, say); the message says so in one line.</exception>
@@ -206,6 +209,16 @@ public static class PlaygroundServer
         app.MapGet("/api/activations", () => Lab(PlaygroundLab.Activations));
         app.MapGet("/api/preview", (HttpRequest request) => Lab(() => PlaygroundLab.Preview(
             Text(request, "dataset", "circles"), (int)Number(request, "classes", 3))));
+        // A network pasted with any number of inputs (PastedNetwork's format) and its forward pass.
+        app.MapPost("/api/forward", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var buffer = new char[PastedTextLimit + 1];
+            int read = await reader.ReadBlockAsync(buffer, 0, buffer.Length);
+            return read > PastedTextLimit
+                ? Lab(() => throw new PlaygroundValidationException($"a pasted network is at most {PastedTextLimit} characters"))
+                : Lab(() => PastedNetwork.Parse(new string(buffer, 0, read)).Forward());
+        });
         app.MapGet("/{**path}", (string? path) => StaticFile(string.IsNullOrEmpty(path) ? "index.html" : path));
 
         try
