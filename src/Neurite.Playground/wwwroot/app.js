@@ -4,6 +4,7 @@
 import { attachHover, drawGradientChart, drawLossChart, LAYER_COLORS, Plot, RunHistory, ticksOf } from './charts.js';
 import { decodeGrid, drawClassGrid, drawGrid, drawPoints, labelColor } from './heatmap.js';
 import { NetworkView, sigmoidOutput } from './network.js';
+import { AnyInputs } from './anynet.js';
 import { startLab } from './lab.js';
 import { Stepper } from './stepper.js';
 
@@ -559,4 +560,6 @@ document.addEventListener('playground-config', (event) => {
 $('grad-chart').parentElement.after(legend);
 drawHeatmapAxes();
 startLab(showError);
+// Any number of inputs: a pasted network's forward pass, on its own diagram.
+state.anyInputs = new AnyInputs();
 connect(settingsFromUrl());
