@@ -29,7 +29,7 @@ internal abstract class PacedSession
     private Task<bool>? _commandWait;
     private long _due; // Stopwatch timestamp at which the next epoch may start
     private bool _playing;
-    private bool _stepping; // a single epoch asked for, waiting for a trainer or about to run
+    private int _steps; // single epochs asked for and not yet run (each STEP click is one)
 
     /// <summary>A session on an accepted socket, training at <paramref name="epochsPerSecond"/> until the page chooses (null: as fast as possible).</summary>
     protected PacedSession(WebSocket socket, SessionLimits limits, TrainerGate trainers, double? epochsPerSecond)
@@ -114,7 +114,7 @@ internal abstract class PacedSession
                     }
                     continue;
                 }
-                if (!_stepping && Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _due) is { TotalMilliseconds: > 0.5 } early)
+                if (_steps == 0 && Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _due) is { TotalMilliseconds: > 0.5 } early)
                 {
                     // Ahead of the chosen speed: wait for the next epoch's time, or for a command.
                     await Task.WhenAny(CommandArrives(reader, cancellation), Task.Delay(early, cancellation));
@@ -137,7 +137,14 @@ internal abstract class PacedSession
                     TrainingTime.Stop();
                 }
                 Schedule();
-                if (_stepping || Epoch == _stopAt)
+                if (_steps > 0 && --_steps > 0)
+                {
+                    // More steps asked for: the slot is kept for them.
+                    await SendSnapshotAsync(cancellation);
+                    lastSnapshot.Restart();
+                    continue;
+                }
+                if (!_playing || Epoch == _stopAt)
                 {
                     Pause();
                     await SendAsync(Status(), cancellation);
@@ -199,7 +206,7 @@ internal abstract class PacedSession
         {
             return;
         }
-        _stepping = false;
+        _steps = 0;
         _playing = true;
         _ticket ??= _trainers.Enter();
         _due = Stopwatch.GetTimestamp();
@@ -212,7 +219,7 @@ internal abstract class PacedSession
     private void Step()
     {
         _playing = false;
-        _stepping = true;
+        _steps++;
         _ticket ??= _trainers.Enter();
     }
 
@@ -220,7 +227,7 @@ internal abstract class PacedSession
     protected void Pause()
     {
         _playing = false;
-        _stepping = false;
+        _steps = 0;
         if (_ticket is not null)
         {
             _trainers.Leave(_ticket);
@@ -345,7 +352,7 @@ internal abstract class PacedSession
     {
         ["type"] = "status",
         ["playing"] = _playing,
-        ["stepping"] = _stepping,
+        ["stepping"] = _steps > 0,
         ["epoch"] = Epoch,
         ["elapsed"] = TrainingTime.Elapsed.TotalSeconds,
         ["queued"] = _ticket is null ? 0 : _trainers.PositionOf(_ticket),

@@ -213,7 +213,8 @@ public class PlaygroundServerTests
     [Fact]
     public async Task ManyTabsTrainIndependently()
     {
-        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        // A trainer for each tab: a step waits for one like play does, and two tabs play here.
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0, MaxTrainers = 3 });
         var clients = new List<PlaygroundClient>();
         for (int i = 0; i < 3; i++)
         {
