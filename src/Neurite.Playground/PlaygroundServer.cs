@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.WebSockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Neurite.Data;
 
 namespace Neurite.Playground;
 
@@ -35,16 +37,19 @@ public sealed record PlaygroundOptions
 
     /// <summary>What each session accepts from its page.</summary>
     public SessionLimits SessionLimits { get; init; } = new();
+
+    /// <summary>Where the CNN view reads Fashion-MNIST (Debian's dataset-fashion-mnist by default).</summary>
+    public string FashionMnistDirectory { get; init; } = Idx.FashionMnistDirectory;
 }
 
 /// <summary>A running Playground server.</summary>
 public sealed class PlaygroundHandle : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<PlaygroundSession, byte> _sessions;
+    private readonly ConcurrentDictionary<PacedSession, byte> _sessions;
     private readonly TrainerGate _trainers;
 
-    internal PlaygroundHandle(WebApplication app, string url, ConcurrentDictionary<PlaygroundSession, byte> sessions, TrainerGate trainers)
+    internal PlaygroundHandle(WebApplication app, string url, ConcurrentDictionary<PacedSession, byte> sessions, TrainerGate trainers)
     {
         _app = app;
         Url = url;
@@ -95,6 +100,9 @@ public static class PlaygroundServer
         [".svg"] = "image/svg+xml",
     };
 
+    /// <summary>The most characters a pasted network may have.</summary>
+    private const int PastedTextLimit = 20_000;
+
     /// <summary>Starts the server and returns once it listens.</summary>
     /// <exception cref="ArgumentException">The host is not an IP address or the port is out of range.</exception>
     /// <exception cref="IOException">The address cannot be bound (the port is taken, say); the message says so in one line.</exception>
@@ -117,13 +125,13 @@ public static class PlaygroundServer
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(address, options.Port));
         var app = builder.Build();
-        var sessions = new ConcurrentDictionary<PlaygroundSession, byte>();
+        var sessions = new ConcurrentDictionary<PacedSession, byte>();
         var open = new StrongBox<int>();
         var trainers = new TrainerGate(options.MaxTrainers);
         var stopping = app.Lifetime.ApplicationStopping;
 
-        app.UseWebSockets();
-        app.Map("/ws", async context =>
+        // One session per socket: the network view's at /ws, the CNN view's at /ws/cnn.
+        async Task Serve(HttpContext context, Func<WebSocket, PacedSession> start)
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
@@ -150,7 +158,7 @@ public static class PlaygroundServer
             {
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-                var session = new PlaygroundSession(socket, options.SessionLimits, trainers);
+                var session = start(socket);
                 sessions[session] = 0;
                 try
                 {
@@ -165,7 +173,35 @@ public static class PlaygroundServer
             {
                 Interlocked.Decrement(ref open.Value);
             }
+        }
+
+        app.UseWebSockets();
+        app.Map("/ws/cnn", async context =>
+        {
+            CnnData data;
+            try
+            {
+                data = CnnData.Load(options.FashionMnistDirectory);
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+            {
+                // The page shows why: the message on the socket, which then closes.
+                string message = $"the CNN view needs Fashion-MNIST: {e.Message}";
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    await context.Response.WriteAsync(message);
+                    return;
+                }
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                var bytes = System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["type"] = "error", ["message"] = message }.ToJsonString());
+                await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, stopping);
+                await socket.CloseAsync(WebSocketCloseStatus.InternalServerError, "no data", stopping);
+                return;
+            }
+            await Serve(context, socket => new CnnSession(socket, options.SessionLimits, trainers, data));
         });
+        app.Map("/ws", context => Serve(context, socket => new PlaygroundSession(socket, options.SessionLimits, trainers)));
         app.MapGet("/api/perceptron", (HttpRequest request) => Lab(() => PlaygroundLab.Perceptron(
             Text(request, "gate", "and"), Number(request, "learningRate", 1), (int)Number(request, "epochs", 20))));
         app.MapGet("/api/approximate", (HttpRequest request) => Lab(() => PlaygroundLab.Approximate(
@@ -173,6 +209,16 @@ public static class PlaygroundServer
         app.MapGet("/api/activations", () => Lab(PlaygroundLab.Activations));
         app.MapGet("/api/preview", (HttpRequest request) => Lab(() => PlaygroundLab.Preview(
             Text(request, "dataset", "circles"), (int)Number(request, "classes", 3))));
+        // A network pasted with any number of inputs (PastedNetwork's format) and its forward pass.
+        app.MapPost("/api/forward", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var buffer = new char[PastedTextLimit + 1];
+            int read = await reader.ReadBlockAsync(buffer, 0, buffer.Length);
+            return read > PastedTextLimit
+                ? Lab(() => throw new PlaygroundValidationException($"a pasted network is at most {PastedTextLimit} characters"))
+                : Lab(() => PastedNetwork.Parse(new string(buffer, 0, read)).Forward());
+        });
         app.MapGet("/{**path}", (string? path) => StaticFile(string.IsNullOrEmpty(path) ? "index.html" : path));
 
         try

@@ -1,246 +1,48 @@
-using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 
 namespace Neurite.Playground;
 
 /// <summary>
-/// One browser tab: reads commands from its WebSocket and trains its own
-/// <see cref="PlaygroundRun"/> in the background while playing, sending snapshots at most
-/// every <see cref="SnapshotInterval"/>. The training stops when the socket closes.
+/// One browser tab of the network view: trains its own <see cref="PlaygroundRun"/> in the background while playing
+/// (the pacing and the trainer cap are <see cref="PacedSession"/>'s) and answers the page's other commands.
 /// </summary>
-internal sealed class PlaygroundSession
+internal sealed class PlaygroundSession : PacedSession
 {
-    /// <summary>Snapshots are sent at most this often while playing (they carry every neuron's heat map).</summary>
-    public static readonly TimeSpan SnapshotInterval = TimeSpan.FromMilliseconds(100);
-
     /// <summary>The default speed: one epoch per animation frame of a 60 Hz screen, as TensorFlow Playground.</summary>
     public const double DefaultEpochsPerSecond = 60;
 
-    /// <summary>The fastest speed the page may ask for short of "as fast as the engine goes".</summary>
-    public const double MaxEpochsPerSecond = 100_000;
-
-    /// <summary>A run further behind its speed than this starts counting again from now.</summary>
-    private static readonly TimeSpan MaxLag = TimeSpan.FromMilliseconds(100);
-
-    private readonly WebSocket _socket;
-    private readonly SessionInbox _inbox;
-    private readonly TrainerGate _trainers;
-    private readonly Stopwatch _trainingTime = new();
-    private TrainerGate.Ticket? _ticket;
-    private double? _epochsPerSecond = DefaultEpochsPerSecond; // null: as fast as the engine goes
-    private int _stopAt; // 0: never
-    private Task<bool>? _commandWait;
-    private long _due; // Stopwatch timestamp at which the next epoch may start
     private PlaygroundConfig _config = new();
     private PlaygroundRun _run;
     private int _resets;
-    private bool _playing;
     private JsonArray _history = [];
     private DataPoint[] _custom = [];
 
     /// <summary>A session on an accepted socket, with the default configuration until the page sends its own.</summary>
     public PlaygroundSession(WebSocket socket, SessionLimits limits, TrainerGate trainers)
+        : base(socket, limits, trainers, DefaultEpochsPerSecond)
     {
-        _socket = socket;
-        _inbox = new SessionInbox(socket, limits);
-        _trainers = trainers;
         _run = NewRun(_config);
     }
 
-    /// <summary>Whether the page has asked for continuous training (holding a trainer slot or waiting for one).</summary>
-    public bool IsPlaying => _playing;
+    /// <inheritdoc/>
+    protected override int Epoch => _run.Epoch;
 
     private PlaygroundRun NewRun(PlaygroundConfig config)
     {
         var (train, test) = PlaygroundRun.MakeData(config, _custom);
-        _trainingTime.Reset();
+        TrainingTime.Reset();
         return new PlaygroundRun(config, train, test, (ulong)config.Seed * 7919UL + (ulong)_resets);
     }
 
-    /// <summary>Runs until the socket closes or <paramref name="cancellation"/> fires.</summary>
-    public async Task RunAsync(CancellationToken cancellation)
-    {
-        var receiving = _inbox.ReceiveAsync(cancellation);
-        var reader = _inbox.Commands;
-        try
-        {
-            await SendStateAsync(cancellation);
-            var lastSnapshot = Stopwatch.StartNew();
-            int lastPosition = 0;
-            while (!cancellation.IsCancellationRequested)
-            {
-                if (!_playing)
-                {
-                    // Paused: nothing runs until the page sends a command.
-                    if (!await CommandArrives(reader, cancellation))
-                    {
-                        break;
-                    }
-                }
-                while (reader.TryRead(out var command))
-                {
-                    await HandleAsync(command, cancellation);
-                }
-                if (reader.Completion.IsCompleted)
-                {
-                    break;
-                }
-                if (!_playing)
-                {
-                    continue;
-                }
-                if (!_ticket!.Granted.IsCompleted)
-                {
-                    // Every trainer is busy: wait in line for one (or for a command, such as pause), saying where.
-                    int position = _trainers.PositionOf(_ticket);
-                    if (position != lastPosition)
-                    {
-                        lastPosition = position;
-                        await SendAsync(Status(), cancellation);
-                    }
-                    await Task.WhenAny(_ticket.Granted, CommandArrives(reader, cancellation), Task.Delay(250, cancellation));
-                    if (_ticket?.Granted.IsCompleted == true)
-                    {
-                        lastPosition = 0;
-                        _due = Stopwatch.GetTimestamp();
-                        await SendAsync(Status(), cancellation);
-                    }
-                    continue;
-                }
-                if (Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _due) is { TotalMilliseconds: > 0.5 } early)
-                {
-                    // Ahead of the chosen speed: wait for the next epoch's time, or for a command.
-                    await Task.WhenAny(CommandArrives(reader, cancellation), Task.Delay(early, cancellation));
-                    continue;
-                }
-                try
-                {
-                    _trainingTime.Start();
-                    RunEpoch();
-                }
-                catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
-                {
-                    await ReportFailureAsync("training", e, cancellation);
-                    continue;
-                }
-                finally
-                {
-                    _trainingTime.Stop();
-                }
-                Schedule();
-                if (_run.Epoch == _stopAt)
-                {
-                    Pause();
-                    await SendAsync(Status(), cancellation);
-                    await SendSnapshotAsync(cancellation);
-                    continue;
-                }
-                if (lastSnapshot.Elapsed >= SnapshotInterval)
-                {
-                    await SendSnapshotAsync(cancellation);
-                    lastSnapshot.Restart();
-                }
-                await Task.Yield();
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
-        {
-            // The tab went away or the server is stopping: the training ends with it.
-        }
-        finally
-        {
-            Pause();
-        }
-        await receiving;
-    }
+    /// <inheritdoc/>
+    protected override Task OnRefusedAsync(CancellationToken cancellation) =>
+        SendAsync(new JsonObject { ["type"] = "config", ["config"] = _config.ToJson() }, cancellation);
 
-    /// <summary>
-    /// Completes when a command can be read (true) or none ever will (false). One wait is kept until it completes, so
-    /// that waiting between paced epochs does not leave a waiter behind in the channel per epoch.
-    /// </summary>
-    private Task<bool> CommandArrives(ChannelReader<JsonObject> reader, CancellationToken cancellation)
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(string type, JsonObject command, CancellationToken cancellation)
     {
-        if (_commandWait is null || _commandWait.IsCompleted)
-        {
-            _commandWait = reader.WaitToReadAsync(cancellation).AsTask();
-        }
-        return _commandWait;
-    }
-
-    /// <summary>When the next epoch is due at the chosen speed; a run that fell behind (a slow epoch) does not race to catch up.</summary>
-    private void Schedule()
-    {
-        long now = Stopwatch.GetTimestamp();
-        if (_epochsPerSecond is not { } rate)
-        {
-            _due = now;
-            return;
-        }
-        _due += (long)(Stopwatch.Frequency / rate);
-        if (Stopwatch.GetElapsedTime(_due, now) > MaxLag)
-        {
-            _due = now;
-        }
-    }
-
-    private void Play()
-    {
-        if (_playing)
-        {
-            return;
-        }
-        _playing = true;
-        _ticket = _trainers.Enter();
-        _due = Stopwatch.GetTimestamp();
-    }
-
-    /// <summary>Stops training and gives the trainer slot (or the place in line) back.</summary>
-    private void Pause()
-    {
-        _playing = false;
-        if (_ticket is not null)
-        {
-            _trainers.Leave(_ticket);
-            _ticket = null;
-        }
-    }
-
-    private async Task HandleAsync(JsonObject command, CancellationToken cancellation)
-    {
-        try
-        {
-            await ExecuteAsync(command, cancellation);
-        }
-        catch (PlaygroundValidationException e)
-        {
-            // The page shows the message and keeps the state the server still has.
-            await SendAsync(new JsonObject { ["type"] = "error", ["message"] = e.Message }, cancellation);
-            await SendAsync(new JsonObject { ["type"] = "config", ["config"] = _config.ToJson() }, cancellation);
-        }
-        catch (Exception e) when (e is not (OperationCanceledException or WebSocketException))
-        {
-            await ReportFailureAsync($"'{command["type"]}'", e, cancellation);
-        }
-    }
-
-    /// <summary>
-    /// A failure of the server itself: pause and say so on the page rather than drop the
-    /// connection, which would only make the page reconnect into the same failure.
-    /// </summary>
-    private async Task ReportFailureAsync(string what, Exception e, CancellationToken cancellation)
-    {
-        Pause();
-        await SendAsync(new JsonObject { ["type"] = "error", ["message"] = $"the server failed on {what}: {e.Message}" }, cancellation);
-        await SendAsync(Status(), cancellation);
-    }
-
-    private async Task ExecuteAsync(JsonObject command, CancellationToken cancellation)
-    {
-        string type = command["type"] is JsonValue v && v.TryGetValue(out string? s) ? s : "";
         switch (type)
         {
             case "configure":
@@ -256,25 +58,6 @@ internal sealed class PlaygroundSession
                 _run = NewRun(config);
                 _config = config;
                 await SendStateAsync(cancellation);
-                break;
-            case "play":
-                Play();
-                await SendAsync(Status(), cancellation);
-                break;
-            case "pause":
-                Pause();
-                await SendAsync(Status(), cancellation);
-                await SendSnapshotAsync(cancellation);
-                break;
-            case "pace":
-                SetPace(command);
-                await SendAsync(Status(), cancellation);
-                break;
-            case "step":
-                Pause();
-                RunEpoch();
-                await SendAsync(Status(), cancellation);
-                await SendSnapshotAsync(cancellation);
                 break;
             case "reset":
                 Pause();
@@ -316,8 +99,6 @@ internal sealed class PlaygroundSession
             case "trace":
                 await SendAsync(Trace(command), cancellation);
                 break;
-            case SessionInbox.Refused:
-                throw new PlaygroundValidationException((string)command["message"]!);
             default:
                 throw new PlaygroundValidationException(
                     $"unknown command '{type}'; known: configure, play, pause, pace, step, reset, regenerate, setPoints, uploadCsv, setWeight, setWeights, trace, exportModel");
@@ -333,10 +114,8 @@ internal sealed class PlaygroundSession
     }
 
     /// <summary>Trains an epoch and records its losses and gradient norms for the next snapshot's charts.</summary>
-    private void RunEpoch()
+    protected override void RunEpoch()
     {
-        // One core per session, whatever the kernels could split between threads.
-        using var oneCore = Kernels.Parallelism.LimitThisThread(1);
         _run.RunEpoch();
         var (train, _) = _run.Evaluate(test: false);
         var (test, _) = _run.Evaluate(test: true);
@@ -410,70 +189,8 @@ internal sealed class PlaygroundSession
             ? (float)d
             : throw new PlaygroundValidationException($"setWeights: layer {layer + 1}: {v?.ToJsonString() ?? "null"} is not a number")).ToArray();
 
-    private static int IntField(JsonObject command, string name, int largest = 1000)
-    {
-        double value = NumberField(command, name);
-        if (value != Math.Floor(value) || Math.Abs(value) > largest)
-        {
-            throw new PlaygroundValidationException($"{command["type"]}: {name} must be an integer; got {value}");
-        }
-        return (int)value;
-    }
-
-    private static double NumberField(JsonObject command, string name)
-    {
-        if (command[name] is JsonValue v && PlaygroundConfig.AsDouble(v) is { } d && double.IsFinite(d))
-        {
-            return d;
-        }
-        throw new PlaygroundValidationException($"{command["type"]}: {name} must be a finite number; got {command[name]?.ToJsonString() ?? "nothing"}");
-    }
-
-    /// <summary>
-    /// The speed ("epochsPerSecond": a number, or null for as fast as the engine goes) and the epoch to stop at
-    /// ("stopAt": 0 or null for never); a field left out keeps its value.
-    /// </summary>
-    private void SetPace(JsonObject command)
-    {
-        if (command.ContainsKey("epochsPerSecond"))
-        {
-            if (command["epochsPerSecond"] is null)
-            {
-                _epochsPerSecond = null;
-            }
-            else
-            {
-                double rate = NumberField(command, "epochsPerSecond");
-                if (rate is <= 0 or > MaxEpochsPerSecond)
-                {
-                    throw new PlaygroundValidationException(
-                        $"pace: epochsPerSecond must be > 0 and <= {MaxEpochsPerSecond:0}, or null for as fast as possible; got {rate}");
-                }
-                _epochsPerSecond = rate;
-            }
-            _due = Stopwatch.GetTimestamp();
-        }
-        if (command.ContainsKey("stopAt"))
-        {
-            int stopAt = command["stopAt"] is null ? 0 : IntField(command, "stopAt", int.MaxValue);
-            _stopAt = stopAt >= 0 ? stopAt : throw new PlaygroundValidationException($"pace: stopAt must be an epoch >= 0 (0: never); got {stopAt}");
-        }
-    }
-
-    /// <summary>Whether the session plays, which trainer-line position it waits at (0: training or paused), the pace and the clock.</summary>
-    private JsonObject Status() => new()
-    {
-        ["type"] = "status",
-        ["playing"] = _playing,
-        ["epoch"] = _run.Epoch,
-        ["elapsed"] = _trainingTime.Elapsed.TotalSeconds,
-        ["queued"] = _ticket is null ? 0 : _trainers.PositionOf(_ticket),
-        ["trainers"] = _trainers.Slots,
-        ["epochsPerSecond"] = _epochsPerSecond,
-        ["stopAt"] = _stopAt,
-    };
-
-    private async Task SendStateAsync(CancellationToken cancellation)
+    /// <inheritdoc/>
+    protected override async Task SendStateAsync(CancellationToken cancellation)
     {
         await SendAsync(new JsonObject { ["type"] = "config", ["config"] = _config.ToJson() }, cancellation);
         await SendAsync(new JsonObject
@@ -492,10 +209,8 @@ internal sealed class PlaygroundSession
     private static JsonArray Points(DataPoint[] points) =>
         new(points.Select(p => (JsonNode?)new JsonArray(p.X1, p.X2, p.Label)).ToArray());
 
-    private Task SendSnapshotAsync(CancellationToken cancellation) => SendAsync(Snapshot(), cancellation);
-
     /// <summary>The network's state now and the history since the last snapshot, computed on one core as training is.</summary>
-    private JsonObject Snapshot()
+    protected override JsonObject Snapshot()
     {
         using var oneCore = Kernels.Parallelism.LimitThisThread(1);
         var (trainLoss, trainAccuracy) = _run.Evaluate(test: false);
@@ -505,7 +220,7 @@ internal sealed class PlaygroundSession
         {
             ["type"] = "snapshot",
             ["epoch"] = _run.Epoch,
-            ["elapsed"] = _trainingTime.Elapsed.TotalSeconds,
+            ["elapsed"] = TrainingTime.Elapsed.TotalSeconds,
             ["learningRate"] = _config.LearningRateAt(_run.Epoch),
             ["trainLoss"] = Finite(trainLoss),
             ["testLoss"] = Finite(testLoss),
@@ -545,14 +260,4 @@ internal sealed class PlaygroundSession
     private static JsonArray Floats(float[] values) => new(values.Select(v => (JsonNode?)(float.IsFinite(v) ? v : 0f)).ToArray());
 
     private static JsonArray Nested(float[][] values) => new(values.Select(r => (JsonNode?)Floats(r)).ToArray());
-
-    private async Task SendAsync(JsonObject message, CancellationToken cancellation)
-    {
-        if (_socket.State != WebSocketState.Open)
-        {
-            return;
-        }
-        var bytes = Encoding.UTF8.GetBytes(message.ToJsonString());
-        await _socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellation);
-    }
 }

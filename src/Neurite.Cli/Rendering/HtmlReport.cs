@@ -204,18 +204,7 @@ internal static class HtmlReport
         }
         var weight = conv.Weight; // [O, C/groups, kh, kw]
         int filters = weight.Shape[0], perFilter = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3], area = kh * kw;
-        var means = new float[filters * area];
-        var w = weight.Data;
-        for (int i = 0; i < means.Length; i++)
-        {
-            int o = i / area, p = i % area;
-            float sum = 0;
-            for (int c = 0; c < perFilter; c++)
-            {
-                sum += w[(o * perFilter + c) * area + p];
-            }
-            means[i] = sum / perFilter;
-        }
+        var means = FeatureMaps.FilterMeans(conv);
         float scale = Math.Max(means.Max(MathF.Abs), float.Epsilon);
         html.Append(Invariant($"<h2>First-layer filters</h2><p>Layer {WebUtility.HtmlEncode(name)}: {filters} filters of {kh}×{kw}"));
         html.Append(perFilter == 1 ? "" : Invariant($", each the mean over its {perFilter} input channels"));

@@ -4,6 +4,7 @@
 import { attachHover, drawGradientChart, drawLossChart, LAYER_COLORS, Plot, RunHistory, ticksOf } from './charts.js';
 import { decodeGrid, drawClassGrid, drawGrid, drawPoints, labelColor } from './heatmap.js';
 import { NetworkView, sigmoidOutput } from './network.js';
+import { AnyInputs } from './anynet.js';
 import { startLab } from './lab.js';
 import { Stepper } from './stepper.js';
 
@@ -234,10 +235,10 @@ function applyStatus(status) {
   setPlaying(status.playing);
   showClock(status.elapsed);
   const note = $('queue-note');
-  note.hidden = !(status.playing && status.queued > 0);
+  note.hidden = !((status.playing || status.stepping) && status.queued > 0);
   if (!note.hidden) {
     note.textContent = `All ${status.trainers} of the server's trainers are busy: this tab is number ${status.queued} in line, `
-      + 'and its training starts as soon as one is free.';
+      + `and its ${status.playing ? 'training' : 'step'} starts as soon as one is free.`;
   }
 }
 
@@ -559,4 +560,6 @@ document.addEventListener('playground-config', (event) => {
 $('grad-chart').parentElement.after(legend);
 drawHeatmapAxes();
 startLab(showError);
+// Any number of inputs: a pasted network's forward pass, on its own diagram.
+state.anyInputs = new AnyInputs();
 connect(settingsFromUrl());

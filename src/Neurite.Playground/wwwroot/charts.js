@@ -258,18 +258,18 @@ const show = (v) => (finite(v) ? Number(v.toPrecision(4)) : '–');
  * Training (grey) and test (black) loss over the whole run, on a linear or a log axis. Returns what it drew:
  * { epochs, train, test, ticks }.
  */
-export function drawLossChart(canvas, points, { logScale = false } = {}) {
+export function drawLossChart(canvas, points, { logScale = false, xLabel = 'epoch' } = {}) {
   const values = points.flatMap((p) => [p.train, p.test]).filter((v) => finite(v) && (!logScale || v > 0));
   const last = points.length ? points[points.length - 1].epoch : 1;
   const y = values.length === 0 ? [logScale ? 0.01 : 0, 1]
     : logScale ? [Math.min(...values), Math.max(...values)] : [0, Math.max(...values) * 1.05];
   const plot = new Plot(canvas, { x: [points.length ? points[0].epoch : 0, Math.max(last, 1)], y, logY: logScale });
-  plot.drawAxes({ xLabel: 'epoch', yLabel: 'loss' });
+  plot.drawAxes({ xLabel, yLabel: 'loss' });
   plot.line(points.map((p) => [p.epoch, p.train]), '#999');
   plot.line(points.map((p) => [p.epoch, p.test]), '#000');
   canvas.readAt = (px) => {
     const p = points.length ? nearest(points, plot.xAt(px)) : null;
-    return p && `epoch ${Math.round(p.epoch)}: training loss ${show(p.train)}, test loss ${show(p.test)}`;
+    return p && `${xLabel} ${Math.round(p.epoch)}: training loss ${show(p.train)}, test loss ${show(p.test)}`;
   };
   return { epochs: points.map((p) => p.epoch), train: points.map((p) => p.train), test: points.map((p) => p.test), ticks: ticksOf(plot) };
 }

@@ -17,6 +17,29 @@ public static class FeatureMaps
         Named(model, "").Where(m => m.Module is Conv2d).Select(m => ((string, Conv2d)?)(m.Name, (Conv2d)m.Module)).FirstOrDefault();
 
     /// <summary>
+    /// The filters of <paramref name="conv"/> as pictures: each output channel's kernel averaged over its input channels,
+    /// [out, kh·kw] row-major (a single-channel input's filters are the kernels themselves).
+    /// </summary>
+    public static float[] FilterMeans(Conv2d conv)
+    {
+        var weight = conv.Weight; // [O, C/groups, kh, kw]
+        int filters = weight.Shape[0], perFilter = weight.Shape[1], area = weight.Shape[2] * weight.Shape[3];
+        var means = new float[filters * area];
+        var w = weight.Data;
+        for (int i = 0; i < means.Length; i++)
+        {
+            int o = i / area, p = i % area;
+            float sum = 0;
+            for (int c = 0; c < perFilter; c++)
+            {
+                sum += w[(o * perFilter + c) * area + p];
+            }
+            means[i] = sum / perFilter;
+        }
+        return means;
+    }
+
+    /// <summary>
     /// Runs the trainer's model on <paramref name="inputs"/> [N, …sample shape] in evaluation mode (as
     /// <see cref="Trainer.Predict"/>) and returns the output [N, O, H′, W′] of every Conv2d and ConvTranspose2d in the
     /// order they ran, each named by its state-dict prefix ("0", "3", "block.conv"). Empty for a model without them.

@@ -100,4 +100,35 @@ public class PlaygroundPacingTests
         Assert.Equal(0, gate.Busy);
         Assert.True(gate.Enter().Granted.IsCompleted);
     }
+
+    [Fact]
+    public async Task A_single_step_waits_for_a_trainer_like_play()
+    {
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0, MaxTrainers = 1 });
+        await using var first = await PlaygroundClient.ConnectAsync(server);
+        await using var second = await PlaygroundClient.ConnectAsync(server);
+        await first.SendAsync("""{"type":"play"}""");
+        await first.ReceiveAsync("snapshot", s => (int)s["epoch"]! >= 2);
+        await second.SendAsync("""{"type":"step"}""");
+        var waiting = await second.ReceiveAsync("status", s => (bool)s["stepping"]!);
+        Assert.Equal(1, (int)waiting["queued"]!);
+        Assert.Equal(0, (int)waiting["epoch"]!);
+        Assert.Equal(1, server.TrainingCount);
+        // Still in line: no epoch has run past the cap.
+        await second.SendAsync("""{"type":"pace","stopAt":0}""");
+        Assert.Equal(0, (int)(await second.ReceiveAsync("status"))["epoch"]!);
+
+        await first.SendAsync("""{"type":"pause"}""");
+        var stepped = await second.ReceiveAsync("status", s => !(bool)s["stepping"]! && (int)s["epoch"]! > 0);
+        Assert.Equal(1, (int)stepped["epoch"]!);
+        Assert.False((bool)stepped["playing"]!);
+        Assert.Equal(1, (int)(await second.ReceiveAsync("snapshot", s => (int)s["epoch"]! > 0))["epoch"]!);
+        await PlaygroundServerTests.WaitUntil(() => server.TrainingCount == 0, "the step gives its slot back");
+
+        // With a free trainer steps run at once, one epoch each, however quickly they come.
+        await second.SendAsync("""{"type":"step"}""");
+        await second.SendAsync("""{"type":"step"}""");
+        var done = await second.ReceiveAsync("status", s => !(bool)s["stepping"]! && (int)s["epoch"]! > 1);
+        Assert.Equal(3, (int)done["epoch"]!);
+    }
 }

@@ -11,10 +11,11 @@ internal sealed class PlaygroundClient : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
 
-    public static async Task<PlaygroundClient> ConnectAsync(PlaygroundHandle server)
+    /// <summary>Connects to the network view's session (<c>ws</c>) or another at <paramref name="path"/> (<c>ws/cnn</c>).</summary>
+    public static async Task<PlaygroundClient> ConnectAsync(PlaygroundHandle server, string path = "ws")
     {
         var client = new PlaygroundClient();
-        await client._socket.ConnectAsync(new Uri(server.Url.Replace("http://", "ws://") + "ws"), Timeout());
+        await client._socket.ConnectAsync(new Uri(server.Url.Replace("http://", "ws://") + path), Timeout());
         return client;
     }
 
@@ -212,7 +213,8 @@ public class PlaygroundServerTests
     [Fact]
     public async Task ManyTabsTrainIndependently()
     {
-        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0 });
+        // A trainer for each tab: a step waits for one like play does, and two tabs play here.
+        await using var server = await PlaygroundServer.StartAsync(new PlaygroundOptions { Port = 0, MaxTrainers = 3 });
         var clients = new List<PlaygroundClient>();
         for (int i = 0; i < 3; i++)
         {

@@ -40,4 +40,14 @@ public class FeatureMapsTests
         Assert.Same(nested, found?.Layer);
         Assert.Null(FeatureMaps.FirstConv2d(ModelSpec.Parse("""{"input": [2], "layers": [{"type": "linear", "out": 2}]}""").Build()));
     }
+
+    [Fact]
+    public void FilterMeans_averages_each_filter_over_its_input_channels()
+    {
+        // Two filters of 1×2 over three input channels: filter 0's channels hold 1…6, filter 1's 7…12.
+        var conv = new Conv2d(3, 2, (1, 2), Neurite.Kernels.Conv2dGeometry.Symmetric(), rng: new Generator(1));
+        Enumerable.Range(1, 12).Select(v => (float)v).ToArray().CopyTo(conv.Weight.Data);
+        // Filter 0: channels (1, 2), (3, 4), (5, 6) average to (3, 4); filter 1 to (9, 10).
+        Assert.Equal([3f, 4f, 9f, 10f], FeatureMaps.FilterMeans(conv));
+    }
 }
