@@ -34,7 +34,9 @@ public class ReaderFuzzTests(ITestOutputHelper output)
         {
             model.Evaluator().Predict(Tensor.Zeros([2, .. model.Loaded.Spec.Input]));
         }
-    }, FileRefusals, BytesPerInputByte: 256, BaseBytes: 4 << 20, Structured: MutateMetadata);
+        // A valid model may not take the two rows predicted here (an imported ONNX graph with a fixed batch of 1): an
+        // ArgumentException that says so is a clean refusal of this input, not of the file.
+    }, FileRefusals, BytesPerInputByte: 256, BaseBytes: 4 << 20, Structured: MutateMetadata, Unnamed: [typeof(ArgumentException)]);
 
     internal static FuzzTarget CheckpointTarget { get; } = new("checkpoint", ResumeOneEpoch, FileRefusals, BytesPerInputByte: 256, BaseBytes: 16 << 20,
         Structured: MutateMetadata, Unnamed: [typeof(ArgumentException), typeof(InvalidOperationException)]);
