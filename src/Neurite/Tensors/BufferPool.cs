@@ -21,11 +21,24 @@ internal static class BufferPool
     /// <summary>Arrays shorter than this (64 KiB) are left to the garbage collector, which handles them cheaply.</summary>
     private const int MinLength = 16 * 1024;
 
-    /// <summary>The most floats one thread keeps (1 GiB): room for a CNN's step at batch 128, where one 32-channel 28×28 activation is 13 MB.</summary>
-    private const long MaxPooled = 256L * 1024 * 1024;
+    /// <summary>The most floats one thread keeps by default (1 GiB): room for a CNN's step at batch 128, where one 32-channel 28×28 activation is 13 MB.</summary>
+    private const long DefaultCapacity = 256L * 1024 * 1024;
+
+    [ThreadStatic] private static long _capacity;
+
+    /// <summary>The most floats this thread's pool keeps (<see cref="DefaultCapacity"/> unless set, as the tests do).</summary>
+    internal static long Capacity
+    {
+        get => _capacity > 0 ? _capacity : DefaultCapacity;
+        set => _capacity = value;
+    }
 
     [ThreadStatic] private static Dictionary<int, Stack<float[]>>? _free;
     [ThreadStatic] private static long _pooled;
+
+    /// <summary>When each length was last rented or returned (a count of those events), to evict the stalest first.</summary>
+    [ThreadStatic] private static Dictionary<int, long>? _lastUsed;
+    [ThreadStatic] private static long _uses;
 
     /// <summary>Floats lent to tensors by this thread since the last collection <see cref="Sweep"/> asked for.</summary>
     [ThreadStatic] private static long _lentSinceCollection;
@@ -88,25 +101,70 @@ internal static class BufferPool
         if (length >= MinLength && _free is { } free && free.TryGetValue(length, out var stack) && stack.TryPop(out var array))
         {
             _pooled -= length;
+            _lastUsed![length] = ++_uses;
             return array;
         }
         return GC.AllocateUninitializedArray<float>(length);
     }
 
-    /// <summary>Gives back an array that nothing references any more (a lent one stops being watched).</summary>
+    /// <summary>
+    /// Gives back an array that nothing references any more (a lent one stops being watched). When the pool is full,
+    /// the lengths used longest ago make room: an evaluation at a large batch must not leave the pool full of arrays
+    /// the training steps after it never rent, so that each step faults in fresh memory again.
+    /// </summary>
     public static void Return(float[] array)
     {
         _lent?.Remove(array);
-        if (array.Length < MinLength || _pooled + array.Length > MaxPooled)
+        if (array.Length < MinLength || array.Length > Capacity)
         {
             return;
         }
         _free ??= [];
+        _lastUsed ??= [];
+        if (_pooled + array.Length > Capacity)
+        {
+            Evict(_pooled + array.Length - Capacity, keep: array.Length);
+        }
         if (!_free.TryGetValue(array.Length, out var stack))
         {
             _free[array.Length] = stack = new Stack<float[]>();
         }
         stack.Push(array);
         _pooled += array.Length;
+        _lastUsed[array.Length] = ++_uses;
+    }
+
+    /// <summary>Drops pooled arrays, the lengths used longest ago first, until <paramref name="floats"/> are freed or only <paramref name="keep"/>'s remain.</summary>
+    private static void Evict(long floats, int keep)
+    {
+        var free = _free!;
+        var lastUsed = _lastUsed!;
+        foreach (int length in lastUsed.Where(entry => entry.Key != keep).OrderBy(entry => entry.Value).Select(entry => entry.Key).ToList())
+        {
+            var stack = free[length];
+            while (floats > 0 && stack.TryPop(out _))
+            {
+                _pooled -= length;
+                floats -= length;
+            }
+            if (stack.Count == 0)
+            {
+                free.Remove(length);
+                lastUsed.Remove(length);
+            }
+            if (floats <= 0)
+            {
+                return;
+            }
+        }
+        // Only arrays of the returned length are left: drop as many as needed of those.
+        if (free.TryGetValue(keep, out var own))
+        {
+            while (floats > 0 && own.TryPop(out _))
+            {
+                _pooled -= keep;
+                floats -= keep;
+            }
+        }
     }
 }

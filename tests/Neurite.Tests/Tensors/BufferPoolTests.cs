@@ -25,6 +25,27 @@ public class BufferPoolTests
     }
 
     [Fact]
+    public async Task A_full_pool_makes_room_by_dropping_the_length_used_longest_ago()
+    {
+        // On a thread of its own, whose pool holds at most 60,000 floats: two arrays of 20,000 (an evaluation's
+        // batch, say), then one of 30,000 (a training step's), which must be kept for the next rent of its length.
+        var (stale, kept) = await Task.Factory.StartNew(() =>
+        {
+            BufferPool.Capacity = 60_000;
+            float[] a = BufferPool.Rent(20_000), b = BufferPool.Rent(20_000), c = BufferPool.Rent(30_000);
+            BufferPool.Return(a);
+            BufferPool.Return(b);
+            BufferPool.Return(c);
+            float[] first = BufferPool.Rent(20_000), second = BufferPool.Rent(20_000);
+            return (Stale: new[] { first, second }.Count(array => ReferenceEquals(array, a) || ReferenceEquals(array, b)),
+                Kept: ReferenceEquals(BufferPool.Rent(30_000), c));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Assert.True(kept);
+        // One of the two 20,000-float arrays was dropped to make room (40,000 + 30,000 > 60,000), the other kept.
+        Assert.Equal(1, stale);
+    }
+
+    [Fact]
     public void A_reachable_tensors_array_is_never_lent_again()
     {
         var kept = BufferPool.Lend(Shape, "test");

@@ -87,7 +87,7 @@ internal static partial class OnnxOperators
 
     /// <summary>
     /// A shape computed from the graph, refused (by node) when it has more elements than the run's budget
-    /// (<see cref="OnnxNodeContext.MaxElements"/>), so that a small file cannot make a run allocate without bound.
+    /// (<see cref="OnnxElementBudget"/>), so that a small file cannot make a run allocate without bound.
     /// </summary>
     internal static int[] Checked(OnnxNodeContext node, int[] shape)
     {
@@ -117,10 +117,7 @@ internal sealed class OnnxNodeContext(OnnxNode node, string where, long opset, b
 
     public IReadOnlyList<OnnxValue?> Inputs { get; } = inputs;
 
-    /// <summary>The most elements one value computed in this run may have (see <see cref="OnnxElementBudget"/>).</summary>
-    public long MaxElements => budget.MaxElements;
-
-    /// <summary>Refuses <paramref name="what"/>, of <paramref name="count"/> elements, when it exceeds the run's budget.</summary>
+    /// <summary>Refuses <paramref name="what"/>, of <paramref name="count"/> elements, when it exceeds the run's budget (<see cref="OnnxElementBudget"/>).</summary>
     public void CheckElements(double count, string what)
     {
         if (count > budget.MaxElements)
