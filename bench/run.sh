@@ -5,8 +5,9 @@
 # `bench/run.sh gemm [--sizes 512,1024] [--threads 1,2] ...`,
 # `bench/run.sh mpi [--quick]` (data-parallel training under mpirun -np 2; not part of `all`; needs Open MPI).
 # Comparisons need PyTorch and numpy on OpenBLAS: as root, this installs what is missing (libopenblas0-pthread
-# explicitly: without it Debian's python3-torch runs on the reference BLAS), then prints which BLAS and kernels
-# they use and refuses to run against a reference BLAS.
+# explicitly: without it Debian's python3-torch runs on the reference BLAS; and Fashion-MNIST, which the MLP and
+# whole-process workloads train on), then prints which BLAS and kernels they use and refuses to run against a
+# reference BLAS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,7 @@ case "${1:-}" in
 all | mlp | gemm | models | process)
     if [[ " $* " != *" --no-reference "* ]]; then
         missing=()
-        for package in python3-torch python3-numpy libopenblas0-pthread; do
+        for package in python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist; do
             dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
         done
         if ((${#missing[@]})); then
@@ -31,14 +32,17 @@ all | mlp | gemm | models | process)
     fi
     ;;
 mpi)
-    if ! command -v mpirun >/dev/null; then
+    missing=()
+    command -v mpirun >/dev/null || missing+=(openmpi-bin)
+    [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
+    if ((${#missing[@]})); then
         if [[ $(id -u) -ne 0 ]]; then
-            echo "bench: mpi needs Open MPI; install it (apt-get install -y openmpi-bin)" >&2
+            echo "bench: mpi needs ${missing[*]}; install them (apt-get install -y ${missing[*]})" >&2
             exit 1
         fi
-        echo "bench: installing openmpi-bin…" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q openmpi-bin >&2 ||
-            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openmpi-bin >&2; }
+        echo "bench: installing ${missing[*]}…" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
+            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; }
     fi
     ;;
 esac
