@@ -52,7 +52,11 @@ public sealed class TwoHostTests(ITestOutputHelper output) : IDisposable
             + $" && ip -n {HostA} link set {a} up && ip -n {HostB} link set {b} up"
             + $" && ip -n {HostA} link set lo up && ip -n {HostB} link set lo up");
         File.WriteAllText(Path.Combine(_work, "hosts"), $"{HostA} slots=1\n{HostB} slots=1\n");
-        File.WriteAllText(Path.Combine(_work, "agent.sh"), "#!/bin/sh\n# Open MPI's launcher calls: agent HOST COMMAND…; HOST is a network namespace.\nhost=\"$1\"; shift\nexec ip netns exec \"$host\" sh -c \"$*\"\n");
+        File.WriteAllText(Path.Combine(_work, "agent.sh"), "#!/bin/sh\n# Open MPI's launcher calls: agent HOST COMMAND…; HOST is a network namespace.\n"
+            + "# Both \"hosts\" share this machine's /tmp: the remote daemon gets session directories of its own, or it races\n"
+            + "# mpirun to create the same one (\"mkdir … File exists\").\n"
+            + "host=\"$1\"; shift\nexport OMPI_MCA_orte_tmpdir_base=\"$(dirname \"$0\")/session-$host\"\nmkdir -p \"$OMPI_MCA_orte_tmpdir_base\"\n"
+            + "exec ip netns exec \"$host\" sh -c \"$*\"\n");
         Sh("chmod +x agent.sh");
         // rtc_hwloc_vmhole none: the second "host"'s daemon does not map mpirun's shared topology at a fixed address
         // (Open MPI 4.1's orted crashed there once, in hwloc_shmem_topology_write, while another mpirun ran).

@@ -1,3 +1,4 @@
+using Microsoft.Playwright;
 using Neurite.Playground;
 
 namespace Neurite.Tests.Playground;
@@ -22,7 +23,9 @@ public class StepCapBrowserTests(BrowserFixture browser) : IClassFixture<Browser
         await BrowserFixture.ScreenshotAsync(page, "step-in-line");
 
         await other.SendAsync("""{"type":"pause"}""");
-        await page.WaitForFunctionAsync("() => window.playground.snapshot.epoch === 1 && !window.playground.status.stepping");
+        // Generous: the full suite runs this beside CPU-heavy tests on two cores, where Playwright's default 30 s ran out once.
+        await page.WaitForFunctionAsync("() => window.playground.snapshot.epoch === 1 && !window.playground.status.stepping",
+            null, new PageWaitForFunctionOptions { Timeout = 120_000 });
         Assert.True(await page.IsHiddenAsync("#queue-note"));
         Assert.Empty(errors);
         await page.Context.CloseAsync();
