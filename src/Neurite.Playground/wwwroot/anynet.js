@@ -2,7 +2,8 @@
 // runs the forward pass through a network built from a Neurite spec (POST /api/forward), and this module steps
 // through it layer by layer on its own diagram, writing out each neuron's sum.
 
-const $ = (id) => document.getElementById(id);
+import { $ } from './page.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 const SUBSCRIPTS = '₀₁₂₃₄₅₆₇₈₉';
 const sub = (n) => String(n).split('').map((d) => SUBSCRIPTS[d]).join('');

@@ -7,6 +7,7 @@ import { NetworkView, sigmoidOutput } from './network.js';
 import { AnyInputs } from './anynet.js';
 import { startLab } from './lab.js';
 import { Stepper } from './stepper.js';
+import { $, download, downloadModel, showClock, showError, wireErrorBanner } from './page.js';
 
 const EXTENT = 6;
 const DATASETS = {
@@ -18,8 +19,6 @@ for (const list of Object.values(DATASETS)) list.push(['custom', 'Your own']);
 const LIST_SETTINGS = ['features', 'hidden', 'layerActivations'];
 const PAGE_SETTINGS = ['showTest', 'discretize', 'speed', 'stopAt', 'lossLog', 'weights', 'trace'];
 const DEFAULT_SPEED = '60'; // epochs a second: one per animation frame
-
-const $ = (id) => document.getElementById(id);
 
 /** State shared with the other modules of the page (and with tests, through window.playground). */
 const state = {
@@ -125,11 +124,6 @@ function receive(message) {
   }
 }
 
-function showError(text) {
-  $('error-text').textContent = text;
-  $('error').hidden = false;
-}
-
 // ---------- controls ----------
 
 function setControl(element, value) {
@@ -226,10 +220,6 @@ function sendPace() {
   send({ type: 'pace', epochsPerSecond: speed === 'max' ? null : Number(speed), stopAt: stopAt === '' ? 0 : Number(stopAt) });
 }
 
-function showClock(seconds) {
-  $('clock').textContent = `t = ${seconds < 100 ? seconds.toFixed(1) : Math.round(seconds)} s`;
-}
-
 function applyStatus(status) {
   state.status = status;
   setPlaying(status.playing);
@@ -282,7 +272,7 @@ document.addEventListener('visibilitychange', () => {
 $('step').addEventListener('click', () => send({ type: 'step' }));
 $('reset').addEventListener('click', () => send({ type: 'reset' }));
 $('regenerate').addEventListener('click', () => send({ type: 'regenerate' }));
-$('error-close').addEventListener('click', () => { $('error').hidden = true; });
+wireErrorBanner();
 $('add-layer').addEventListener('click', () => {
   const hidden = state.config.hidden;
   configure({ hidden: [...hidden, hidden.length ? hidden[hidden.length - 1] : 4] });
@@ -421,24 +411,11 @@ $('csv-file').addEventListener('change', async () => {
   $('csv-file').value = '';
 });
 
-// The trained model, from the server: a Neurite .safetensors model file (for `neurite predict`)
-// and the JSON spec with the weights.
+// The trained model, from the server.
 $('export').addEventListener('click', () => send({ type: 'exportModel' }));
 document.addEventListener('playground-message', (event) => {
-  if (event.detail.type !== 'model') return;
-  const { safetensors, ...model } = event.detail.model;
-  const bytes = Uint8Array.from(atob(safetensors), (c) => c.charCodeAt(0));
-  download(new Blob([bytes], { type: 'application/octet-stream' }), 'neurite-playground-model.safetensors');
-  download(new Blob([JSON.stringify(model, null, 2)], { type: 'application/json' }), 'neurite-playground-model.json');
+  if (event.detail.type === 'model') downloadModel(event.detail.model, 'neurite-playground-model');
 });
-
-function download(blob, name) {
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(blob);
-  link.download = name;
-  link.click();
-  URL.revokeObjectURL(link.href);
-}
 
 // ---------- snapshots ----------
 

@@ -3,8 +3,8 @@
 // the class probabilities and the losses.
 import { attachHover, Plot } from './charts.js';
 import { decodeGrid } from './heatmap.js';
+import { $, downloadModel, showClock, showError, wireErrorBanner } from './page.js';
 
-const $ = (id) => document.getElementById(id);
 const SIDE = 28;
 const MAX_POINTS = 1000;
 
@@ -50,17 +50,13 @@ function receive(message) {
     case 'gallery': showGallery(message); break;
     case 'status': applyStatus(message); break;
     case 'snapshot': applySnapshot(message); break;
-    case 'model': downloadModel(message.model); break;
+    case 'model': downloadModel(message.model, 'neurite-playground-cnn'); break;
     case 'error': showError(message.message); break;
     default: break;
   }
 }
 
-function showError(text) {
-  $('error-text').textContent = text;
-  $('error').hidden = false;
-}
-$('error-close').addEventListener('click', () => { $('error').hidden = true; });
+wireErrorBanner();
 
 // ---------- images ----------
 
@@ -206,26 +202,6 @@ function applyStatus(status) {
     note.textContent = `All ${status.trainers} of the server's trainers are busy: this tab is number ${status.queued} in line, `
       + `and its ${status.playing ? 'training' : 'step'} starts as soon as one is free.`;
   }
-}
-
-function showClock(seconds) {
-  $('clock').textContent = `t = ${seconds < 100 ? seconds.toFixed(1) : Math.round(seconds)} s`;
-}
-
-/** The trained model from the server, as the network view exports its own: the model file and the spec with the weights. */
-function downloadModel(model) {
-  const { safetensors, ...rest } = model;
-  const bytes = Uint8Array.from(atob(safetensors), (c) => c.charCodeAt(0));
-  download(new Blob([bytes], { type: 'application/octet-stream' }), 'neurite-playground-cnn.safetensors');
-  download(new Blob([JSON.stringify(rest, null, 2)], { type: 'application/json' }), 'neurite-playground-cnn.json');
-}
-
-function download(blob, name) {
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(blob);
-  link.download = name;
-  link.click();
-  URL.revokeObjectURL(link.href);
 }
 
 // ---------- snapshots ----------

@@ -2,8 +2,8 @@
 // explorer, the perceptron learning rule on logic gates, and universal approximation with ReLU hinges.
 
 import { Plot, ticksOf } from './charts.js';
+import { $ } from './page.js';
 
-const $ = (id) => document.getElementById(id);
 const HINGE_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
 async function fetchLesson(path, onError) {

@@ -1,10 +1,11 @@
 // The forward and backward pass of one point, step by step: the server traces the point through
 // the real network (z, a, δ, ∂L/∂W); this module walks through the numbers layer by layer.
 
+import { $ } from './page.js';
+
 const SPEEDS = { '0.25': 0.25, 1: 1 };
 const STEP_MS = 1500;
 
-const $ = (id) => document.getElementById(id);
 const f3 = (v) => (Number.isFinite(v) ? v.toFixed(3) : '–');
 
 export class Stepper {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Neurite.Cli;
 using Neurite.Serialization;
 using Neurite.Tests.Reference;
+using Neurite.Tests.Support;
 
 namespace Neurite.Tests.Cli;
 
@@ -16,13 +17,7 @@ public sealed class CliTests : IDisposable
 
     private static string Spec(string name) => Path.Combine(AppContext.BaseDirectory, "examples", name);
 
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = NeuriteCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => CommandLineHarness.Run(args);
 
     /// <summary>The JSON object on the last line of stdout.</summary>
     private static JsonObject LastJson(string output) =>

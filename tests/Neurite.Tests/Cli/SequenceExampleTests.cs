@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Neurite.Cli;
+using Neurite.Tests.Support;
 
 namespace Neurite.Tests.Cli;
 
@@ -17,13 +17,7 @@ public sealed class SequenceExampleTests : IDisposable
 
     private static string Spec(string name) => Path.Combine(AppContext.BaseDirectory, "examples", name);
 
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = NeuriteCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => CommandLineHarness.Run(args);
 
     private static JsonObject LastJson(string output) => JsonNode.Parse(output.TrimEnd().Split('\n')[^1])!.AsObject();
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Neurite.Cli;
 using Neurite.Serialization;
 using Neurite.Tensors;
+using Neurite.Tests.Support;
 
 namespace Neurite.Tests.Onnx;
 
@@ -15,13 +15,7 @@ public sealed class OnnxCliTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_directory, name);
 
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = NeuriteCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => CommandLineHarness.Run(args);
 
     private static JsonObject LastJson(string output) => JsonNode.Parse(output.TrimEnd().Split('\n')[^1])!.AsObject();
 

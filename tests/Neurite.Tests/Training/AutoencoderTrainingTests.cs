@@ -1,7 +1,6 @@
-using System.IO.Compression;
 using System.Text.Json.Nodes;
-using Neurite.Cli;
 using Neurite.Serialization;
+using Neurite.Tests.Support;
 using Neurite.Training;
 
 namespace Neurite.Tests.Training;
@@ -12,34 +11,14 @@ namespace Neurite.Tests.Training;
 /// </summary>
 public sealed class AutoencoderTrainingTests : IDisposable
 {
-    private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
+    private readonly FashionMnistSubset _data = new("neurite-autoencoder-", 400);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("neurite-autoencoder-").FullName;
 
-    public AutoencoderTrainingTests()
-    {
-        Subset("train-images-idx3-ubyte.gz", "images", 16, 28 * 28);
-        Subset("train-labels-idx1-ubyte.gz", "labels", 8, 1);
-    }
+    public void Dispose() => _data.Dispose();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    private string PathOf(string name) => _data.PathOf(name);
 
-    private string PathOf(string name) => Path.Combine(_directory, name);
-
-    private string Source => $"idx:{PathOf("images")},{PathOf("labels")}";
-
-    /// <summary>The first 400 records of a gzipped IDX file, as a plain IDX file (the count in its header changed to 400).</summary>
-    private void Subset(string file, string name, int header, int recordSize)
-    {
-        using var gzip = new GZipStream(File.OpenRead(Path.Combine(FashionMnist, file)), CompressionMode.Decompress);
-        var bytes = new byte[header + 400 * recordSize];
-        gzip.ReadExactly(bytes);
-        bytes[4] = 0;
-        bytes[5] = 0;
-        bytes[6] = 400 >> 8;
-        bytes[7] = 400 & 0xFF;
-        File.WriteAllBytes(PathOf(name), bytes);
-    }
+    private string Source => _data.Source;
 
     private static readonly string DenoisingMlp = """
         {"input": [784], "nodes": [
@@ -112,13 +91,7 @@ public sealed class AutoencoderTrainingTests : IDisposable
         Assert.Equal([2], Autoencoder.From(run.Spec, run.Trainer.Model).CodeShape);
     }
 
-    private (int Code, string Output, string Error) Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = NeuriteCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Error) Cli(params string[] args) => CommandLineHarness.Run(args);
 
     [Fact]
     public void Vae_example_trains_reports_its_pictures_and_samples_and_encodes_from_the_command_line()
@@ -130,7 +103,7 @@ public sealed class AutoencoderTrainingTests : IDisposable
         File.WriteAllText(PathOf("vae.json"), spec.ToJsonString());
         var train = Cli("train", PathOf("vae.json"), "--out", PathOf("vae/vae.safetensors"), "--json");
         Assert.True(train.Code == 0, train.Error);
-        var result = JsonNode.Parse(train.Output.Trim().Split('\n')[^1])!;
+        var result = JsonNode.Parse(train.Out.Trim().Split('\n')[^1])!;
         Assert.True(result["test_loss"]!.GetValue<double>() < 400, $"negative ELBO {result["test_loss"]}"); // 543 untrained, about 300 here
         Assert.InRange(result["code_knn_accuracy"]!.GetValue<double>(), 0.2, 1);
         Assert.InRange(result["pca_knn_accuracy"]!.GetValue<double>(), 0.2, 1);
@@ -149,7 +122,7 @@ public sealed class AutoencoderTrainingTests : IDisposable
         Assert.NotEqual(File.ReadAllBytes(PathOf("a.png")), File.ReadAllBytes(PathOf("c.png")));
         var manifold = Cli("sample", model, "--manifold", "5", "--out", PathOf("m.png"), "--json");
         Assert.True(manifold.Code == 0, manifold.Error);
-        Assert.Equal(5 * 28, JsonNode.Parse(manifold.Output.Trim())!["width"]!.GetValue<int>());
+        Assert.Equal(5 * 28, JsonNode.Parse(manifold.Out.Trim())!["width"]!.GetValue<int>());
 
         var encode = Cli("encode", model, "--data", Source, "--out", PathOf("codes.csv"));
         Assert.True(encode.Code == 0, encode.Error);
@@ -163,8 +136,8 @@ public sealed class AutoencoderTrainingTests : IDisposable
         // eval estimates the negative ELBO with sampled codes, as training does, the same way every time (the model's seed).
         var evaluations = Enumerable.Range(0, 2).Select(_ => Cli("eval", model, "--data", Source, "--json")).ToArray();
         Assert.True(evaluations[0].Code == 0, evaluations[0].Error);
-        Assert.Equal(evaluations[0].Output, evaluations[1].Output);
-        Assert.InRange(JsonNode.Parse(evaluations[0].Output.Trim())!["loss"]!.GetValue<double>(), 150, 400);
+        Assert.Equal(evaluations[0].Out, evaluations[1].Out);
+        Assert.InRange(JsonNode.Parse(evaluations[0].Out.Trim())!["loss"]!.GetValue<double>(), 150, 400);
 
         var plain = Cli("sample", PathOf("nothing.safetensors"), "--out", PathOf("x.png"));
         Assert.Equal(1, plain.Code);

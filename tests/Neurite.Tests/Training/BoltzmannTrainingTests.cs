@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text.Json.Nodes;
-using Neurite.Cli;
 using Neurite.Tests.Imaging;
+using Neurite.Tests.Support;
 
 namespace Neurite.Tests.Training;
 
@@ -12,39 +11,16 @@ namespace Neurite.Tests.Training;
 /// </summary>
 public sealed class BoltzmannTrainingTests : IDisposable
 {
-    private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
+    private readonly FashionMnistSubset _data = new("neurite-rbm-", 400);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("neurite-rbm-").FullName;
 
-    public BoltzmannTrainingTests()
-    {
-        Subset("train-images-idx3-ubyte.gz", "images", 16, 28 * 28);
-        Subset("train-labels-idx1-ubyte.gz", "labels", 8, 1);
-    }
+    public void Dispose() => _data.Dispose();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    private string PathOf(string name) => _data.PathOf(name);
 
-    private string PathOf(string name) => Path.Combine(_directory, name);
+    private string Source => _data.Source;
 
-    private string Source => $"idx:{PathOf("images")},{PathOf("labels")}";
-
-    /// <summary>The first 400 records of a gzipped IDX file, as a plain IDX file (the count in its header changed to 400).</summary>
-    private void Subset(string file, string name, int header, int recordSize)
-    {
-        using var gzip = new GZipStream(File.OpenRead(Path.Combine(FashionMnist, file)), CompressionMode.Decompress);
-        var bytes = new byte[header + 400 * recordSize];
-        gzip.ReadExactly(bytes);
-        (bytes[4], bytes[5], bytes[6], bytes[7]) = (0, 0, 400 >> 8, 400 & 0xFF);
-        File.WriteAllBytes(PathOf(name), bytes);
-    }
-
-    private static (int Code, string Output, string Error) Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = NeuriteCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Error) Cli(params string[] args) => CommandLineHarness.Run(args);
 
     [Fact]
     public void Rbm_example_trains_its_reconstruction_error_falls_and_the_same_seed_gives_the_same_samples()
@@ -58,7 +34,7 @@ public sealed class BoltzmannTrainingTests : IDisposable
         File.WriteAllText(PathOf("rbm.json"), spec.ToJsonString());
         var train = Cli("train", PathOf("rbm.json"), "--out", PathOf("rbm/rbm.safetensors"), "--json");
         Assert.True(train.Code == 0, train.Error);
-        var result = JsonNode.Parse(train.Output.Trim().Split('\n')[^1])!;
+        var result = JsonNode.Parse(train.Out.Trim().Split('\n')[^1])!;
 
         // Untrained (W ~ N(0, 0.01²), biases 0) every p(v | h) is about ½, so the error on binary pixels is about ¼.
         var history = File.ReadAllLines(PathOf("rbm/rbm.history.csv"));
@@ -89,7 +65,7 @@ public sealed class BoltzmannTrainingTests : IDisposable
         Assert.True(fromData.Code == 0, fromData.Error);
         var filters = Cli("sample", model, "--filters", "--n", "100", "--out", PathOf("f.png"), "--json");
         Assert.True(filters.Code == 0, filters.Error);
-        Assert.Equal(32, JsonNode.Parse(filters.Output.Trim())!["images"]!.GetValue<int>()); // as many as there are hidden units
+        Assert.Equal(32, JsonNode.Parse(filters.Out.Trim())!["images"]!.GetValue<int>()); // as many as there are hidden units
         var decoded = PictureTests.Decode(PathOf("f.png"));
         // 6 × 6 tiles (32 filters) of 28 pixels with 1 pixel of padding: 6·29 + 1 = 175; each filter spans black to white.
         Assert.Equal(("L", 175, 175), (decoded.Mode, decoded.Width, decoded.Height));

@@ -1,7 +1,6 @@
-using System.IO.Compression;
 using System.Text.Json.Nodes;
-using Neurite.Cli;
 using Neurite.Serialization;
+using Neurite.Tests.Support;
 using Neurite.Training;
 
 namespace Neurite.Tests.Training;
@@ -30,38 +29,20 @@ public sealed class GanTrainingTests : IDisposable
          "batch_size": 32, "epochs": 2, "seed": 3, "data": {"source": "fashion-mnist"}}
         """;
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("neurite-gan-").FullName;
+    private readonly FashionMnistSubset _data = new("neurite-gan-", Images);
 
     public GanTrainingTests()
     {
-        Subset("train-images-idx3-ubyte.gz", "images", 16, 28 * 28);
-        Subset("train-labels-idx1-ubyte.gz", "labels", 8, 1);
         File.WriteAllText(PathOf("gan.json"), Spec);
     }
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _data.Dispose();
 
-    private string PathOf(string name) => Path.Combine(_directory, name);
+    private string PathOf(string name) => _data.PathOf(name);
 
-    private string Source => $"idx:{PathOf("images")},{PathOf("labels")}";
+    private string Source => _data.Source;
 
-    /// <summary>The first <see cref="Images"/> records of a gzipped IDX file, as a plain IDX file (the count in its header changed).</summary>
-    private void Subset(string file, string name, int header, int recordSize)
-    {
-        using var gzip = new GZipStream(File.OpenRead(Path.Combine(FashionMnist, file)), CompressionMode.Decompress);
-        var bytes = new byte[header + Images * recordSize];
-        gzip.ReadExactly(bytes);
-        (bytes[4], bytes[5], bytes[6], bytes[7]) = (0, 0, Images >> 8, Images & 0xFF);
-        File.WriteAllBytes(PathOf(name), bytes);
-    }
-
-    private static (int Code, string Output, string Error) Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = NeuriteCommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Error) Cli(params string[] args) => CommandLineHarness.Run(args);
 
     private static JsonNode LastJson(string output) => JsonNode.Parse(output.Trim().Split('\n')[^1])!;
 
@@ -70,7 +51,7 @@ public sealed class GanTrainingTests : IDisposable
     {
         var train = Cli("train", PathOf("gan.json"), "--data", Source, "--out", PathOf("gan/gan.safetensors"), "--json");
         Assert.True(train.Code == 0, train.Error);
-        var result = LastJson(train.Output);
+        var result = LastJson(train.Out);
         Assert.Equal(2, result["epochs"]!.GetValue<int>());
         Assert.Equal(16, result["steps"]!.GetValue<int>());
         foreach (string figure in new[] { "loss_d", "loss_g", "d_real", "d_fake" })
@@ -91,8 +72,8 @@ public sealed class GanTrainingTests : IDisposable
         var sample = Cli("sample", model, "--n", "20", "--out", PathOf("a.png"), "--seed", "3", "--json");
         Assert.True(sample.Code == 0, sample.Error);
         // Two columns of 28-pixel images and their 2-pixel padding: one class per row.
-        Assert.Equal(2 + 2 * 30, LastJson(sample.Output)["width"]!.GetValue<int>());
-        Assert.Equal(2 + 10 * 30, LastJson(sample.Output)["height"]!.GetValue<int>());
+        Assert.Equal(2 + 2 * 30, LastJson(sample.Out)["width"]!.GetValue<int>());
+        Assert.Equal(2 + 10 * 30, LastJson(sample.Out)["height"]!.GetValue<int>());
         Assert.Equal(0, Cli("sample", model, "--n", "20", "--out", PathOf("b.png"), "--seed", "3").Code);
         Assert.Equal(0, Cli("sample", model, "--n", "20", "--out", PathOf("c.png"), "--seed", "4").Code);
         Assert.Equal(File.ReadAllBytes(PathOf("a.png")), File.ReadAllBytes(PathOf("b.png")));
@@ -111,7 +92,7 @@ public sealed class GanTrainingTests : IDisposable
         Assert.True(classifier.Code == 0, classifier.Error);
         var samples = Cli("score", model, "--classifier", PathOf("cls/cls.safetensors"), "--n", "100", "--json");
         Assert.True(samples.Code == 0, samples.Error);
-        var quality = LastJson(samples.Output);
+        var quality = LastJson(samples.Out);
         Assert.Equal(100, quality["images"]!.GetValue<int>());
         Assert.InRange(quality["inception_score"]!.GetValue<double>(), 1, 10);
         Assert.InRange(quality["coverage"]!.GetValue<double>(), 0, 1);
@@ -121,9 +102,9 @@ public sealed class GanTrainingTests : IDisposable
         Assert.InRange(quality["label_agreement"]!.GetValue<double>(), 0, 1);
         var real = Cli("score", "--data", Source, "--classifier", PathOf("cls/cls.safetensors"), "--n", "200", "--json");
         Assert.True(real.Code == 0, real.Error);
-        Assert.Equal(200, LastJson(real.Output)["images"]!.GetValue<int>());
+        Assert.Equal(200, LastJson(real.Out)["images"]!.GetValue<int>());
         // The classifier is right on most of its training images, spread over the ten classes: a score well above 1.
-        Assert.InRange(LastJson(real.Output)["inception_score"]!.GetValue<double>(), 2, 10);
+        Assert.InRange(LastJson(real.Out)["inception_score"]!.GetValue<double>(), 2, 10);
         Assert.Equal(1, Cli("score", model, "--data", Source, "--classifier", PathOf("cls/cls.safetensors")).Code);
     }
 
