@@ -93,9 +93,9 @@ internal static class TrainCommand
         var spec = request.Resume is null ? TrainingRun.LoadSpec(request.Spec, request.Data) : null;
         string modelPath = request.Out ?? DefaultModelPath(request.Spec);
         var progress = new TrainingProgress(console, quiet: request.Json);
-        if (spec?.Gan is not null)
+        if (spec?.Gan is not null || (request.Resume is { } checkpoint && ResumesGan(checkpoint)))
         {
-            return TrainGan(console, request, spec, modelPath, progress, communicator);
+            return TrainGan(console, request, spec!, modelPath, progress, communicator);
         }
         var run = TrainingRun.Create(spec!, new RunOptions(
             request.Data, request.Epochs, request.BatchSize, request.Lr, request.Seed, request.NoShuffle, request.Init, request.Resume,
@@ -191,6 +191,10 @@ internal static class TrainCommand
             $"communication over {ranks} ranks, {parallel.Steps} steps, buckets {buckets}: {parallel.CommunicationSeconds:0.###} s in flight ({parallel.CommunicationSeconds * perStep:0.###} ms a step), {parallel.ExposedCommunicationSeconds:0.###} s exposed after backward ({parallel.ExposedCommunicationSeconds * perStep:0.###} ms a step)");
     }
 
+    /// <summary>Whether the checkpoint <c>--resume</c> names is a GAN's (its spec has a "gan"); anything else is left to <see cref="TrainingRun"/> to judge.</summary>
+    private static bool ResumesGan(string checkpoint) =>
+        SafeTensors.LoadMetadata(checkpoint).ContainsKey(ModelFile.SpecKey) && ModelFile.LoadSpec(checkpoint).Gan is not null;
+
     /// <summary>A GAN's run (<see cref="GanRun"/>): the model file, the history and a report with a sample grid per epoch.</summary>
     private static int TrainGan(Terminal console, Request request, ModelSpec spec, string modelPath, TrainingProgress progress, ICommunicator? communicator)
     {
@@ -202,7 +206,7 @@ internal static class TrainCommand
         if (!request.Json)
         {
             string folder = Path.GetDirectoryName(modelPath) is { Length: > 0 } directory ? directory : ".";
-            console.Out.WriteLine($"writing the model, its history and report to {folder}{Path.DirectorySeparatorChar}");
+            console.Out.WriteLine($"writing the model, its checkpoint, history and report to {folder}{Path.DirectorySeparatorChar}");
         }
         var fit = progress.Run(() => run.Execute(console.Cancellation));
         HtmlReport.WriteGan(run.ReportPath, run, fit);

@@ -171,13 +171,15 @@ internal static class HtmlReport
         html.Append("<h2>The discriminator's outputs</h2><p class=\"legend\"><span class=\"train\">━ mean σ(D(x)) on real images</span><span class=\"val\">━ mean σ(D(G(z))) on fakes</span></p>");
         html.Append(Chart([.. history.Select(h => Metric(h, "d_real"))], [.. history.Select(h => Metric(h, "d_fake"))], "D"));
         html.Append("<h2>Samples</h2><p>The same codes z after every epoch")
+            .Append(run.FirstSampledEpoch == 1 ? "" : Invariant($" from epoch {run.FirstSampledEpoch} (this run resumed after epoch {run.FirstSampledEpoch - 1})"))
             .Append(run.FixedLabels is null ? "" : ", one class per row (" + WebUtility.HtmlEncode(string.Join(", ", run.Data.Train.ClassNames)) + ")")
             .Append(".</p>");
         int columns = run.FixedLabels is null ? 8 : GanRun.SamplesPerClass;
         for (int e = 0; e < run.EpochSamples.Count; e++)
         {
             var grid = Picture.Grid(run.EpochSamples[e], columns);
-            html.Append(Invariant($"<figure><img alt=\"samples after epoch {e + 1}\" src=\"data:image/png;base64,{Convert.ToBase64String(grid.ToPng())}\"><figcaption>after epoch {e + 1}</figcaption></figure>"));
+            int epoch = run.FirstSampledEpoch + e;
+            html.Append(Invariant($"<figure><img alt=\"samples after epoch {epoch}\" src=\"data:image/png;base64,{Convert.ToBase64String(grid.ToPng())}\"><figcaption>after epoch {epoch}</figcaption></figure>"));
         }
         var summary = run.Spec.Summarize();
         html.Append("<h2>Model</h2><table><tr><th>layer</th><th>type</th><th>output shape</th><th>params</th></tr>");

@@ -21,6 +21,10 @@ namespace Neurite.Serialization;
 /// state, best metric, …). Restoring it into a freshly built model and optimizer makes the next
 /// steps bit-identical to those of the run that saved it.
 /// </summary>
+/// <remarks>
+/// A run with several optimizers (a GAN's two) names each: the optimizer called NAME (ending in <c>_optimizer</c>, such as
+/// <c>generator_optimizer</c>) has its buffers under <c>NAME.INDEX.BUFFER</c> and its options under <c>neurite.NAME</c>.
+/// </remarks>
 public sealed class Checkpoint
 {
     /// <summary>The metadata key of the optimizer's options and step counts.</summary>
@@ -29,16 +33,19 @@ public sealed class Checkpoint
     /// <summary>The metadata key of the caller's training state.</summary>
     public const string TrainingKey = "neurite.training";
 
-    private const string ModelPrefix = "model.", OptimizerPrefix = "optimizer.";
+    /// <summary>The name of a run's only optimizer: its state is under <c>optimizer.</c> and <see cref="OptimizerKey"/>.</summary>
+    public const string DefaultOptimizer = "optimizer";
+
+    private const string ModelPrefix = "model.", MetadataPrefix = "neurite.", OptimizerSuffix = "_optimizer";
 
     private readonly string _source;
 
-    private Checkpoint(string source, ModelSpec? spec, Dictionary<string, Tensor> modelState, OptimizerState optimizerState, JsonObject training)
+    private Checkpoint(string source, ModelSpec? spec, Dictionary<string, Tensor> modelState, Dictionary<string, OptimizerState> optimizerStates, JsonObject training)
     {
         _source = source;
         Spec = spec;
         ModelState = modelState;
-        OptimizerState = optimizerState;
+        OptimizerStates = optimizerStates;
         Training = training;
     }
 
@@ -48,8 +55,14 @@ public sealed class Checkpoint
     /// <summary>The model's state dict, under the module's own names (without "model.").</summary>
     public IReadOnlyDictionary<string, Tensor> ModelState { get; }
 
-    /// <summary>The optimizer's state, for <see cref="Optimizer.LoadStateDict"/>.</summary>
-    public OptimizerState OptimizerState { get; }
+    /// <summary>Each optimizer's state by its name (<see cref="DefaultOptimizer"/> for a run with one), for <see cref="Optimizer.LoadStateDict"/>.</summary>
+    public IReadOnlyDictionary<string, OptimizerState> OptimizerStates { get; }
+
+    /// <summary>The state of the run's only optimizer, for <see cref="Optimizer.LoadStateDict"/>.</summary>
+    /// <exception cref="InvalidDataException">The checkpoint holds named optimizers (a GAN's) instead.</exception>
+    public OptimizerState OptimizerState => OptimizerStates.TryGetValue(DefaultOptimizer, out var state)
+        ? state
+        : throw new InvalidDataException($"{_source}: the checkpoint holds the optimizers {string.Join(", ", OptimizerStates.Keys.Order())}, not one \"{DefaultOptimizer}\".");
 
     /// <summary>The caller's training state as saved (an empty object if none was given).</summary>
     public JsonObject Training { get; }
@@ -69,29 +82,52 @@ public sealed class Checkpoint
     /// <summary>Writes a checkpoint to <paramref name="path"/> atomically; <paramref name="spec"/> may be null for a model built in code.</summary>
     public static void Save(string path, ModelSpec? spec, Module model, Optimizer optimizer, JsonObject? training = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        var state = optimizer.StateDict();
+        Save(path, spec, model, new Dictionary<string, Optimizer> { [DefaultOptimizer] = optimizer }, training);
+    }
+
+    /// <summary>
+    /// Writes a checkpoint of a run with several optimizers, each under its name (<see cref="DefaultOptimizer"/>, or one
+    /// ending in <c>_optimizer</c>), to <paramref name="path"/> atomically.
+    /// </summary>
+    /// <exception cref="ArgumentException">There is no optimizer, or a name is neither.</exception>
+    public static void Save(string path, ModelSpec? spec, Module model, IReadOnlyDictionary<string, Optimizer> optimizers, JsonObject? training = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizers);
+        if (optimizers.Count == 0)
+        {
+            throw new ArgumentException("Checkpoint: no optimizer to save", nameof(optimizers));
+        }
+        if (optimizers.Keys.FirstOrDefault(name => !IsOptimizerName(name)) is { } wrong)
+        {
+            throw new ArgumentException($"Checkpoint: \"{wrong}\" is not an optimizer's name (\"{DefaultOptimizer}\" or NAME{OptimizerSuffix}, letters, digits and _)", nameof(optimizers));
+        }
         var tensors = new List<KeyValuePair<string, Tensor>>();
         tensors.AddRange(model.StateDict().Select(entry => new KeyValuePair<string, Tensor>(ModelPrefix + entry.Key, entry.Value)));
-        foreach (var (index, parameter) in state.Parameters)
+        var metadata = new Dictionary<string, string> { [TrainingKey] = (training ?? []).ToJsonString() };
+        foreach (var (name, optimizer) in optimizers)
         {
-            foreach (var (name, buffer) in parameter.Buffers)
+            var state = optimizer.StateDict();
+            foreach (var (index, parameter) in state.Parameters)
             {
-                tensors.Add(new($"{OptimizerPrefix}{index.ToString(CultureInfo.InvariantCulture)}.{name}", Tensor.From(buffer)));
+                foreach (var (buffer, values) in parameter.Buffers)
+                {
+                    tensors.Add(new($"{name}.{index.ToString(CultureInfo.InvariantCulture)}.{buffer}", Tensor.From(values)));
+                }
             }
+            metadata[MetadataPrefix + name] = OptimizerJson(state);
         }
-        var metadata = new Dictionary<string, string>
-        {
-            [OptimizerKey] = OptimizerJson(state),
-            [TrainingKey] = (training ?? []).ToJsonString(),
-        };
         if (spec is not null)
         {
             metadata[ModelFile.SpecKey] = spec.ToJson(indented: false);
         }
         SafeTensors.Save(path, tensors, metadata);
     }
+
+    private static bool IsOptimizerName(string name) =>
+        name == DefaultOptimizer || (name.EndsWith(OptimizerSuffix, StringComparison.Ordinal) && name.Length > OptimizerSuffix.Length
+            && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'));
 
     private static string OptimizerJson(OptimizerState state)
     {
@@ -125,50 +161,21 @@ public sealed class Checkpoint
     {
         var file = SafeTensors.Load(path);
         var spec = file.Metadata.ContainsKey(ModelFile.SpecKey) ? ModelFile.ReadSpec(file, path) : null;
-        string Required(string key) => file.Metadata.TryGetValue(key, out var value)
-            ? value
-            : throw new InvalidDataException($"{path}: no \"{key}\" in __metadata__, so this is not a Neurite checkpoint.");
-
-        string optimizerSource = $"{path}: __metadata__.{OptimizerKey}";
-        var reader = new SpecReader(optimizerSource);
-        var steps = new Dictionary<int, long>();
-        var groups = new List<OptimizerOptions>();
-        using (var document = ParseJson(Required(OptimizerKey), reader))
+        var names = file.Metadata.Keys
+            .Where(key => key.StartsWith(MetadataPrefix, StringComparison.Ordinal) && IsOptimizerName(key[MetadataPrefix.Length..]))
+            .Select(key => key[MetadataPrefix.Length..]).ToList();
+        if (names.Count == 0)
         {
-            var f = reader.Object(document.RootElement, "", "optimizer state", ["groups", "state"]);
-            var groupsElement = f.Required("groups", "a list of parameter groups");
-            if (groupsElement.ValueKind != JsonValueKind.Array || groupsElement.GetArrayLength() == 0)
-            {
-                throw reader.Error("groups", $"expected a non-empty list of parameter groups, got {SpecReader.Show(groupsElement)}");
-            }
-            int g = 0;
-            foreach (var group in groupsElement.EnumerateArray())
-            {
-                groups.Add(OptimizerSpec.Parse(reader, group, $"groups[{g++}]").Options);
-            }
-            var stateElement = f.Required("state", "the step count of each parameter");
-            if (stateElement.ValueKind != JsonValueKind.Object)
-            {
-                throw reader.Error("state", $"expected an object of step counts by parameter index, got {SpecReader.Show(stateElement)}");
-            }
-            foreach (var entry in stateElement.EnumerateObject())
-            {
-                string entryPath = $"state.{entry.Name}";
-                if (!int.TryParse(entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
-                {
-                    throw reader.Error(entryPath, "expected a parameter index");
-                }
-                var step = reader.Object(entry.Value, entryPath, "parameter state", ["step"]).Required("step", "a step count");
-                if (step.ValueKind != JsonValueKind.Number || !step.TryGetInt64(out long count) || count < 1)
-                {
-                    throw reader.Error(entryPath + ".step", $"expected a positive integer, got {SpecReader.Show(step)}");
-                }
-                steps[index] = count;
-            }
+            throw new InvalidDataException($"{path}: no \"{OptimizerKey}\" in __metadata__, so this is not a Neurite checkpoint.");
         }
+        if (!file.Metadata.TryGetValue(TrainingKey, out var trainingJson))
+        {
+            throw new InvalidDataException($"{path}: no \"{TrainingKey}\" in __metadata__, so this is not a Neurite checkpoint.");
+        }
+        var saved = names.ToDictionary(name => name, name => ReadOptimizer(path, name, file.Metadata[MetadataPrefix + name]));
 
         var modelState = new Dictionary<string, Tensor>();
-        var buffers = steps.Keys.ToDictionary(index => index, _ => new Dictionary<string, float[]>());
+        var buffers = names.ToDictionary(name => name, name => saved[name].Steps.Keys.ToDictionary(index => index, _ => new Dictionary<string, float[]>()));
         foreach (var (name, tensor) in file.Tensors)
         {
             if (name.StartsWith(ModelPrefix, StringComparison.Ordinal))
@@ -177,30 +184,72 @@ public sealed class Checkpoint
                 continue;
             }
             var parts = name.Split('.');
-            if (parts.Length != 3 || parts[0] + "." != OptimizerPrefix
+            if (parts.Length != 3 || !buffers.TryGetValue(parts[0], out var optimizerBuffers)
                 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int index) || parts[2].Length == 0)
             {
-                throw new InvalidDataException(OneLine.Escape($"{path}: tensor \"{name}\" is neither model.NAME nor optimizer.INDEX.BUFFER."));
+                throw new InvalidDataException(OneLine.Escape(
+                    $"{path}: tensor \"{name}\" is neither model.NAME nor {string.Join(" nor ", names.Select(n => n + ".INDEX.BUFFER"))}."));
             }
-            if (!buffers.TryGetValue(index, out var own))
+            if (!optimizerBuffers.TryGetValue(index, out var own))
             {
-                throw new InvalidDataException($"{path}: tensor \"{name}\" belongs to parameter {index}, which has no entry in {OptimizerKey}.state.");
+                throw new InvalidDataException($"{path}: tensor \"{name}\" belongs to parameter {index}, which has no entry in {MetadataPrefix}{parts[0]}.state.");
             }
             own[parts[2]] = tensor.ToArray();
         }
-        var optimizerState = new OptimizerState(groups, steps.ToDictionary(s => s.Key, s => new ParameterState(s.Value, buffers[s.Key])));
+        var optimizerStates = names.ToDictionary(name => name, name => new OptimizerState(saved[name].Groups,
+            saved[name].Steps.ToDictionary(s => s.Key, s => new ParameterState(s.Value, buffers[name][s.Key]))));
 
         JsonObject training;
         try
         {
-            training = JsonNode.Parse(Required(TrainingKey)) as JsonObject
+            training = JsonNode.Parse(trainingJson) as JsonObject
                 ?? throw new InvalidDataException($"{path}: __metadata__.{TrainingKey} is not a JSON object.");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: __metadata__.{TrainingKey} is not valid JSON: {JsonErrors.Describe(e)}");
         }
-        return new Checkpoint(path, spec, modelState, optimizerState, training);
+        return new Checkpoint(path, spec, modelState, optimizerStates, training);
+    }
+
+    /// <summary>The options of optimizer <paramref name="name"/>'s groups and each parameter's step count, from its metadata entry.</summary>
+    private static (List<OptimizerOptions> Groups, Dictionary<int, long> Steps) ReadOptimizer(string path, string name, string json)
+    {
+        var reader = new SpecReader($"{path}: __metadata__.{MetadataPrefix}{name}");
+        var steps = new Dictionary<int, long>();
+        var groups = new List<OptimizerOptions>();
+        using var document = ParseJson(json, reader);
+        var f = reader.Object(document.RootElement, "", "optimizer state", ["groups", "state"]);
+        var groupsElement = f.Required("groups", "a list of parameter groups");
+        if (groupsElement.ValueKind != JsonValueKind.Array || groupsElement.GetArrayLength() == 0)
+        {
+            throw reader.Error("groups", $"expected a non-empty list of parameter groups, got {SpecReader.Show(groupsElement)}");
+        }
+        int g = 0;
+        foreach (var group in groupsElement.EnumerateArray())
+        {
+            groups.Add(OptimizerSpec.Parse(reader, group, $"groups[{g++}]").Options);
+        }
+        var stateElement = f.Required("state", "the step count of each parameter");
+        if (stateElement.ValueKind != JsonValueKind.Object)
+        {
+            throw reader.Error("state", $"expected an object of step counts by parameter index, got {SpecReader.Show(stateElement)}");
+        }
+        foreach (var entry in stateElement.EnumerateObject())
+        {
+            string entryPath = $"state.{entry.Name}";
+            if (!int.TryParse(entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+            {
+                throw reader.Error(entryPath, "expected a parameter index");
+            }
+            var step = reader.Object(entry.Value, entryPath, "parameter state", ["step"]).Required("step", "a step count");
+            if (step.ValueKind != JsonValueKind.Number || !step.TryGetInt64(out long count) || count < 1)
+            {
+                throw reader.Error(entryPath + ".step", $"expected a positive integer, got {SpecReader.Show(step)}");
+            }
+            steps[index] = count;
+        }
+        return (groups, steps);
     }
 
     private static JsonDocument ParseJson(string json, SpecReader reader)
@@ -246,16 +295,44 @@ public sealed class Checkpoint
     /// <exception cref="InvalidDataException">The weights or the optimizer state do not fit; every problem is listed.</exception>
     public void Restore(Module model, Optimizer optimizer)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        var before = optimizer.StateDict();
-        try
+        Restore(model, new Dictionary<string, Optimizer> { [DefaultOptimizer] = optimizer });
+    }
+
+    /// <summary>
+    /// Copies the weights into <paramref name="model"/> and each optimizer's state into the optimizer of that name (built
+    /// as the saved ones were). The names must be the saved ones. Nothing changes in any of them unless all fit.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The names, the weights or an optimizer's state do not fit; the message says which.</exception>
+    public void Restore(Module model, IReadOnlyDictionary<string, Optimizer> optimizers)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizers);
+        if (!optimizers.Keys.Order().SequenceEqual(OptimizerStates.Keys.Order()))
         {
-            optimizer.LoadStateDict(OptimizerState);
+            throw new InvalidDataException($"{_source}: the checkpoint holds the optimizers {string.Join(", ", OptimizerStates.Keys.Order())}, "
+                + $"the run has {string.Join(", ", optimizers.Keys.Order())}.");
         }
-        catch (ArgumentException e)
+        var before = optimizers.ToDictionary(entry => entry.Key, entry => entry.Value.StateDict());
+        void Undo()
         {
-            throw new InvalidDataException($"{_source}: the optimizer state does not fit the optimizer: {e.Message.Split('\n')[0].TrimEnd()}");
+            foreach (var (name, state) in before)
+            {
+                optimizers[name].LoadStateDict(state);
+            }
+        }
+        foreach (var (name, optimizer) in optimizers)
+        {
+            try
+            {
+                optimizer.LoadStateDict(OptimizerStates[name]);
+            }
+            catch (ArgumentException e)
+            {
+                Undo();
+                string what = name == DefaultOptimizer ? "the optimizer state does not fit the optimizer" : $"the state of {name} does not fit the run's {name}";
+                throw new InvalidDataException($"{_source}: {what}: {e.Message.Split('\n')[0].TrimEnd()}");
+            }
         }
         try
         {
@@ -263,7 +340,7 @@ public sealed class Checkpoint
         }
         catch (InvalidDataException)
         {
-            optimizer.LoadStateDict(before);
+            Undo();
             throw;
         }
     }

@@ -1,5 +1,6 @@
 using Neurite.Data;
 using Neurite.NN;
+using Neurite.Optim;
 using Neurite.Serialization;
 using Neurite.Tensors;
 
@@ -9,13 +10,16 @@ namespace Neurite.Training;
 /// A GAN's training run as its spec (<see cref="GanSpec"/>) describes it, the adversarial counterpart of
 /// <see cref="TrainingRun"/>: <see cref="Create"/> loads the data (scaled to [0, 1] by one range, minmax_global), builds
 /// the pair and one optimizer per side; <see cref="Execute"/> trains (<see cref="GanTrainer"/>), and after every epoch
-/// rewrites the model file and the history beside it and draws the samples of <see cref="FixedNoise"/>, the same codes
-/// every epoch, so that the epochs' samples compare.
+/// rewrites the model file, the checkpoint and the history beside it and draws the samples of <see cref="FixedNoise"/>,
+/// the same codes every epoch, so that the epochs' samples compare.
 /// </summary>
 public sealed class GanRun
 {
     /// <summary>The samples drawn after each epoch: 8 per class of a conditional pair, else 64.</summary>
     public const int SamplesPerClass = 8;
+
+    /// <summary>The names of the two optimizers in the run's checkpoint (<see cref="Checkpoint"/>).</summary>
+    public const string GeneratorOptimizerName = "generator_optimizer", DiscriminatorOptimizerName = "discriminator_optimizer";
 
     private readonly List<Tensor> _epochSamples = [];
 
@@ -23,7 +27,7 @@ public sealed class GanRun
     {
         (Spec, Data, Trainer, Loader, Epochs, ModelPath, FixedNoise, FixedLabels) = (spec, data, trainer, loader, epochs, modelPath, fixedNoise, fixedLabels);
         string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath));
-        (HistoryPath, ReportPath) = (stem + ".history.csv", stem + ".report.html");
+        (LastCheckpointPath, HistoryPath, ReportPath) = (stem + ".last.ckpt.safetensors", stem + ".history.csv", stem + ".report.html");
     }
 
     public ModelSpec Spec { get; }
@@ -40,6 +44,9 @@ public sealed class GanRun
     /// <summary>The model file, rewritten after every epoch.</summary>
     public string ModelPath { get; }
 
+    /// <summary>The checkpoint (both networks, both optimizers, the history), rewritten after every epoch: <c>--resume</c> continues from it.</summary>
+    public string LastCheckpointPath { get; }
+
     /// <summary>The history, rewritten after every epoch.</summary>
     public string HistoryPath { get; }
 
@@ -52,19 +59,33 @@ public sealed class GanRun
     /// <summary>Their labels, one class per row of <see cref="SamplesPerClass"/>, for a conditional pair; else null.</summary>
     public IReadOnlyList<int>? FixedLabels { get; }
 
-    /// <summary>The samples [N, C, H, W] in [0, 1] of <see cref="FixedNoise"/> after each epoch so far.</summary>
+    /// <summary>The samples [N, C, H, W] in [0, 1] of <see cref="FixedNoise"/> after each epoch this run trained so far.</summary>
     public IReadOnlyList<Tensor> EpochSamples => _epochSamples;
 
-    /// <summary>Builds a run of a GAN spec; <see cref="RunOptions.Init"/>, <see cref="RunOptions.Resume"/> and a communicator are refused.</summary>
+    /// <summary>The epoch of <see cref="EpochSamples"/>[0]: 1, or the first after the checkpoint a resumed run started from.</summary>
+    public int FirstSampledEpoch { get; private init; } = 1;
+
+    /// <summary>
+    /// Builds a run of a GAN spec, or continues the one whose checkpoint <see cref="RunOptions.Resume"/> names (its spec is
+    /// then used; the next epochs are those the uninterrupted run would have trained). <see cref="RunOptions.Init"/> and a
+    /// communicator are refused.
+    /// </summary>
     /// <exception cref="ArgumentException">An option, the data and the spec do not fit together; the message names what and where.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint is invalid or not a GAN's.</exception>
     public static GanRun Create(ModelSpec spec, RunOptions options, IProgress<TrainingEvent>? progress = null)
     {
-        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(options);
-        var gan = spec.Gan ?? throw new ArgumentException("the spec has no \"gan\"");
-        if (options.Resume is not null || options.Init is not null || options.Communicator is { Size: > 1 })
+        var checkpoint = options.Resume is null ? null : Checkpoint.Load(options.Resume);
+        if (checkpoint is not null)
         {
-            throw new ArgumentException($"{(options.Resume is not null ? "--resume" : options.Init is not null ? "--init" : "--distributed")}: not available for a GAN's run");
+            spec = checkpoint.Spec is { Gan: not null } saved ? saved : throw new InvalidDataException($"{options.Resume}: not a GAN's checkpoint (no \"gan\" in its spec)");
+            ModelFile.CheckHolds(spec, checkpoint.ModelState, options.Resume!);
+        }
+        ArgumentNullException.ThrowIfNull(spec);
+        var gan = spec.Gan ?? throw new ArgumentException("the spec has no \"gan\"");
+        if (options.Init is not null || options.Communicator is { Size: > 1 })
+        {
+            throw new ArgumentException($"{(options.Init is not null ? "--init" : "--distributed")}: not available for a GAN's run");
         }
         int epochs = options.Epochs ?? spec.Epochs ?? 10;
         int batchSize = options.BatchSize ?? spec.BatchSize ?? 64;
@@ -105,11 +126,23 @@ public sealed class GanRun
             Progress = progress,
             TimeLimit = options.TimeLimit,
         };
+        if (checkpoint is not null)
+        {
+            checkpoint.Restore(model, new Dictionary<string, Optimizer>
+            {
+                [GeneratorOptimizerName] = generatorOptimizer,
+                [DiscriminatorOptimizerName] = discriminatorOptimizer,
+            });
+            trainer.LoadState(checkpoint.Training, $"{options.Resume}: __metadata__.{Checkpoint.TrainingKey}");
+        }
         var loader = new DataLoader(prepared.Train, batchSize, !options.NoShuffle && spec.Data?.Shuffle != false, seed, spec.Data?.DropLast ?? false);
         int count = gan.Classes is { } k ? k * SamplesPerClass : 64;
         // The fixed codes come from a generator of their own, so that they do not depend on the training's draws.
         var fixedNoise = Tensor.Normal([count, gan.Latent], 0, 1, new Generator(seed ^ 0x5A17_F1ED_0015_E5EDUL));
-        return new GanRun(spec, prepared, trainer, loader, epochs, options.ModelPath, fixedNoise, gan.Classes is { } c ? GanTrainer.ClassRows(count, c) : null);
+        return new GanRun(spec, prepared, trainer, loader, epochs, options.ModelPath, fixedNoise, gan.Classes is { } c ? GanTrainer.ClassRows(count, c) : null)
+        {
+            FirstSampledEpoch = trainer.History.Count + 1,
+        };
     }
 
     /// <summary>
@@ -123,6 +156,11 @@ public sealed class GanRun
         {
             _epochSamples.Add(GanTrainer.Sample(Trainer.Gan, FixedNoise, FixedLabels));
             ModelFile.Save(ModelPath, Trainer.Gan, Spec, Metadata());
+            Checkpoint.Save(LastCheckpointPath, Spec, Trainer.Gan, new Dictionary<string, Optimizer>
+            {
+                [GeneratorOptimizerName] = Trainer.GeneratorOptimizer,
+                [DiscriminatorOptimizerName] = Trainer.DiscriminatorOptimizer,
+            }, Trainer.SaveState());
             HistoryLog.Write(HistoryPath, Trainer.History);
         }, cancellation);
         if (fit.Reason == StopReason.NonFiniteLoss)

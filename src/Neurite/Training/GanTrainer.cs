@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Neurite.Autograd;
 using Neurite.Data;
 using Neurite.NN;
@@ -64,6 +65,38 @@ public sealed class GanTrainer
     public long Steps { get; private set; }
 
     /// <summary>
+    /// What a checkpoint needs beyond the weights and the two optimizers' state to continue this run exactly: {"epoch",
+    /// "steps", "history"}. The noise and the modules' generators are reseeded from the epoch, so nothing else is needed.
+    /// </summary>
+    public JsonObject SaveState() => new()
+    {
+        ["epoch"] = _history.Count,
+        ["steps"] = Steps,
+        ["history"] = new JsonArray([.. _history.Select(r => (JsonNode)HistoryLog.ToJson(r))]),
+    };
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote: the history and the step count.</summary>
+    /// <exception cref="InvalidDataException">A field is missing or malformed; <paramref name="source"/> names where the state came from.</exception>
+    public void LoadState(JsonObject state, string source = "training state")
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        try
+        {
+            var history = (state["history"] ?? throw new InvalidDataException($"{source}: no \"history\"")).AsArray()
+                .Select(node => HistoryLog.FromJson(node!)).ToList();
+            long steps = (state["steps"] ?? throw new InvalidDataException($"{source}: no \"steps\"")).GetValue<long>();
+            ArgumentOutOfRangeException.ThrowIfNegative(steps);
+            _history.Clear();
+            _history.AddRange(history);
+            Steps = steps;
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or ArgumentException)
+        {
+            throw new InvalidDataException($"{source}: malformed: {e.Message.Split('\n')[0].TrimEnd()}");
+        }
+    }
+
+    /// <summary>
     /// One adversarial step on real images <paramref name="real"/> [B, C, H, W] in [−1, 1] (with their labels for a
     /// conditional pair) and codes <paramref name="z"/> [B, latent]: one discriminator step, then one generator step.
     /// </summary>
@@ -93,7 +126,10 @@ public sealed class GanTrainer
         return new GanStep(discriminatorLoss.Item(), generatorLoss.Item(), MeanSigmoid(realLogits), MeanSigmoid(fakeLogits));
     }
 
-    /// <summary>Trains until <paramref name="epochs"/> epochs are done; <paramref name="epochEnded"/> runs after each (the report's sample grid, the files).</summary>
+    /// <summary>
+    /// Trains until <paramref name="epochs"/> epochs are done in all (counting those before a resume); <paramref name="epochEnded"/>
+    /// runs after each (the report's sample grid, the files).
+    /// </summary>
     /// <exception cref="ArgumentException">A conditional pair is given data without class labels.</exception>
     public FitResult Fit(DataLoader train, int epochs, Action<EpochResult>? epochEnded = null, CancellationToken cancellation = default)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Neurite.Autograd;
 using Neurite.NN;
 using Neurite.Optim;
 using Neurite.Serialization;
@@ -265,6 +266,50 @@ public sealed class ModelFileTests : IDisposable
             """{"groups":[{"type":"adam","lr":0.1,"betas":[0.9,0.999],"eps":1E-08,"weight_decay":0,"amsgrad":false}],"state":{"0":{"step":1},"1":{"step":1}}}""",
             file.Metadata[Checkpoint.OptimizerKey]);
         Assert.Equal("{}", file.Metadata[Checkpoint.TrainingKey]);
+    }
+
+    [Fact]
+    public void A_checkpoint_of_two_named_optimizers_keeps_each_apart_and_restores_all_or_none()
+    {
+        var spec = ModelSpec.Parse("""{"input": [3], "layers": [{"type": "linear", "out": 2}, {"type": "linear", "out": 1}]}""");
+        var model = spec.Build();
+        var parameters = model.Parameters().ToArray();
+        var first = new Adam(parameters[..2], new AdamOptions(0.1));
+        var second = new SGD(parameters[2..], new SGDOptions(0.2, Momentum: 0.9));
+        model.ZeroGrad();
+        Ops.Sum(model.Call(Tensor.Ones([4, 3]))).Backward();
+        first.Step();
+        second.Step();
+        string path = PathOf("two.safetensors");
+        Checkpoint.Save(path, spec, model, new Dictionary<string, Optimizer> { ["first_optimizer"] = first, ["second_optimizer"] = second });
+
+        var file = SafeTensors.Load(path);
+        Assert.Equal(["first_optimizer.0.exp_avg", "first_optimizer.0.exp_avg_sq", "first_optimizer.1.exp_avg", "first_optimizer.1.exp_avg_sq", "second_optimizer.0.momentum_buffer", "second_optimizer.1.momentum_buffer"],
+            file.Tensors.Keys.Where(k => !k.StartsWith("model.", StringComparison.Ordinal)).Order());
+        Assert.Contains("neurite.first_optimizer", file.Metadata.Keys);
+        Assert.DoesNotContain(Checkpoint.OptimizerKey, file.Metadata.Keys);
+
+        var restoredModel = spec.Build(new Generator(5));
+        var restoredParameters = restoredModel.Parameters().ToArray();
+        var restoredFirst = new Adam(restoredParameters[..2], new AdamOptions(0.1));
+        var restoredSecond = new SGD(restoredParameters[2..], new SGDOptions(0.2, Momentum: 0.9));
+        var checkpoint = Checkpoint.Load(path);
+        // A wrong name, or the second optimizer of the wrong kind: nothing changes anywhere.
+        var names = Assert.Throws<InvalidDataException>(() => checkpoint.Restore(restoredModel, new Dictionary<string, Optimizer> { ["first_optimizer"] = restoredFirst }));
+        Assert.Equal($"{path}: the checkpoint holds the optimizers first_optimizer, second_optimizer, the run has first_optimizer.", names.Message);
+        var kind = Assert.Throws<InvalidDataException>(() => checkpoint.Restore(restoredModel,
+            new Dictionary<string, Optimizer> { ["first_optimizer"] = restoredFirst, ["second_optimizer"] = new Adam(restoredParameters[2..]) }));
+        Assert.StartsWith($"{path}: the state of second_optimizer does not fit the run's second_optimizer: ", kind.Message);
+        Assert.Empty(restoredFirst.StateDict().Parameters);
+        Assert.NotEqual(model.StateDict()["0.weight"].ToArray(), restoredModel.StateDict()["0.weight"].ToArray());
+
+        checkpoint.Restore(restoredModel, new Dictionary<string, Optimizer> { ["second_optimizer"] = restoredSecond, ["first_optimizer"] = restoredFirst });
+        Assert.Equal(model.StateDict()["0.weight"].ToArray(), restoredModel.StateDict()["0.weight"].ToArray());
+        Assert.Equal(first.StateDict().Parameters[1].Buffers["exp_avg_sq"], restoredFirst.StateDict().Parameters[1].Buffers["exp_avg_sq"]);
+        Assert.Equal(second.StateDict().Parameters[0].Buffers["momentum_buffer"], restoredSecond.StateDict().Parameters[0].Buffers["momentum_buffer"]);
+
+        var bad = Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, spec, model, new Dictionary<string, Optimizer> { ["model"] = first }));
+        Assert.StartsWith("Checkpoint: \"model\" is not an optimizer's name", bad.Message);
     }
 
     [Fact]

@@ -129,6 +129,67 @@ public sealed class GanTrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_resumed_run_trains_the_pair_the_uninterrupted_run_trains()
+    {
+        RunOptions Options(string name, int epochs, string? resume = null) =>
+            new(Data: Source, Epochs: epochs, BatchSize: 64, Resume: resume, ModelPath: PathOf($"{name}/{name}.safetensors"));
+        Directory.CreateDirectory(PathOf("whole"));
+        Directory.CreateDirectory(PathOf("halves"));
+        var whole = GanRun.Create(ModelSpec.Parse(Spec), Options("whole", 2));
+        whole.Execute();
+        var firstHalf = GanRun.Create(ModelSpec.Parse(Spec), Options("halves", 1));
+        firstHalf.Execute();
+        Assert.Equal(PathOf("halves/halves.last.ckpt.safetensors"), firstHalf.LastCheckpointPath);
+
+        // The spec comes from the checkpoint: the one given is ignored, as a trainer's resume ignores it.
+        var secondHalf = GanRun.Create(null!, Options("halves", 2, firstHalf.LastCheckpointPath));
+        Assert.Single(secondHalf.Trainer.History);
+        Assert.Equal(4, secondHalf.Trainer.Steps);
+        Assert.Equal(2, secondHalf.FirstSampledEpoch);
+        secondHalf.Execute();
+
+        Assert.Equal(8, secondHalf.Trainer.Steps);
+        Assert.Equal(whole.Trainer.History.Select(e => (e.TrainLoss, e.Metrics!["loss_g"])), secondHalf.Trainer.History.Select(e => (e.TrainLoss, e.Metrics!["loss_g"])));
+        Assert.Equal(whole.EpochSamples[1].ToArray(), secondHalf.EpochSamples[0].ToArray());
+        var expected = SafeTensors.Load(whole.ModelPath).Tensors;
+        var actual = SafeTensors.Load(secondHalf.ModelPath).Tensors;
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        Assert.All(expected, entry => Assert.Equal(entry.Value.ToArray(), actual[entry.Key].ToArray()));
+        // Both optimizers' moments too: a third epoch from either checkpoint would agree as well.
+        var wholeCheckpoint = Checkpoint.Load(whole.LastCheckpointPath);
+        var resumedCheckpoint = Checkpoint.Load(secondHalf.LastCheckpointPath);
+        Assert.Equal([GanRun.DiscriminatorOptimizerName, GanRun.GeneratorOptimizerName], resumedCheckpoint.OptimizerStates.Keys.Order());
+        foreach (var (name, state) in wholeCheckpoint.OptimizerStates)
+        {
+            var other = resumedCheckpoint.OptimizerStates[name];
+            Assert.All(state.Parameters, p => Assert.Equal(p.Value.Buffers["exp_avg_sq"], other.Parameters[p.Key].Buffers["exp_avg_sq"]));
+        }
+    }
+
+    [Fact]
+    public void A_gan_checkpoint_does_not_resume_a_plain_run_and_a_plain_checkpoint_does_not_resume_a_gan()
+    {
+        Directory.CreateDirectory(PathOf("gan"));
+        var run = GanRun.Create(ModelSpec.Parse(Spec), new RunOptions(Data: Source, Epochs: 1, BatchSize: 128, ModelPath: PathOf("gan/gan.safetensors")));
+        run.Execute();
+        var single = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(run.LastCheckpointPath).OptimizerState);
+        Assert.Equal($"{run.LastCheckpointPath}: the checkpoint holds the optimizers {GanRun.DiscriminatorOptimizerName}, {GanRun.GeneratorOptimizerName}, not one \"optimizer\".", single.Message);
+
+        var plainSpec = ModelSpec.Parse("""{"input": [784], "layers": [{"type": "linear", "out": 10}], "loss": "cross_entropy", "epochs": 1}""");
+        var plain = TrainingRun.Create(plainSpec, new RunOptions(Data: Source, ModelPath: PathOf("plain/plain.safetensors")));
+        Directory.CreateDirectory(PathOf("plain"));
+        plain.Execute();
+        var notGan = Assert.Throws<InvalidDataException>(() => GanRun.Create(null!, new RunOptions(Data: Source, Resume: plain.LastCheckpointPath, ModelPath: PathOf("x.safetensors"))));
+        Assert.Equal($"{plain.LastCheckpointPath}: not a GAN's checkpoint (no \"gan\" in its spec)", notGan.Message);
+
+        var cli = Cli("train", PathOf("gan.json"), "--resume", run.LastCheckpointPath, "--data", Source, "--epochs", "2", "--out", PathOf("gan/gan.safetensors"), "--json");
+        Assert.True(cli.Code == 0, cli.Error);
+        Assert.Equal(2, LastJson(cli.Out)["epochs"]!.GetValue<int>());
+        Assert.Contains("after epoch 2", File.ReadAllText(PathOf("gan/gan.report.html")), StringComparison.Ordinal);
+        Assert.DoesNotContain("after epoch 1<", File.ReadAllText(PathOf("gan/gan.report.html")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_conditional_gan_refuses_data_with_another_number_of_classes()
     {
         var spec = ModelSpec.Parse(Spec.Replace("\"classes\": 10", "\"classes\": 3", StringComparison.Ordinal).Replace("[18, 1, 1]", "[11, 1, 1]", StringComparison.Ordinal));
