@@ -33,6 +33,7 @@ function connect() {
   socket.addEventListener('open', () => {
     $('connection').textContent = 'connected';
     $('connection').classList.add('connected');
+    sendPace();
   });
   socket.addEventListener('message', (event) => {
     state.messages++;
@@ -179,6 +180,13 @@ $('play').addEventListener('click', () => send({ type: state.playing ? 'pause' :
 $('step').addEventListener('click', () => send({ type: 'step' }));
 $('reset').addEventListener('click', () => send({ type: 'reset' }));
 $('export').addEventListener('click', () => send({ type: 'exportModel' }));
+$('speed').addEventListener('change', sendPace);
+
+/** The speed the control has, in rounds a second (null: as fast as the engine goes). */
+function sendPace() {
+  const speed = $('speed').value;
+  send({ type: 'pace', epochsPerSecond: speed === 'max' ? null : Number(speed) });
+}
 // A tab out of sight pauses, as the network view's does, and resumes when seen again.
 document.addEventListener('visibilitychange', () => {
   if (document.hidden && state.playing) {

@@ -87,4 +87,25 @@ public class CnnBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task The_speed_control_paces_the_rounds()
+    {
+        var (page, errors) = await OpenAsync();
+        Assert.Equal("max", await page.InputValueAsync("#speed"));
+        await page.SelectOptionAsync("#speed", "0.5");
+        await page.WaitForFunctionAsync("() => window.cnnView.status.epochsPerSecond === 0.5");
+        await page.ClickAsync("#play");
+        await page.WaitForFunctionAsync("() => window.cnnView.snapshot.epoch >= 1", null, new() { Timeout = 60000 });
+        // One round every two seconds from the first: three seconds later at most two more.
+        await page.WaitForTimeoutAsync(3000);
+        await page.ClickAsync("#play");
+        await page.WaitForFunctionAsync("() => !window.cnnView.status.playing");
+        Assert.InRange(await page.EvaluateAsync<int>("() => window.cnnView.status.epoch"), 1, 3);
+
+        await page.SelectOptionAsync("#speed", "max");
+        await page.WaitForFunctionAsync("() => window.cnnView.status.epochsPerSecond === null");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
 }
