@@ -151,16 +151,18 @@ BASE_LRS = [0.1, 0.05]
 
 
 def schedule_case(name, steps, make, **description):
-    """The lr of each group after construction (step 0) and after each of `steps` scheduler steps."""
+    """The lr and momentum of each group after construction (step 0) and after each of `steps` scheduler steps."""
     params = [torch.nn.Parameter(torch.zeros(1)) for _ in BASE_LRS]
     opt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, BASE_LRS)], lr=1.0, momentum=0.9)
     scheduler = make(opt)
     lrs = [[g["lr"] for g in opt.param_groups]]
+    momenta = [[g["momentum"] for g in opt.param_groups]]
     for _ in range(steps):
         opt.step()
         scheduler.step()
         lrs.append([g["lr"] for g in opt.param_groups])
-    return {"name": name, "base_lrs": BASE_LRS, "schedule": description, "lrs": lrs}
+        momenta.append([g["momentum"] for g in opt.param_groups])
+    return {"name": name, "base_lrs": BASE_LRS, "schedule": description, "lrs": lrs, "momenta": momenta}
 
 
 def warmup(start_factor, warmup_steps, inner):
@@ -212,6 +214,12 @@ def schedules():
                                 final_div_factor=100.0, three_phase=True),
                       type="one_cycle", total_steps=40, pct_start=0.25, anneal_strategy="linear",
                       div_factor=10.0, final_div_factor=100.0, three_phase=True),
+        schedule_case("one_cycle_momentum_range", 49, one_cycle(total_steps=50, base_momentum=0.6, max_momentum=0.8),
+                      type="one_cycle", total_steps=50, pct_start=0.3, anneal_strategy="cos",
+                      div_factor=25.0, final_div_factor=1e4, three_phase=False, base_momentum=0.6, max_momentum=0.8),
+        schedule_case("one_cycle_fixed_momentum", 49, one_cycle(total_steps=50, cycle_momentum=False),
+                      type="one_cycle", total_steps=50, pct_start=0.3, anneal_strategy="cos",
+                      div_factor=25.0, final_div_factor=1e4, three_phase=False, cycle_momentum=False),
     ])
 
 

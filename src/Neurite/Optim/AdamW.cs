@@ -14,6 +14,8 @@ public sealed record AdamWOptions(
     double Lr = 1e-3, double Beta1 = 0.9, double Beta2 = 0.999, double Eps = 1e-8, double WeightDecay = 1e-2, bool Amsgrad = false)
     : OptimizerOptions(Lr)
 {
+    internal override OptimizerOptions WithMomentum(double momentum) => this with { Beta1 = momentum };
+
     internal override void Validate()
     {
         base.Validate();

@@ -3,7 +3,8 @@ namespace Neurite.Optim;
 /// <summary>
 /// Applies an <see cref="LRSchedule"/> to an optimizer's groups (PyTorch's scheduler.step()): it
 /// remembers each group's base rate when built, sets the step-0 rate at once, and after each
-/// <see cref="Step"/> sets lr = schedule.At(step, base) in every group. Call it after
+/// <see cref="Step"/> sets lr = schedule.At(step, base) in every group — and the momentum (or Adam's β₁)
+/// too, for a schedule that cycles it (<see cref="LRSchedule.MomentumAt"/>). Call it after
 /// optimizer.Step(), once per step or once per epoch, as the schedule was designed for.
 /// </summary>
 public sealed class LRScheduler
@@ -18,6 +19,13 @@ public sealed class LRScheduler
         _optimizer = optimizer;
         Schedule = schedule;
         _baseLrs = [.. optimizer.ParamGroups.Select(group => group.Lr)];
+        if (schedule.MomentumAt(0) is { } momentum && optimizer.ParamGroups.Any(group => group.Options.WithMomentum(momentum) is null))
+        {
+            // PyTorch's OneCycleLR: "optimizer must support momentum with `cycle_momentum` option enabled".
+            throw new ArgumentException(
+                $"{schedule.GetType().Name}: cycling the momentum needs an optimizer with a momentum or betas (SGD, RMSprop, Adam, AdamW); "
+                + $"{optimizer.GetType().Name} has neither: turn cycle_momentum off", nameof(schedule));
+        }
         Apply();
     }
 
@@ -47,9 +55,11 @@ public sealed class LRScheduler
     private void Apply()
     {
         var groups = _optimizer.ParamGroups;
+        double? momentum = Schedule.MomentumAt(StepCount);
         for (int i = 0; i < groups.Count; i++)
         {
-            groups[i].Lr = Schedule.At(StepCount, _baseLrs[i]);
+            var options = groups[i].Options with { Lr = Schedule.At(StepCount, _baseLrs[i]) };
+            groups[i].Options = momentum is { } m ? options.WithMomentum(m)! : options;
         }
     }
 }

@@ -14,6 +14,12 @@ public abstract record OptimizerOptions(double Lr)
     /// <summary>Throws <see cref="ArgumentException"/> for a value PyTorch's constructor rejects.</summary>
     internal virtual void Validate() => RequireNonNegative(Lr, "learning rate", nameof(Lr));
 
+    /// <summary>
+    /// These options with <paramref name="momentum"/> as their momentum, as PyTorch's OneCycleLR sets it: the momentum
+    /// of an optimizer that has one (SGD, RMSprop), else β₁ of one that has betas (Adam, AdamW); null for one with neither.
+    /// </summary>
+    internal virtual OptimizerOptions? WithMomentum(double momentum) => null;
+
     /// <summary>Throws "Invalid {what}: {value}" (PyTorch's message) unless 0 ≤ value.</summary>
     private protected static void RequireNonNegative(double value, string what, string name)
     {

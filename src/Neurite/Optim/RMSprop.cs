@@ -14,6 +14,8 @@ public sealed record RMSpropOptions(
     double Lr = 1e-2, double Alpha = 0.99, double Eps = 1e-8, double WeightDecay = 0, double Momentum = 0, bool Centered = false)
     : OptimizerOptions(Lr)
 {
+    internal override OptimizerOptions WithMomentum(double momentum) => this with { Momentum = momentum };
+
     internal override void Validate()
     {
         base.Validate();

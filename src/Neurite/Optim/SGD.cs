@@ -12,6 +12,8 @@ namespace Neurite.Optim;
 public sealed record SGDOptions(double Lr, double Momentum = 0, double Dampening = 0, double WeightDecay = 0, bool Nesterov = false)
     : OptimizerOptions(Lr)
 {
+    internal override OptimizerOptions WithMomentum(double momentum) => this with { Momentum = momentum };
+
     internal override void Validate()
     {
         base.Validate();

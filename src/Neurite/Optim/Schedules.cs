@@ -17,6 +17,12 @@ public abstract class LRSchedule
     /// <summary>The learning rate after <paramref name="step"/> steps (0: before the first).</summary>
     public abstract double At(long step, double baseLr);
 
+    /// <summary>
+    /// The momentum (SGD's and RMSprop's momentum, Adam's β₁) after <paramref name="step"/> steps, for a schedule that
+    /// cycles it as well (<see cref="OneCycleLR"/>); null, the default, leaves the optimizer's momentum alone.
+    /// </summary>
+    public virtual double? MomentumAt(long step) => null;
+
     /// <summary>Throws "{schedule}: {name} must be {what}; got {value}." unless the check holds.</summary>
     private protected static void Require(bool holds, string schedule, string name, string what, double value)
     {
@@ -223,14 +229,15 @@ public enum AnnealStrategy
 /// rate is the peak (max_lr); the rate rises from max_lr / divFactor to max_lr over the first
 /// pctStart of totalSteps, then falls to max_lr / (divFactor·finalDivFactor) — or, three-phase,
 /// falls back to the start over as many steps and then to the minimum. Stepping past totalSteps
-/// is an error, as in PyTorch.
+/// is an error, as in PyTorch. With <see cref="CycleMomentum"/> (PyTorch's default) the momentum
+/// moves the other way, from maxMomentum down to baseMomentum while the rate rises and back up while
+/// it falls (three-phase: back up, then staying at maxMomentum).
 /// </summary>
-/// <remarks>PyTorch also cycles the momentum by default; this schedule sets learning rates only.</remarks>
 public sealed class OneCycleLR : LRSchedule
 {
     private readonly (double EndStep, Rate From, Rate To)[] _phases;
 
-    /// <summary>The three rates a phase anneals between.</summary>
+    /// <summary>The three rates a phase anneals between; the momentum anneals between their counterparts (<see cref="MomentumOf"/>).</summary>
     private enum Rate
     {
         Initial,
@@ -239,14 +246,18 @@ public sealed class OneCycleLR : LRSchedule
     }
 
     public OneCycleLR(int totalSteps, double pctStart = 0.3, AnnealStrategy annealStrategy = AnnealStrategy.Cos,
-        double divFactor = 25, double finalDivFactor = 1e4, bool threePhase = false)
+        double divFactor = 25, double finalDivFactor = 1e4, bool threePhase = false,
+        bool cycleMomentum = true, double baseMomentum = 0.85, double maxMomentum = 0.95)
     {
         Require(totalSteps > 0, nameof(OneCycleLR), nameof(totalSteps), "a positive integer", totalSteps);
         Require(pctStart > 0 && pctStart < 1, nameof(OneCycleLR), nameof(pctStart), "in (0, 1)", pctStart);
         Require(divFactor > 0 && double.IsFinite(divFactor), nameof(OneCycleLR), nameof(divFactor), "positive and finite", divFactor);
         Require(finalDivFactor > 0 && double.IsFinite(finalDivFactor), nameof(OneCycleLR), nameof(finalDivFactor), "positive and finite", finalDivFactor);
+        Require(baseMomentum >= 0 && double.IsFinite(baseMomentum), nameof(OneCycleLR), nameof(baseMomentum), "non-negative and finite", baseMomentum);
+        Require(maxMomentum >= 0 && double.IsFinite(maxMomentum), nameof(OneCycleLR), nameof(maxMomentum), "non-negative and finite", maxMomentum);
         (TotalSteps, PctStart, Strategy, DivFactor, FinalDivFactor, ThreePhase) =
             (totalSteps, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase);
+        (CycleMomentum, BaseMomentum, MaxMomentum) = (cycleMomentum, baseMomentum, maxMomentum);
         // PyTorch's phase table: each phase ends at a (fractional) step and anneals between two of
         // the initial, peak and minimum rates.
         _phases = threePhase
@@ -267,32 +278,23 @@ public sealed class OneCycleLR : LRSchedule
 
     public bool ThreePhase { get; }
 
+    /// <summary>Whether the momentum cycles against the rate (PyTorch's cycle_momentum, default true).</summary>
+    public bool CycleMomentum { get; }
+
+    /// <summary>The momentum at the peak rate (default 0.85).</summary>
+    public double BaseMomentum { get; }
+
+    /// <summary>The momentum at the initial and the minimum rate (default 0.95).</summary>
+    public double MaxMomentum { get; }
+
     /// <param name="step">The step, at most <see cref="TotalSteps"/>.</param>
     /// <param name="baseLr">The peak rate, max_lr.</param>
     public override double At(long step, double baseLr)
     {
-        RequireStep(step);
-        if (step > TotalSteps)
-        {
-            throw new ArgumentOutOfRangeException(nameof(step), step,
-                $"OneCycleLR: tried to step {step} times; the schedule has {TotalSteps} total steps.");
-        }
+        var (from, to, pct) = Phase(step);
         double initial = baseLr / DivFactor;
         double minimum = initial / FinalDivFactor;
-        // The first phase whose end is not behind the step; the last phase takes every later step.
-        int phase = 0;
-        double start = 0;
-        while (phase < _phases.Length - 1 && step > _phases[phase].EndStep)
-        {
-            start = _phases[phase].EndStep;
-            phase++;
-        }
-        var (end, fromRate, toRate) = _phases[phase];
-        double pct = (step - start) / (end - start);
-        double from = Value(fromRate), to = Value(toRate);
-        return Strategy == AnnealStrategy.Cos
-            ? to + (from - to) / 2 * (Math.Cos(Math.PI * pct) + 1)
-            : (to - from) * pct + from;
+        return Anneal(Value(from), Value(to), pct);
 
         double Value(Rate rate) => rate switch
         {
@@ -301,4 +303,42 @@ public sealed class OneCycleLR : LRSchedule
             _ => minimum,
         };
     }
+
+    /// <summary>The momentum after <paramref name="step"/> steps when <see cref="CycleMomentum"/>, else null.</summary>
+    public override double? MomentumAt(long step)
+    {
+        if (!CycleMomentum)
+        {
+            return null;
+        }
+        var (from, to, pct) = Phase(step);
+        return Anneal(MomentumOf(from), MomentumOf(to), pct);
+    }
+
+    /// <summary>The momentum that goes with a rate: the least at the peak, the most at either end.</summary>
+    private double MomentumOf(Rate rate) => rate == Rate.Peak ? BaseMomentum : MaxMomentum;
+
+    /// <summary>The phase <paramref name="step"/> falls in (the first whose end is not behind it; the last takes every later step) and how far into it.</summary>
+    private (Rate From, Rate To, double Pct) Phase(long step)
+    {
+        RequireStep(step);
+        if (step > TotalSteps)
+        {
+            throw new ArgumentOutOfRangeException(nameof(step), step,
+                $"OneCycleLR: tried to step {step} times; the schedule has {TotalSteps} total steps.");
+        }
+        int phase = 0;
+        double start = 0;
+        while (phase < _phases.Length - 1 && step > _phases[phase].EndStep)
+        {
+            start = _phases[phase].EndStep;
+            phase++;
+        }
+        var (end, from, to) = _phases[phase];
+        return (from, to, (step - start) / (end - start));
+    }
+
+    private double Anneal(double from, double to, double pct) => Strategy == AnnealStrategy.Cos
+        ? to + (from - to) / 2 * (Math.Cos(Math.PI * pct) + 1)
+        : (to - from) * pct + from;
 }

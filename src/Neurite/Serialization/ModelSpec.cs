@@ -219,6 +219,11 @@ public sealed record ModelSpec(IReadOnlyList<int> Input, IReadOnlyList<LayerSpec
             Metrics = f.Optional("metrics") is { } metrics ? ParseMetrics(reader, metrics) : null,
             Autoencoder = f.Optional("autoencoder") is { } autoencoder ? AutoencoderSpec.Parse(reader, autoencoder, "autoencoder") : null,
         };
+        if (spec.Schedule is OneCycleScheduleSpec { CycleMomentum: true } && spec.Optimizer is { } chosen && chosen.Options.WithMomentum(0) is null)
+        {
+            throw reader.Error("schedule.cycle_momentum",
+                $"one_cycle cycles the momentum by default (as PyTorch's OneCycleLR), and {chosen.Type} has neither a momentum nor betas: set \"cycle_momentum\": false");
+        }
         spec.CheckShapes(reader);
         return spec;
     }

@@ -81,12 +81,14 @@ public abstract record ScheduleSpec
                 }
             case "one_cycle":
                 {
-                    var f = Fields("max_lr", "total_steps", "pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase");
+                    var f = Fields("max_lr", "total_steps", "pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase",
+                        "cycle_momentum", "base_momentum", "max_momentum");
                     return new OneCycleScheduleSpec(
                         f.OptionalNumber("max_lr", Check.Positive, Check.PositiveText), f.OptionalInt("total_steps"),
                         f.Number("pct_start", 0.3, Check.UnitOpen, Check.UnitOpenText), f.Choice("anneal_strategy", "cos", "anneal strategy", ["cos", "linear"]),
                         f.Number("div_factor", 25, Check.Positive, Check.PositiveText), f.Number("final_div_factor", 1e4, Check.Positive, Check.PositiveText),
-                        f.Bool("three_phase", false));
+                        f.Bool("three_phase", false), f.Bool("cycle_momentum", true),
+                        f.Number("base_momentum", 0.85, Check.NonNegative, Check.NonNegativeText), f.Number("max_momentum", 0.95, Check.NonNegative, Check.NonNegativeText));
                 }
             case "reduce_on_plateau":
                 {
@@ -179,11 +181,12 @@ public sealed record WarmRestartsScheduleSpec(int T0, int TMult = 1, double EtaM
 /// <summary>
 /// one_cycle (OneCycleLR). Fields: max_lr (default: the optimizer's lr), total_steps (default: epochs
 /// × batches per epoch), pct_start (0.3), anneal_strategy ("cos" or "linear"), div_factor (25),
-/// final_div_factor (1e4), three_phase (false).
+/// final_div_factor (1e4), three_phase (false), cycle_momentum (true), base_momentum (0.85), max_momentum (0.95).
 /// </summary>
 public sealed record OneCycleScheduleSpec(
     double? MaxLr = null, int? TotalSteps = null, double PctStart = 0.3, string AnnealStrategy = "cos",
-    double DivFactor = 25, double FinalDivFactor = 1e4, bool ThreePhase = false) : ScheduleSpec
+    double DivFactor = 25, double FinalDivFactor = 1e4, bool ThreePhase = false,
+    bool CycleMomentum = true, double BaseMomentum = 0.85, double MaxMomentum = 0.95) : ScheduleSpec
 {
     public override string Type => "one_cycle";
 
@@ -196,6 +199,9 @@ public sealed record OneCycleScheduleSpec(
         json.WriteNumber("div_factor", DivFactor);
         json.WriteNumber("final_div_factor", FinalDivFactor);
         json.WriteBoolean("three_phase", ThreePhase);
+        json.WriteBoolean("cycle_momentum", CycleMomentum);
+        json.WriteNumber("base_momentum", BaseMomentum);
+        json.WriteNumber("max_momentum", MaxMomentum);
     }
 }
 

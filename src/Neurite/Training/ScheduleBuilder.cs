@@ -32,7 +32,8 @@ public static class ScheduleBuilder
                     }
                 }
                 var cycle = new OneCycleLR(c.TotalSteps ?? epochs * batchesPerEpoch, c.PctStart,
-                    c.AnnealStrategy == "linear" ? AnnealStrategy.Linear : AnnealStrategy.Cos, c.DivFactor, c.FinalDivFactor, c.ThreePhase);
+                    c.AnnealStrategy == "linear" ? AnnealStrategy.Linear : AnnealStrategy.Cos, c.DivFactor, c.FinalDivFactor, c.ThreePhase,
+                    c.CycleMomentum, c.BaseMomentum, c.MaxMomentum);
                 return (new LRScheduler(optimizer, cycle), ScheduleInterval.Step, null);
             case WarmupScheduleSpec:
                 return (new LRScheduler(optimizer, Schedule(spec)), ScheduleInterval.Step, null);

@@ -40,7 +40,10 @@ public class ScheduleReferenceTests
         "one_cycle" => new OneCycleLR(
             Fixtures.Int(d, "total_steps"), Fixtures.Double(d, "pct_start"),
             Fixtures.String(d, "anneal_strategy") == "cos" ? AnnealStrategy.Cos : AnnealStrategy.Linear,
-            Fixtures.Double(d, "div_factor"), Fixtures.Double(d, "final_div_factor"), Fixtures.Bool(d, "three_phase")),
+            Fixtures.Double(d, "div_factor"), Fixtures.Double(d, "final_div_factor"), Fixtures.Bool(d, "three_phase"),
+            !d.TryGetProperty("cycle_momentum", out var cycle) || cycle.GetBoolean(),
+            d.TryGetProperty("base_momentum", out var low) ? low.GetDouble() : 0.85,
+            d.TryGetProperty("max_momentum", out var high) ? high.GetDouble() : 0.95),
         var type => throw new ArgumentException($"no schedule {type}"),
     };
 
@@ -54,11 +57,12 @@ public class ScheduleReferenceTests
 
     [Theory]
     [MemberData(nameof(Schedules))]
-    public void Each_schedule_sets_the_rates_pytorch_sets(string file, string name)
+    public void Each_schedule_sets_the_rates_and_momenta_pytorch_sets(string file, string name)
     {
         var fixture = Fixtures.Case(file, name);
         var optimizer = TwoGroups(fixture);
         var scheduler = new LRScheduler(optimizer, Build(fixture.GetProperty("schedule")));
+        var momenta = fixture.GetProperty("momenta").EnumerateArray().Select(Fixtures.Doubles).ToArray();
         int step = 0;
         foreach (var expected in fixture.GetProperty("lrs").EnumerateArray())
         {
@@ -71,9 +75,37 @@ public class ScheduleReferenceTests
             for (int g = 0; g < rates.Length; g++)
             {
                 AssertRate(rates[g], optimizer.ParamGroups[g].Lr, $"{name}, step {step}, group {g}");
+                // OneCycleLR cycles the momentum (the SGD's 0.9 otherwise stays).
+                AssertRate(momenta[step][g], ((SGDOptions)optimizer.ParamGroups[g].Options).Momentum, $"{name}, momentum at step {step}, group {g}");
             }
             step++;
         }
+    }
+
+    [Fact]
+    public void One_cycle_cycles_adams_beta1_as_sgds_momentum_and_refuses_an_optimizer_with_neither()
+    {
+        var schedule = new OneCycleLR(50);
+        var adam = new Adam([new Parameter(Tensor.Zeros([1]))], new AdamOptions(0.1, Beta2: 0.99));
+        var scheduler = new LRScheduler(adam, schedule);
+        for (int step = 0; step <= 50; step++)
+        {
+            var options = (AdamOptions)adam.ParamGroups[0].Options;
+            Assert.Equal(schedule.MomentumAt(step), options.Beta1);
+            Assert.Equal(0.99, options.Beta2);
+            if (step < 50)
+            {
+                scheduler.Step();
+            }
+        }
+        Assert.Equal(0.95, schedule.MomentumAt(0));
+        Assert.Equal(0.85, schedule.MomentumAt(14)!.Value, 12); // the peak rate's step, 0.3 · 50 − 1
+        Assert.Null(new OneCycleLR(50, cycleMomentum: false).MomentumAt(3));
+
+        var adagrad = new Adagrad([new Parameter(Tensor.Zeros([1]))], new AdagradOptions(0.1));
+        var e = Assert.Throws<ArgumentException>(() => new LRScheduler(adagrad, schedule));
+        Assert.StartsWith("OneCycleLR: cycling the momentum needs an optimizer with a momentum or betas", e.Message);
+        _ = new LRScheduler(adagrad, new OneCycleLR(50, cycleMomentum: false));
     }
 
     [Theory]

@@ -179,6 +179,8 @@ public sealed class ModelSpecTests
         { """{"input": [3], "layers": [{"type": "relu"}], "schedule": {"type": "multistep", "milestones": [5, 3]}}""", "schedule.milestones[1]: milestones must not decrease; 3 follows 5" },
         { """{"input": [3], "layers": [{"type": "relu"}], "schedule": {"type": "warmup", "warmup_steps": 2, "inner": {"type": "plateau"}}}""", "schedule.inner.type: a warmup cannot wrap a reduce_on_plateau schedule" },
         { """{"input": [3], "layers": [{"type": "relu"}], "schedule": {"type": "one_cycle", "anneal_strategy": "exp"}}""", "schedule.anneal_strategy: unknown anneal strategy \"exp\"; known: cos, linear" },
+        { """{"input": [3], "layers": [{"type": "relu"}], "optimizer": {"type": "adagrad"}, "schedule": {"type": "one_cycle"}}""", "schedule.cycle_momentum: one_cycle cycles the momentum by default (as PyTorch's OneCycleLR), and adagrad has neither a momentum nor betas: set \"cycle_momentum\": false" },
+        { """{"input": [3], "layers": [{"type": "relu"}], "schedule": {"type": "one_cycle", "base_momentum": -0.1}}""", "schedule.base_momentum: expected a number >= 0, got -0.1" },
         { """{"input": [3], "layers": [{"type": "relu"}], "batch_size": 0}""", "batch_size: expected a positive integer, got 0" },
         { """{"input": [3], "layers": [{"type": "relu"}], "epochs": -1}""", "epochs: expected a positive integer, got -1" },
         { """{"input": [3], "layers": [{"type": "relu"}], "seed": -5}""", "seed: expected a non-negative integer, got -5" },
@@ -392,6 +394,7 @@ public sealed class ModelSpecTests
         Assert.Equal(new ExponentialScheduleSpec(0.93), Parse("""{"type": "exponential", "gamma": 0.93}"""));
         Assert.Equal(new WarmRestartsScheduleSpec(5, 2, 0.0005), Parse("""{"type": "cosine_warm_restarts", "t_0": 5, "t_mult": 2, "eta_min": 0.0005}"""));
         Assert.Equal(new OneCycleScheduleSpec(TotalSteps: 50), Parse("""{"type": "one_cycle", "total_steps": 50}"""));
+        Assert.Equal(new OneCycleScheduleSpec(TotalSteps: 50, CycleMomentum: false, MaxMomentum: 0.9), Parse("""{"type": "one_cycle", "total_steps": 50, "cycle_momentum": false, "max_momentum": 0.9}"""));
         Assert.Equal(new ReduceOnPlateauScheduleSpec(Mode: "max", Patience: 2), Parse("""{"type": "plateau", "mode": "max", "patience": 2}"""));
         Assert.Equal(new WarmupScheduleSpec(1.0 / 3, 4), Parse("""{"type": "warmup", "warmup_steps": 4}"""));
     }
