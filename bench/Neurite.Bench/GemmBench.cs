@@ -54,7 +54,7 @@ internal static class GemmBench
         var cases = (from threads in threadCounts
                      from c in sizes.Select(n => (n, n, n, "NN")).Concat(
                          from n in transposedSizes from v in new[] { "NT", "TN" } select (n, n, n, v)).Concat(shapes)
-                     select new Case(c.Item1, c.Item2, c.Item3, c.Item4, threads)).ToList();
+                     select new Case(c.Item1, c.Item2, c.Item3, c.Item4, threads)).Distinct().ToList();
 
         Console.WriteLine($"Neurite SGEMM, path {Gemm.ActivePath}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         var neurite = Machine.Measured("gemm", "Neurite", () => cases.ToDictionary(c => c, c => Timing.Of(Measure(c, reps, seconds))));
