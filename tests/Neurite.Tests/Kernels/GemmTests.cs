@@ -25,7 +25,7 @@ public class GemmTests
         (int, int, int)[] sizes =
             [(1, 1, 1), (7, 7, 7), (33, 33, 33), (257, 257, 257), (7, 257, 33), (7, 33, 257), (257, 7, 33),
              (257, 33, 7), (33, 7, 257), (33, 257, 7), (1, 784, 256), (16, 15, 14), (3, 70, 45), (4, 33, 257),
-             (64, 64, 64), (29, 45, 64)];
+             (64, 64, 64), (29, 45, 64), (20, 52, 24)];
         var data = new TheoryData<GemmPath, bool, bool, int, int, int>();
         foreach (var path in SupportedPaths)
         {
