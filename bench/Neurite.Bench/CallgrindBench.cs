@@ -88,7 +88,17 @@ internal static class CallgrindBench
             info.Environment.Remove("NEURITE_GEMM_PATH");
 
             long start = Stopwatch.GetTimestamp();
-            var worker = Machine.Measured("callgrind", "Neurite under valgrind", () => Comparison.RunJson(info, "callgrind-worker under valgrind"));
+            JsonNode worker;
+            try
+            {
+                worker = Machine.Measured("callgrind", "Neurite under valgrind", () => Comparison.RunJson(info, "callgrind-worker under valgrind"));
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"callgrind: {e.Message}; see {Path.Combine(directory.FullName, "valgrind.log")}");
+                keep = true;
+                return 1;
+            }
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
             // Numbered dumps only: the pattern "callgrind.out.*" also matches the final "callgrind.out".
