@@ -46,40 +46,14 @@ internal static class CnnBench
         string net = "lenet";
         int threads = 2, batch = 128, reps = 5, iterations = 10;
         bool json = false;
-        for (int i = 0; i < args.Length; i++)
+        var options = new OptionParser("cnn")
+            .Choice("--net", Nets.Keys, v => net = v)
+            .Positive("--threads", v => threads = v).Positive("--batch", v => batch = v)
+            .Positive("--reps", v => reps = v).Positive("--iterations", v => iterations = v)
+            .Flag("--json", () => json = true);
+        if (!options.TryParse(args))
         {
-            if (args[i] == "--json")
-            {
-                json = true;
-                continue;
-            }
-            if (args[i] == "--net")
-            {
-                net = i + 1 < args.Length && Nets.ContainsKey(args[i + 1]) ? args[++i] : "";
-                if (net.Length == 0)
-                {
-                    Console.Error.WriteLine($"cnn: --net takes one of {string.Join(", ", Nets.Keys)}");
-                    return 2;
-                }
-                continue;
-            }
-            int value = i + 1 < args.Length && int.TryParse(args[i + 1], out int parsed) ? parsed : -1;
-            switch (args[i])
-            {
-                case "--threads": threads = value; break;
-                case "--batch": batch = value; break;
-                case "--reps": reps = value; break;
-                case "--iterations": iterations = value; break;
-                default:
-                    Console.Error.WriteLine($"cnn: unknown option {args[i]}");
-                    return 2;
-            }
-            if (value < 1)
-            {
-                Console.Error.WriteLine($"cnn: {args[i]} needs a positive integer");
-                return 2;
-            }
-            i++;
+            return 2;
         }
         Parallelism.MaxThreads = threads;
 

@@ -18,34 +18,14 @@ internal static class GenerateBench
     {
         int threads = 2, vocab = 73, embedding = 64, hidden = 256, layers = 2, prompt = 64, length = 2000, reps = 3;
         bool json = false;
-        for (int i = 0; i < args.Length; i++)
+        var options = new OptionParser("generate")
+            .Positive("--threads", v => threads = v).Positive("--vocab", v => vocab = v).Positive("--embedding", v => embedding = v)
+            .Positive("--hidden", v => hidden = v).Positive("--layers", v => layers = v).Positive("--prompt", v => prompt = v)
+            .Positive("--length", v => length = v).Positive("--reps", v => reps = v)
+            .Flag("--json", () => json = true);
+        if (!options.TryParse(args))
         {
-            if (args[i] == "--json")
-            {
-                json = true;
-                continue;
-            }
-            int value = i + 1 < args.Length && int.TryParse(args[i + 1], out int parsed) ? parsed : -1;
-            switch (args[i])
-            {
-                case "--threads": threads = value; break;
-                case "--vocab": vocab = value; break;
-                case "--embedding": embedding = value; break;
-                case "--hidden": hidden = value; break;
-                case "--layers": layers = value; break;
-                case "--prompt": prompt = value; break;
-                case "--length": length = value; break;
-                case "--reps": reps = value; break;
-                default:
-                    Console.Error.WriteLine($"generate: unknown option {args[i]}");
-                    return 2;
-            }
-            if (value < 1)
-            {
-                Console.Error.WriteLine($"generate: {args[i]} needs a positive integer");
-                return 2;
-            }
-            i++;
+            return 2;
         }
         Parallelism.MaxThreads = threads;
 

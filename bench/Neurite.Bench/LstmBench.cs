@@ -21,34 +21,14 @@ internal static class LstmBench
     {
         int threads = 2, batch = 64, steps = 32, features = 32, hidden = 128, layers = 2, reps = 5, iterations = 20;
         bool json = false;
-        for (int i = 0; i < args.Length; i++)
+        var options = new OptionParser("lstm")
+            .Positive("--threads", v => threads = v).Positive("--batch", v => batch = v).Positive("--steps", v => steps = v)
+            .Positive("--features", v => features = v).Positive("--hidden", v => hidden = v).Positive("--layers", v => layers = v)
+            .Positive("--reps", v => reps = v).Positive("--iterations", v => iterations = v)
+            .Flag("--json", () => json = true);
+        if (!options.TryParse(args))
         {
-            if (args[i] == "--json")
-            {
-                json = true;
-                continue;
-            }
-            int value = i + 1 < args.Length && int.TryParse(args[i + 1], out int parsed) ? parsed : -1;
-            switch (args[i])
-            {
-                case "--threads": threads = value; break;
-                case "--batch": batch = value; break;
-                case "--steps": steps = value; break;
-                case "--features": features = value; break;
-                case "--hidden": hidden = value; break;
-                case "--layers": layers = value; break;
-                case "--reps": reps = value; break;
-                case "--iterations": iterations = value; break;
-                default:
-                    Console.Error.WriteLine($"lstm: unknown option {args[i]}");
-                    return 2;
-            }
-            if (value < 1)
-            {
-                Console.Error.WriteLine($"lstm: {args[i]} needs a positive integer");
-                return 2;
-            }
-            i++;
+            return 2;
         }
         Parallelism.MaxThreads = threads;
 

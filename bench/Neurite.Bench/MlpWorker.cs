@@ -115,7 +115,7 @@ internal static class MlpWorker
     }
 
     /// <summary>784-256-128-10 with ReLU, initialized from <paramref name="seed"/>.</summary>
-    private static Sequential Mlp(ulong seed)
+    internal static Sequential Mlp(ulong seed)
     {
         var rng = new Generator(seed);
         return new Sequential(

@@ -8,8 +8,10 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["models"] = ("the CNN, LSTM, Transformer and generation workloads against PyTorch", ModelsBench.Run),
     ["onnxruntime"] = ("MLP, LeNet-5 and LSTM inference against ONNX Runtime on Neurite's ONNX export", OnnxRuntimeBench.Run),
     ["process"] = ("neurite train as a whole process (wall time, peak RSS, start-up) against a PyTorch script", ProcessBench.Run),
-    ["all"] = ("gemm, mlp, models, onnxruntime, then process: every workload of BENCHMARKS.md, all results in bench/results/latest.json", All),
+    ["all"] = ("gemm, mlp, models, onnxruntime, callgrind, then process: every workload of BENCHMARKS.md, all results in bench/results/latest.json", All),
     ["cnn"] = ("LeNet-5 or a small VGG: training, inference, per-convolution GFLOP/s (run by models; bench/reference/cnn.py is PyTorch's)", CnnBench.Run),
+    ["callgrind"] = ("instructions per MLP training step, batch-1 inference and 64³ SGEMM, counted by valgrind: the same on any machine", CallgrindBench.Run),
+    ["callgrind-worker"] = ("the regions callgrind counts (run by callgrind under valgrind)", CallgrindBench.Worker),
     ["mlp-profile"] = ("time and allocations per phase of an MLP training step", MlpProfile.Run),
     ["mlp-worker"] = ("one thread count of mlp's Neurite side (run by mlp)", MlpWorker.Run),
     ["ort-worker"] = ("one side of onnxruntime (run by onnxruntime)", OnnxRuntimeBench.RunWorker),
@@ -31,7 +33,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 }
 return command.Run(args[1..]);
 
-// `all`: the SGEMM, MLP, models, ONNX Runtime and whole-process tables; latest.json gets them all.
+// `all`: the SGEMM, MLP, models, ONNX Runtime, instruction-count and whole-process tables; latest.json gets them all.
 static int All(string[] args)
 {
     string results = Path.Combine(GemmBench.BenchDirectory(), "results");
@@ -63,6 +65,13 @@ static int All(string[] args)
         return status;
     }
     Console.WriteLine();
+    string callgrind = Path.Combine(results, "callgrind.json");
+    status = CallgrindBench.Run(["--out", callgrind]);
+    if (status != 0)
+    {
+        return status;
+    }
+    Console.WriteLine();
     string process = Path.Combine(results, "process.json");
     status = args.Contains("--no-reference") ? 0 : ProcessBench.Run(["--out", process]);
     if (status == 0)
@@ -71,6 +80,7 @@ static int All(string[] args)
         json["gemm"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(gemm));
         json["models"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(models));
         json["onnxruntime"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(onnxRuntime));
+        json["callgrind"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(callgrind));
         if (File.Exists(process))
         {
             json["process"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(process));

@@ -23,44 +23,15 @@ internal static class TransformerBench
         int threads = 2, batch = 32, steps = 64, model = 128, heads = 4, ff = 512, reps = 5, iterations = 10;
         float dropout = 0.1f;
         bool json = false;
-        for (int i = 0; i < args.Length; i++)
+        var options = new OptionParser("transformer")
+            .Positive("--threads", v => threads = v).Positive("--batch", v => batch = v).Positive("--steps", v => steps = v)
+            .Positive("--model", v => model = v).Positive("--heads", v => heads = v).Positive("--ff", v => ff = v)
+            .Number("--dropout", 0, 1, v => dropout = (float)v)
+            .Positive("--reps", v => reps = v).Positive("--iterations", v => iterations = v)
+            .Flag("--json", () => json = true);
+        if (!options.TryParse(args))
         {
-            if (args[i] == "--json")
-            {
-                json = true;
-                continue;
-            }
-            if (args[i] == "--dropout")
-            {
-                if (i + 1 >= args.Length || !float.TryParse(args[i + 1], CultureInfo.InvariantCulture, out dropout) || !(dropout >= 0 && dropout < 1))
-                {
-                    Console.Error.WriteLine("transformer: --dropout needs a number in [0, 1)");
-                    return 2;
-                }
-                i++;
-                continue;
-            }
-            int value = i + 1 < args.Length && int.TryParse(args[i + 1], out int parsed) ? parsed : -1;
-            switch (args[i])
-            {
-                case "--threads": threads = value; break;
-                case "--batch": batch = value; break;
-                case "--steps": steps = value; break;
-                case "--model": model = value; break;
-                case "--heads": heads = value; break;
-                case "--ff": ff = value; break;
-                case "--reps": reps = value; break;
-                case "--iterations": iterations = value; break;
-                default:
-                    Console.Error.WriteLine($"transformer: unknown option {args[i]}");
-                    return 2;
-            }
-            if (value < 1)
-            {
-                Console.Error.WriteLine($"transformer: {args[i]} needs a positive integer");
-                return 2;
-            }
-            i++;
+            return 2;
         }
         Parallelism.MaxThreads = threads;
 

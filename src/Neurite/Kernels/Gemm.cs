@@ -162,21 +162,26 @@ public static partial class Gemm
         ValidateMatrix("C", "c", "ldc", m, n, false, cLength, ldc);
     }
 
+    /// <remarks>Messages are built only on failure: a small product runs in microseconds, and allocating on every call
+    /// made the collector run (and touch fresh pages) every few milliseconds.</remarks>
     private static void ValidateMatrix(string matrix, string span, string stride, int rows, int cols, bool trans, int length, int ld)
     {
-        string stored = $"{matrix} is stored {rows}×{cols}{(trans ? " (transposed)" : "")}";
         if (ld < cols || ld < 0)
         {
-            throw new ArgumentException($"{stride} = {ld} is less than the {cols} columns of a row: {stored}.", stride);
+            throw new ArgumentException(
+                $"{stride} = {ld} is less than the {cols} columns of a row: {Stored(matrix, rows, cols, trans)}.", stride);
         }
         // The last row needs only cols elements, not a full stride.
         long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
         if (length < needed)
         {
             throw new ArgumentException(
-                $"{span} has {length} elements, but {stored} with {stride} = {ld} needs {needed}.", span);
+                $"{span} has {length} elements, but {Stored(matrix, rows, cols, trans)} with {stride} = {ld} needs {needed}.", span);
         }
     }
+
+    private static string Stored(string matrix, int rows, int cols, bool trans) =>
+        $"{matrix} is stored {rows}×{cols}{(trans ? " (transposed)" : "")}";
 
     private static unsafe void Scale(int m, int n, float beta, float* c, nint ldc)
     {

@@ -18,13 +18,14 @@ public class GemmTests
 
     public static TheoryData<GemmPath> Paths() => [.. SupportedPaths];
 
-    /// <summary>Every supported path × transposes × sizes: cubes, each ordering of 7, 257, 33, and few-row or tiny
-    /// products that take the unpacked path.</summary>
+    /// <summary>Every supported path × transposes × sizes: cubes, each ordering of 7, 257, 33, few-row or tiny
+    /// products that take the unpacked path, and small packed ones whose edge tiles are several vectors wide.</summary>
     public static TheoryData<GemmPath, bool, bool, int, int, int> Shapes()
     {
         (int, int, int)[] sizes =
             [(1, 1, 1), (7, 7, 7), (33, 33, 33), (257, 257, 257), (7, 257, 33), (7, 33, 257), (257, 7, 33),
-             (257, 33, 7), (33, 7, 257), (33, 257, 7), (1, 784, 256), (16, 15, 14), (3, 70, 45), (4, 33, 257)];
+             (257, 33, 7), (33, 7, 257), (33, 257, 7), (1, 784, 256), (16, 15, 14), (3, 70, 45), (4, 33, 257),
+             (64, 64, 64), (29, 45, 64), (20, 52, 24)];
         var data = new TheoryData<GemmPath, bool, bool, int, int, int>();
         foreach (var path in SupportedPaths)
         {
@@ -144,6 +145,37 @@ public class GemmTests
                     Check(false, true, 1, 257, 785, alpha: 1f, beta: 0f, padding: 0, seed: 8);
                     Check(false, false, 3, 261, 400, alpha: 0.5f, beta: 1f, padding: 3, seed: 9);
                     Check(true, false, 2, 300, 390, alpha: 1f, beta: -1f, padding: 1, seed: 10);
+                }
+            });
+        }
+        finally
+        {
+            Parallelism.MaxThreads = previous;
+        }
+    }
+
+    /// <summary>
+    /// Once its packing buffers exist, a call allocates nothing: a small product takes microseconds, and garbage on every
+    /// call (the argument checks once built their messages eagerly) ran the collector every few milliseconds.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Repeated_small_products_allocate_nothing(GemmPath path)
+    {
+        int previous = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 1;
+            WithPath(path, () =>
+            {
+                foreach (var (m, n, k, transB) in new[] { (64, 64, 64, false), (1, 256, 784, true), (37, 45, 19, true) })
+                {
+                    float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+                    void Once() => Gemm.Multiply(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n);
+                    Once();
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    Once();
+                    Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
                 }
             });
         }
