@@ -64,6 +64,31 @@ public class LinearChainTests
         }
     }
 
+    /// <summary>The unpacked loops take four rows of B at a time; each result must be the one-row loop's to the bit.</summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Four_row_dot_products_equal_one_row_dot_products(GemmPath path)
+    {
+        foreach (int k in new[] { 1, 7, 8, 31, 32, 45, 784 })
+        {
+            const int N = 11;
+            var rng = new Generator((ulong)k);
+            float[] a = Tensor.Normal([2, k], 0f, 1f, rng).ToArray(), b = Tensor.Normal([N, k], 0f, 1f, rng).ToArray();
+            float[] c = Tensor.Normal([2, N], 0f, 1f, rng).ToArray(), expected = (float[])c.Clone();
+            WithSettings(path, 1, () =>
+            {
+                Gemm.Multiply(false, true, 2, N, k, 0.5f, a, k, b, k, 0.25f, c, N);
+                for (int j = 0; j < N; j++)
+                {
+                    Gemm.Multiply(false, true, 2, 1, k, 0.5f, a, k, b.AsSpan(j * k, k), k, 0.25f, expected.AsSpan(j), N);
+                }
+            });
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), c.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    public static TheoryData<GemmPath> Paths() => [.. SupportedPaths];
+
     [Fact]
     public void Keeps_the_leading_axes_of_the_input()
     {
