@@ -46,7 +46,8 @@ internal static class LinearChain
 
         int rows = x.Count / first.InFeatures;
         var specs = stackalloc AffineLayer[linears];
-        var outputs = new Tensor[linears];
+        float* scratch = Scratch(layers, start, linears, rows);
+        var outputs = new Tensor?[linears];
         // Input, then weight, bias and output per layer.
         var pins = new GCHandle[1 + 3 * linears];
         try
@@ -60,12 +61,22 @@ internal static class LinearChain
                 {
                     i++;
                 }
-                outputs[l] = l < linears - 1 ? Tensor.Empty([rows, linear.OutFeatures]) : Tensor.Empty([.. x.Shape[..^1], linear.OutFeatures]);
+                float* output;
+                if (l < linears - 1 && scratch is not null)
+                {
+                    output = scratch;
+                    scratch += (nint)rows * linear.OutFeatures;
+                }
+                else
+                {
+                    outputs[l] = l < linears - 1 ? Tensor.Empty([rows, linear.OutFeatures]) : Tensor.Empty([.. x.Shape[..^1], linear.OutFeatures]);
+                    output = Pin(outputs[l]!, pins, 3 + 3 * l);
+                }
                 specs[l] = new AffineLayer
                 {
                     Weight = Pin(linear.Weight, pins, 1 + 3 * l),
                     Bias = linear.Bias is null ? null : Pin(linear.Bias, pins, 2 + 3 * l),
-                    Output = Pin(outputs[l], pins, 3 + 3 * l),
+                    Output = output,
                     In = linear.InFeatures,
                     Out = linear.OutFeatures,
                     Relu = relu,
@@ -83,8 +94,42 @@ internal static class LinearChain
                 }
             }
         }
-        x = outputs[^1];
+        x = outputs[^1]!;
         return end - start;
+    }
+
+    /// <summary>The most floats of intermediate activations kept per thread (4 MiB: a 784-256-128-10 chain up to batch 2730).</summary>
+    private const long ScratchLimit = 1L << 20;
+
+    /// <summary>This thread's pinned buffer for the activations between the layers of a chain, which never leave it.</summary>
+    [ThreadStatic] private static float[]? _scratch;
+
+    /// <summary>
+    /// Room for the activations between the <paramref name="linears"/> layers from <paramref name="start"/> at
+    /// <paramref name="rows"/> rows, from this thread's buffer; null where they need more than <see cref="ScratchLimit"/>
+    /// (they then go to tensors of their own). Reusing one buffer keeps them in cache and keeps the buffer pool's lending,
+    /// and the collections it asks for (<see cref="BufferPool.Sweep"/>), out of inference.
+    /// </summary>
+    private static unsafe float* Scratch(IReadOnlyList<Module> layers, int start, int linears, int rows)
+    {
+        long floats = 0;
+        for (int i = start, l = 0; l < linears - 1; i++)
+        {
+            if (layers[i] is Linear linear)
+            {
+                floats += (long)rows * linear.OutFeatures;
+                l++;
+            }
+        }
+        if (floats == 0 || floats > ScratchLimit)
+        {
+            return null;
+        }
+        if (_scratch is null || _scratch.Length < floats)
+        {
+            _scratch = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
+        }
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scratch));
     }
 
     /// <summary>The layer as a link of a chain whose input has <paramref name="features"/> features, or null.</summary>

@@ -89,6 +89,18 @@ public class LinearChainTests
 
     public static TheoryData<GemmPath> Paths() => [.. SupportedPaths];
 
+    /// <summary>Activations between layers beyond the per-thread scratch buffer (2 M floats here) go to tensors of their own.</summary>
+    [Fact]
+    public void A_large_batch_gets_the_same_results()
+    {
+        var model = Mlp([40, 300, 20, 3], bias: true, seed: 16);
+        var x = Tensor.Normal([6500, 40], 0f, 1f, new Generator(17));
+        using var _ = Graph.NoGrad();
+        AssertSameBits(LayerByLayer(model, x), model.Call(x));
+        var small = Tensor.Normal([5, 40], 0f, 1f, new Generator(18));
+        AssertSameBits(LayerByLayer(model, small), model.Call(small));
+    }
+
     [Fact]
     public void Keeps_the_leading_axes_of_the_input()
     {
