@@ -20,13 +20,13 @@ public class LinearChainTests
 
     /// <summary>
     /// Paths × threads × batch sizes × layer widths: batch 1 and 3 take the unpacked loops and split columns, 127 and
-    /// 129 split rows between threads (an uneven last tile); 600 inputs span two blocks of k on every path; 10 and 5
-    /// outputs take the narrow kernel; 784-256-128-10 is the Fashion-MNIST MLP.
+    /// 129 split rows between threads (an uneven last tile); 600 and 700 inputs span two blocks of k on every path; 10,
+    /// 9 and 5 outputs take the narrow kernel (700 → 9 with two blocks of k); 784-256-128-10 is the Fashion-MNIST MLP.
     /// </summary>
     public static TheoryData<GemmPath, int, int, string> Cases()
     {
         var data = new TheoryData<GemmPath, int, int, string>();
-        string[] widths = ["784,256,128,10", "37,53,11", "600,19,5", "3,1,7", "20,33"];
+        string[] widths = ["784,256,128,10", "37,53,11", "600,19,5", "700,9", "3,1,7", "20,33"];
         foreach (var path in SupportedPaths)
         {
             foreach (int threads in new[] { 1, 2 })
