@@ -29,6 +29,9 @@ public abstract class Module
     private List<ForwardHook>? _forwardHooks;
     private List<BackwardHook>? _backwardHooks;
 
+    /// <summary>Whether a forward or backward hook is registered on this module (not its children).</summary>
+    internal bool HasHooks => _forwardHooks is { Count: > 0 } || _backwardHooks is { Count: > 0 };
+
     /// <summary>True in training mode (the default), false after <see cref="Eval"/>.</summary>
     public bool IsTraining { get; private set; } = true;
 

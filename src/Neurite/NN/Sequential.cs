@@ -21,11 +21,21 @@ public sealed class Sequential : Module
 
     public Module this[int index] => _layers[index];
 
+    /// <summary>
+    /// Calls the layers in order. Where no gradient is recorded (inference), a run of Linear layers, each optionally
+    /// followed by ReLU, is computed in one fused pass instead (<see cref="LinearChain"/>), with the same results.
+    /// </summary>
     public override Tensor Forward(Tensor x)
     {
-        foreach (var layer in _layers)
+        for (int i = 0; i < _layers.Length;)
         {
-            x = layer.Call(x);
+            int fused = LinearChain.TryRun(_layers, i, ref x);
+            if (fused == 0)
+            {
+                x = _layers[i].Call(x);
+                fused = 1;
+            }
+            i += fused;
         }
         return x;
     }
