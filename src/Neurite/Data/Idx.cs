@@ -91,9 +91,10 @@ public static class Idx
                     $"fashion-mnist: {PathOf(name)} is missing; install the data set with `apt-get install dataset-fashion-mnist`.", PathOf(name));
             }
         }
+        // The two sets are decompressed at once, the test set on a pool thread: decompressing is the most of reading them.
+        var test = Task.Run(() => Load(PathOf("t10k-images-idx3-ubyte.gz"), PathOf("t10k-labels-idx1-ubyte.gz"), FashionMnistClassNames));
         var train = Load(PathOf("train-images-idx3-ubyte.gz"), PathOf("train-labels-idx1-ubyte.gz"), FashionMnistClassNames);
-        var test = Load(PathOf("t10k-images-idx3-ubyte.gz"), PathOf("t10k-labels-idx1-ubyte.gz"), FashionMnistClassNames);
-        return new LoadedData(train, test);
+        return new LoadedData(train, test.GetAwaiter().GetResult());
     }
 
     /// <summary>The most a deflate stream can expand: 1032 to 1 (a run of one byte value).</summary>
