@@ -27,48 +27,40 @@ public static class Idx
     /// <summary>Reads an image file as [N, 1, rows, columns] raw pixel values 0 … 255 (not scaled).</summary>
     public static Tensor ReadImages(string path)
     {
-        float[] pixels = [];
-        var dims = ReadFile(path, 3, "images", count =>
+        var (pixels, shape) = ReadImageBytes(path);
+        var values = GC.AllocateUninitializedArray<float>(pixels.Length);
+        for (int i = 0; i < pixels.Length; i++)
         {
-            pixels = GC.AllocateUninitializedArray<float>(count);
-            return (bytes, offset) =>
-            {
-                var destination = pixels.AsSpan(offset, bytes.Length);
-                for (int i = 0; i < bytes.Length; i++)
-                {
-                    destination[i] = bytes[i];
-                }
-            };
-        });
-        return new Tensor(pixels, [dims[0], 1, dims[1], dims[2]]);
+            values[i] = pixels[i];
+        }
+        return new Tensor(values, shape);
+    }
+
+    /// <summary>Reads an image file as its bytes, the pixel values 0 … 255, and their shape [N, 1, rows, columns].</summary>
+    public static (byte[] Pixels, int[] Shape) ReadImageBytes(string path)
+    {
+        var (dims, pixels) = ReadFile(path, 3, "images");
+        return (pixels, [dims[0], 1, dims[1], dims[2]]);
     }
 
     /// <summary>Reads a label file as its N byte values.</summary>
-    public static byte[] ReadLabels(string path)
-    {
-        byte[] labels = [];
-        ReadFile(path, 1, "labels", count =>
-        {
-            labels = new byte[count];
-            return (bytes, offset) => bytes.CopyTo(labels.AsSpan(offset));
-        });
-        return labels;
-    }
+    public static byte[] ReadLabels(string path) => ReadFile(path, 1, "labels").Values;
 
     /// <summary>
-    /// Reads a pair of image and label files as a classification dataset. With
+    /// Reads a pair of image and label files as a classification dataset whose images stay the bytes they are
+    /// stored in (<see cref="Dataset.FromBytes"/>). With
     /// <paramref name="classNames"/>, every label must be below their count; without, the classes
     /// are "0" … the largest label.
     /// </summary>
     /// <exception cref="InvalidDataException">A file is malformed, the counts differ, or a label is out of range.</exception>
     public static Dataset Load(string imagesPath, string labelsPath, IReadOnlyList<string>? classNames = null)
     {
-        var images = ReadImages(imagesPath);
+        var (pixels, shape) = ReadImageBytes(imagesPath);
         var labels = ReadLabels(labelsPath);
-        if (labels.Length != images.Shape[0])
+        if (labels.Length != shape[0])
         {
             throw new InvalidDataException(
-                $"{labelsPath}: {labels.Length} labels for the {images.Shape[0]} images of {imagesPath}.");
+                $"{labelsPath}: {labels.Length} labels for the {shape[0]} images of {imagesPath}.");
         }
         var targets = new float[labels.Length];
         for (int i = 0; i < labels.Length; i++)
@@ -80,7 +72,7 @@ public static class Idx
             }
             targets[i] = labels[i];
         }
-        return new Dataset(images, new Tensor(targets, [labels.Length]), TaskKind.Classification, classNames);
+        return Dataset.FromBytes(pixels, shape, new Tensor(targets, [labels.Length]), TaskKind.Classification, classNames);
     }
 
     /// <summary>
@@ -99,23 +91,20 @@ public static class Idx
                     $"fashion-mnist: {PathOf(name)} is missing; install the data set with `apt-get install dataset-fashion-mnist`.", PathOf(name));
             }
         }
+        // The two sets are decompressed at once, the test set on a pool thread: decompressing is the most of reading them.
+        var test = Task.Run(() => Load(PathOf("t10k-images-idx3-ubyte.gz"), PathOf("t10k-labels-idx1-ubyte.gz"), FashionMnistClassNames));
         var train = Load(PathOf("train-images-idx3-ubyte.gz"), PathOf("train-labels-idx1-ubyte.gz"), FashionMnistClassNames);
-        var test = Load(PathOf("t10k-images-idx3-ubyte.gz"), PathOf("t10k-labels-idx1-ubyte.gz"), FashionMnistClassNames);
-        return new LoadedData(train, test);
+        return new LoadedData(train, test.GetAwaiter().GetResult());
     }
-
-    /// <summary>Receives the values of an IDX file, a chunk at a time, at their offset from the first value.</summary>
-    private delegate void ValueSink(ReadOnlySpan<byte> values, int offset);
 
     /// <summary>The most a deflate stream can expand: 1032 to 1 (a run of one byte value).</summary>
     private const long MaxDeflateRatio = 1032;
 
     /// <summary>
-    /// Checks the header of an IDX file and streams its values to the sink that <paramref name="open"/> makes for
-    /// their count, decompressing on the way: no copy of the whole file is ever held, so that reading Fashion-MNIST
-    /// peaks at the size of its float pixels rather than several byte copies more. Returns the dimensions.
+    /// Checks the header of an IDX file and decompresses its values straight into the array it returns with the
+    /// dimensions: no other copy of the file is held.
     /// </summary>
-    private static int[] ReadFile(string path, int rank, string kind, Func<int, ValueSink> open)
+    private static (int[] Dims, byte[] Values) ReadFile(string path, int rank, string kind)
     {
         if (!File.Exists(path))
         {
@@ -168,15 +157,11 @@ public static class Idx
         long mostValues = gzip ? file.Length * MaxDeflateRatio : file.Length - headerLength;
         var chunk = new byte[1 << 16];
         long actual = 0;
+        byte[] values = [];
         if (count <= Math.Min(mostValues, Array.MaxLength))
         {
-            var sink = open((int)count);
-            int read;
-            while (actual < count && (read = Read(stream, chunk.AsSpan(0, (int)Math.Min(chunk.Length, count - actual)), path)) > 0)
-            {
-                sink(chunk.AsSpan(0, read), (int)actual);
-                actual += read;
-            }
+            values = GC.AllocateUninitializedArray<byte>((int)count);
+            actual = Read(stream, values, path);
         }
         long extra = 0;
         for (int read; (read = Read(stream, chunk, path)) > 0;)
@@ -193,7 +178,7 @@ public static class Idx
             throw new InvalidDataException(
                 $"{path}: the header announces {count} values ({Shapes.Format(dims)}) but the file holds {extra} bytes more.");
         }
-        return dims;
+        return (dims, values);
     }
 
     /// <summary>Reads until <paramref name="buffer"/> is full or the data ends; returns the bytes read.</summary>

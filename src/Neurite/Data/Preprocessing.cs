@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Neurite.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Neurite.Data;
 
@@ -93,12 +94,38 @@ public static class Preprocessor
         return new Tensor(y, features.ShapeArray.ToArray());
     }
 
-    /// <summary>Per-feature (or, with perFeature false, overall) sums for fitting, in double.</summary>
-    internal static (double[] Mean, double[] Variance, float[] Min, float[] Max) Statistics(Dataset data, bool perFeature, string name)
+    /// <summary>
+    /// <paramref name="data"/> with y = (x − shift[f]) / divisor[f] applied to its features: the same stored bytes
+    /// under that scaling when the features are unscaled bytes (<see cref="Dataset.FromBytes"/>), else a scaled float copy.
+    /// </summary>
+    internal static Dataset Affine(Dataset data, float[] shift, float[] divisor, string name)
+    {
+        if (data.StoredBytes is { IsRaw: true } bytes)
+        {
+            int width = data.Count == 0 ? shift.Length : data.FeatureCount;
+            if (shift.Length != 1 && width != shift.Length)
+            {
+                throw new ArgumentException(
+                    $"{name}: fitted on {shift.Length} features per sample, but the input {Shapes.Format([data.Count, .. data.SampleShape])} has {width}.");
+            }
+            return data.WithBytes(bytes.Scaled(shift, divisor));
+        }
+        return data.WithData(Affine(data.Features, shift, divisor, name), data.Targets);
+    }
+
+    /// <summary>
+    /// Per-feature (or, with perFeature false, overall) minima and maxima for fitting and, with
+    /// <paramref name="moments"/>, means and variances in double (else empty).
+    /// </summary>
+    internal static (double[] Mean, double[] Variance, float[] Min, float[] Max) Statistics(Dataset data, bool perFeature, string name, bool moments = true)
     {
         if (data.Count == 0)
         {
             throw new ArgumentException($"{name}: cannot fit on an empty dataset.");
+        }
+        if (data.StoredBytes is { IsRaw: true } bytes)
+        {
+            return ByteStatistics(bytes, perFeature, moments);
         }
         int width = data.FeatureCount, k = perFeature ? width : 1;
         var sum = new double[k];
@@ -113,6 +140,10 @@ public static class Preprocessor
             min[s] = MathF.Min(min[s], x[i]);
             max[s] = MathF.Max(max[s], x[i]);
         }
+        if (!moments)
+        {
+            return ([], [], min, max);
+        }
         double per = (double)x.Length / k;
         var mean = sum.Select(v => v / per).ToArray();
         for (int i = 0; i < x.Length; i++)
@@ -122,6 +153,53 @@ public static class Preprocessor
             sumSquares[s] += d * d;
         }
         return (mean, sumSquares.Select(v => v / per).ToArray(), min, max);
+    }
+
+    /// <summary>
+    /// <see cref="Statistics"/> of unscaled bytes, equal to those of the bytes read as floats: the sums of integers
+    /// are exact in any order, and the squared deviations are summed in the same order as there.
+    /// </summary>
+    private static (double[] Mean, double[] Variance, float[] Min, float[] Max) ByteStatistics(ByteFeatures bytes, bool perFeature, bool moments)
+    {
+        ReadOnlySpan<byte> x = bytes.Values;
+        int width = bytes.FeatureCount, k = perFeature ? width : 1;
+        var min = new byte[k];
+        var max = new byte[k];
+        if (perFeature)
+        {
+            x[..width].CopyTo(min);
+            x[..width].CopyTo(max);
+            for (int start = width; start < x.Length; start += width)
+            {
+                TensorPrimitives.Min(x.Slice(start, width), min, min);
+                TensorPrimitives.Max(x.Slice(start, width), max, max);
+            }
+        }
+        else
+        {
+            (min[0], max[0]) = (TensorPrimitives.Min(x), TensorPrimitives.Max(x));
+        }
+        var minima = min.Select(v => (float)v).ToArray();
+        var maxima = max.Select(v => (float)v).ToArray();
+        if (!moments)
+        {
+            return ([], [], minima, maxima);
+        }
+        var sum = new long[k];
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum[perFeature ? i % width : 0] += x[i];
+        }
+        double per = (double)x.Length / k;
+        var mean = sum.Select(v => v / per).ToArray();
+        var sumSquares = new double[k];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int s = perFeature ? i % width : 0;
+            double d = x[i] - mean[s];
+            sumSquares[s] += d * d;
+        }
+        return (mean, sumSquares.Select(v => v / per).ToArray(), minima, maxima);
     }
 }
 
@@ -175,7 +253,7 @@ public sealed class Standardize : IPreprocessor
     public Tensor Apply(Tensor features) => Preprocessor.Affine(features, _mean, _std, nameof(Standardize));
 
     /// <inheritdoc/>
-    public Dataset Apply(Dataset data) => data.WithData(Apply(data.Features), data.Targets);
+    public Dataset Apply(Dataset data) => Preprocessor.Affine(data, _mean, _std, nameof(Standardize));
 
     /// <inheritdoc/>
     public JsonObject ToJson() => new()
@@ -217,7 +295,7 @@ public sealed class MinMaxScale : IPreprocessor
     /// </summary>
     public static MinMaxScale Fit(Dataset train, bool perFeature = true)
     {
-        var (_, _, min, max) = Preprocessor.Statistics(train, perFeature, nameof(MinMaxScale));
+        var (_, _, min, max) = Preprocessor.Statistics(train, perFeature, nameof(MinMaxScale), moments: false);
         return new MinMaxScale(min, max);
     }
 
@@ -241,7 +319,7 @@ public sealed class MinMaxScale : IPreprocessor
     public Tensor Apply(Tensor features) => Preprocessor.Affine(features, _min, _range, nameof(MinMaxScale));
 
     /// <inheritdoc/>
-    public Dataset Apply(Dataset data) => data.WithData(Apply(data.Features), data.Targets);
+    public Dataset Apply(Dataset data) => Preprocessor.Affine(data, _min, _range, nameof(MinMaxScale));
 
     /// <inheritdoc/>
     public JsonObject ToJson() => new()

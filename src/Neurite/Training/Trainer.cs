@@ -143,6 +143,12 @@ public sealed class Trainer
     /// <summary>Every epoch's figures, including those before a resume.</summary>
     public IReadOnlyList<EpochResult> History => _history;
 
+    /// <summary>
+    /// The last evaluation of held-out data in <see cref="Fit"/>: the data, the optimizer steps taken when it was made,
+    /// and its figures; null before any.
+    /// </summary>
+    internal (Dataset Data, long Steps, Evaluation Result)? LastHeldOut { get; private set; }
+
     /// <summary>Epochs completed, including those before a resume.</summary>
     public int EpochsDone => _history.Count;
 
@@ -368,6 +374,7 @@ public sealed class Trainer
                 trainMetrics = Merge(trainMetrics, figures.TakeEpochFigures(), "");
             }
             var held = validation is null ? null : Evaluate(validation);
+            LastHeldOut = held is null ? null : (validation!, Steps, held);
             double trainLoss = lossSum / epochSamples;
             var result = new EpochResult(epoch, trainLoss, accuracy?.Accuracy, held?.Loss, held?.Classification?.Accuracy,
                 learningRate, epochClock.Elapsed.TotalSeconds, epochSamples / Math.Max(epochCompute, 1e-9),

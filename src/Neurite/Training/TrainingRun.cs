@@ -225,15 +225,23 @@ public sealed class TrainingRun
         {
             throw new InvalidOperationException($"{fit.Message}; the last good checkpoint is {LastCheckpointPath}");
         }
+        var restored = _earlyStopping?.RestoredEpoch is { } epoch ? fit.History[epoch - 1] : null;
         var test = Data.Test ?? Data.Validation;
-        var evaluation = test is null ? null : Trainer.Evaluate(test);
+        var evaluation = test is null ? null : Unchanged(test, restored) ?? Trainer.Evaluate(test);
         if (_writes)
         {
             ModelFile.Save(ModelPath, Trainer.Model, Spec, Metadata());
         }
-        var restored = _earlyStopping?.RestoredEpoch is { } epoch ? fit.History[epoch - 1] : null;
         return new RunResult(fit, evaluation, ModelPath, restored);
     }
+
+    /// <summary>
+    /// The last epoch's evaluation of <paramref name="test"/> when evaluating it again would repeat it: the same data,
+    /// no step since, no weights restored, and no generator in the model (a VAE samples its codes in evaluation too).
+    /// </summary>
+    private Evaluation? Unchanged(Dataset test, EpochResult? restored) =>
+        Trainer.LastHeldOut is { } last && ReferenceEquals(last.Data, test) && last.Steps == Trainer.Steps && restored is null
+            && Trainer.Model.Generators().Count == 0 ? last.Result : null;
 
     /// <summary>What the model file keeps beside the spec: the scaling, the feature names, the class names and the vocabulary.</summary>
     private Dictionary<string, string> Metadata()
