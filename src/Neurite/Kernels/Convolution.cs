@@ -55,7 +55,7 @@ internal readonly record struct ConvShape(
 /// number of chunks, each with its own accumulator, added in chunk order: the result has the same bits on any number
 /// of threads.
 /// </remarks>
-internal static unsafe class Convolution
+internal static unsafe partial class Convolution
 {
     /// <summary>The weight gradient sums at most this many chunks of the batch (one accumulator each).</summary>
     private const int MaxChunks = 8;
@@ -77,6 +77,11 @@ internal static unsafe class Convolution
         Check(s, image.Length, column.Length, weight.Length, bias.Length, s.ColumnChannels);
         fixed (float* pi = image, pc = column, pw = weight, pb = bias)
         {
+            if (UseDirect(s, s.ColumnGroup, s.Depth))
+            {
+                ConvolveDirect(s, pi, pc, pw, bias.IsEmpty ? null : pb, transposed: false);
+                return;
+            }
             var job = new Job { Shape = s, Image = pi, Column = pc, Weight = pw, Bias = bias.IsEmpty ? null : pb };
             RunSamples(&ConvolveSamples, &job, s.Batch);
         }
@@ -91,6 +96,11 @@ internal static unsafe class Convolution
         Check(s, image.Length, column.Length, weight.Length, bias.Length, s.ImageChannels);
         fixed (float* pi = image, pc = column, pw = weight, pb = bias)
         {
+            if (UseDirect(s, s.ImageGroup, s.ColumnGroup * s.KernelH * s.KernelW))
+            {
+                ConvolveDirect(s, pi, pc, pw, bias.IsEmpty ? null : pb, transposed: true);
+                return;
+            }
             var job = new Job { Shape = s, Image = pi, Column = pc, Weight = pw, Bias = bias.IsEmpty ? null : pb };
             RunSamples(&ConvolveTransposedSamples, &job, s.Batch);
         }
