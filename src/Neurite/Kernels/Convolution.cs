@@ -43,7 +43,8 @@ internal readonly record struct ConvShape(
 }
 
 /// <summary>
-/// Convolution by im2col and the packed <see cref="Gemm"/>: per sample n and group g, the image's patches are copied
+/// Convolution at stride 1 by a direct kernel (<see cref="UseDirect"/>, Convolution.Direct.cs), elsewhere by im2col
+/// and the packed <see cref="Gemm"/>: per sample n and group g, the image's patches are copied
 /// into the columns of a matrix (depth = channels·kh·kw rows, one column per output position), and
 /// column[n, g] = W[g]·im2col(image[n, g]) is one product written straight into the NCHW result. The backward-data
 /// product is W[g]ᵀ·column[n, g] (a transpose flag), scattered back by col2im; the weight gradient is
@@ -77,7 +78,7 @@ internal static unsafe partial class Convolution
         Check(s, image.Length, column.Length, weight.Length, bias.Length, s.ColumnChannels);
         fixed (float* pi = image, pc = column, pw = weight, pb = bias)
         {
-            if (UseDirect(s, s.ColumnGroup, s.Depth))
+            if (UseDirect(s, s.ColumnGroup))
             {
                 ConvolveDirect(s, pi, pc, pw, bias.IsEmpty ? null : pb, transposed: false);
                 return;
@@ -96,7 +97,7 @@ internal static unsafe partial class Convolution
         Check(s, image.Length, column.Length, weight.Length, bias.Length, s.ImageChannels);
         fixed (float* pi = image, pc = column, pw = weight, pb = bias)
         {
-            if (UseDirect(s, s.ImageGroup, s.ColumnGroup * s.KernelH * s.KernelW))
+            if (UseDirect(s, s.ImageGroup))
             {
                 ConvolveDirect(s, pi, pc, pw, bias.IsEmpty ? null : pb, transposed: true);
                 return;
@@ -132,9 +133,10 @@ internal static unsafe partial class Convolution
             {
                 var job = new Job { Shape = s, Image = pi, Column = pc, WeightGradient = pg, Accumulators = pa, ChunkSize = chunkSize };
                 int threads = Math.Min(Parallelism.MaxThreads, chunks);
-                if (threads < 2 || !Workers.TryRun(&WeightGradientChunks, &job, s.Batch, chunkSize, threads))
+                delegate*<void*, int, int, void> body = UseDirectGradient(s) ? &WeightGradientDirectChunks : &WeightGradientChunks;
+                if (threads < 2 || !Workers.TryRun(body, &job, s.Batch, chunkSize, threads))
                 {
-                    WeightGradientChunks(&job, 0, s.Batch);
+                    body(&job, 0, s.Batch);
                 }
             }
             for (int c = 1; c < chunks; c++)
