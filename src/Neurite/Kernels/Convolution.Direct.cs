@@ -103,14 +103,20 @@ internal static unsafe partial class Convolution
     {
         var job = new DirectJob
         {
-            Batch = s.Batch, Groups = s.Groups, Bias = bias, Path = Gemm.ActivePath,
+            Batch = s.Batch,
+            Groups = s.Groups,
+            Bias = bias,
+            Path = Gemm.ActivePath,
             InChannels = transposed ? s.ColumnGroup : s.ImageGroup,
-            InH = transposed ? s.ColumnH : s.ImageH, InW = transposed ? s.ColumnW : s.ImageW,
+            InH = transposed ? s.ColumnH : s.ImageH,
+            InW = transposed ? s.ColumnW : s.ImageW,
             OutChannels = transposed ? s.ImageGroup : s.ColumnGroup,
-            OutH = transposed ? s.ImageH : s.ColumnH, OutW = transposed ? s.ImageW : s.ColumnW,
+            OutH = transposed ? s.ImageH : s.ColumnH,
+            OutW = transposed ? s.ImageW : s.ColumnW,
             PadTop = transposed ? s.DilationH * (s.KernelH - 1) - s.PadTop : s.PadTop,
             PadLeft = transposed ? s.DilationW * (s.KernelW - 1) - s.PadLeft : s.PadLeft,
-            Input = transposed ? column : image, Output = transposed ? image : column,
+            Input = transposed ? column : image,
+            Output = transposed ? image : column,
         };
         job.Pitch = job.OutW + s.DilationW * (s.KernelW - 1);
         job.Plane = (job.OutH + s.DilationH * (s.KernelH - 1)) * job.Pitch;
