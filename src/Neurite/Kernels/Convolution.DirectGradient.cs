@@ -12,25 +12,25 @@ internal static unsafe partial class Convolution
 
     /// <summary>
     /// The direct weight gradient keeps a vector of 16 partial sums per weight of a group while it runs through a chunk
-    /// of samples; they are read and written once per sample, so they must stay in L2: up to this many weights
-    /// (256 KiB of partial sums), or <see cref="DirectGradientMaxWeightsLongRows"/> where each sample has many positions.
+    /// of samples, read and written once per sample: that pays where a sample has many positions to sum between (at
+    /// least <see cref="DirectGradientMinPositions"/>) and the partial sums stay in L2 (at most
+    /// <see cref="DirectGradientMaxWeights"/> weights, 1 MiB of partial sums).
     /// </summary>
-    private const int DirectGradientMaxWeights = 4096, DirectGradientMaxWeightsLongRows = 16384, DirectGradientLongRows = 512;
+    private const int DirectGradientMinPositions = 256, DirectGradientMaxWeights = 16384;
 
     /// <summary>
-    /// Whether the weight gradient runs on the direct kernel: at stride 1, and by default where its partial sums stay
-    /// in cache. Measured on one thread, minimum of many runs (GFLOP/s, direct against im2col + GEMM, batch 4 unless
-    /// said): LeNet's 6×25 weights at batch 128 29 against 4.4, 16×150 at batch 128 158 against 4.6; the small VGG's
-    /// 32×9 49 against 23 and 32×288 (784 positions) 105 against 86, but 64×288 (196 positions) 42 against 104, 24×216
-    /// 47 against 56 and 48×432 45 against 85.
+    /// Whether the weight gradient runs on the direct kernel: at stride 1, and by default by the limits above. Measured
+    /// on one thread, minimum of many runs, fully optimized JIT (GFLOP/s, direct against im2col + GEMM): LeNet's 1→6
+    /// 5×5 (784 positions) at batch 8 58 against 16, but 6→16 5×5 (64 positions) 24 against 34; the small VGG at batch
+    /// 1: 1→32 3×3 (784 positions) 42 against 21, 32→32 93 against 80; at batch 4 32→64 (196 positions) 42 against
+    /// 104, 24→24 47 against 56.
     /// </summary>
     internal static bool UseDirectGradient(in ConvShape s) =>
         s.StrideH == 1 && s.StrideW == 1 && s.Positions > 0 && ForcedAlgorithm switch
         {
             ConvAlgorithm.Im2Col => false,
             ConvAlgorithm.Direct => true,
-            _ => s.ColumnGroup * s.Depth <= DirectGradientMaxWeights
-                || (s.ColumnGroup * s.Depth <= DirectGradientMaxWeightsLongRows && s.Positions >= DirectGradientLongRows),
+            _ => s.Positions >= DirectGradientMinPositions && s.ColumnGroup * s.Depth <= DirectGradientMaxWeights,
         };
 
     /// <summary>
