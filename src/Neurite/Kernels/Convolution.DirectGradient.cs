@@ -12,25 +12,28 @@ internal static unsafe partial class Convolution
 
     /// <summary>
     /// The direct weight gradient keeps a vector of 16 partial sums per weight of a group while it runs through a chunk
-    /// of samples, read and written once per sample: that pays where a sample has many positions to sum between (at
-    /// least <see cref="DirectGradientMinPositions"/>) and the partial sums stay in L2 (at most
+    /// of samples, read and written once per sample and added up at the chunk's end: that pays where a sample has many
+    /// positions to sum between (at least <see cref="DirectGradientMinPositions"/>) or a chunk has many samples (at
+    /// least <see cref="DirectGradientMinChunk"/>), and while the partial sums stay in L2 (at most
     /// <see cref="DirectGradientMaxWeights"/> weights, 1 MiB of partial sums).
     /// </summary>
-    private const int DirectGradientMinPositions = 256, DirectGradientMaxWeights = 16384;
+    private const int DirectGradientMinPositions = 256, DirectGradientMinChunk = 8, DirectGradientMaxWeights = 16384;
 
     /// <summary>
-    /// Whether the weight gradient runs on the direct kernel: at stride 1, and by default by the limits above. Measured
-    /// on one thread, minimum of many runs, fully optimized JIT (GFLOP/s, direct against im2col + GEMM): LeNet's 1→6
-    /// 5×5 (784 positions) at batch 8 58 against 16, but 6→16 5×5 (64 positions) 24 against 34; the small VGG at batch
-    /// 1: 1→32 3×3 (784 positions) 42 against 21, 32→32 93 against 80; at batch 4 32→64 (196 positions) 42 against
-    /// 104, 24→24 47 against 56.
+    /// Whether the weight gradient runs on the direct kernel: at stride 1, and by default by the limits above, for
+    /// chunks of <paramref name="chunkSize"/> samples. Measured on one thread, minimum of many runs, fully optimized
+    /// JIT (GFLOP/s, direct against im2col + GEMM): LeNet's 1→6 5×5 (784 positions) at batch 8 58 against 16; its 6→16
+    /// 5×5 (64 positions) at batch 128 (chunks of 16) 49 against 21, but at batch 8 (chunks of 1) 24 against 34; the
+    /// small VGG at batch 1: 1→32 3×3 (784 positions) 42 against 21, 32→32 93 against 80; at batch 4 (chunks of 1)
+    /// 32→64 (196 positions) 42 against 104, 24→24 47 against 56.
     /// </summary>
-    internal static bool UseDirectGradient(in ConvShape s) =>
+    internal static bool UseDirectGradient(in ConvShape s, int chunkSize) =>
         s.StrideH == 1 && s.StrideW == 1 && s.Positions > 0 && ForcedAlgorithm switch
         {
             ConvAlgorithm.Im2Col => false,
             ConvAlgorithm.Direct => true,
-            _ => s.Positions >= DirectGradientMinPositions && s.ColumnGroup * s.Depth <= DirectGradientMaxWeights,
+            _ => (s.Positions >= DirectGradientMinPositions || chunkSize >= DirectGradientMinChunk)
+                && s.ColumnGroup * s.Depth <= DirectGradientMaxWeights,
         };
 
     /// <summary>

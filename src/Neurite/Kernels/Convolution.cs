@@ -133,7 +133,7 @@ internal static unsafe partial class Convolution
             {
                 var job = new Job { Shape = s, Image = pi, Column = pc, WeightGradient = pg, Accumulators = pa, ChunkSize = chunkSize };
                 int threads = Math.Min(Parallelism.MaxThreads, chunks);
-                delegate*<void*, int, int, void> body = UseDirectGradient(s) ? &WeightGradientDirectChunks : &WeightGradientChunks;
+                delegate*<void*, int, int, void> body = UseDirectGradient(s, chunkSize) ? &WeightGradientDirectChunks : &WeightGradientChunks;
                 if (threads < 2 || !Workers.TryRun(body, &job, s.Batch, chunkSize, threads))
                 {
                     body(&job, 0, s.Batch);
