@@ -43,7 +43,8 @@ internal readonly record struct ConvShape(
 }
 
 /// <summary>
-/// Convolution by im2col and the packed <see cref="Gemm"/>: per sample n and group g, the image's patches are copied
+/// Convolution at stride 1 by a direct kernel (<see cref="UseDirect"/>, Convolution.Direct.cs), elsewhere by im2col
+/// and the packed <see cref="Gemm"/>: per sample n and group g, the image's patches are copied
 /// into the columns of a matrix (depth = channels·kh·kw rows, one column per output position), and
 /// column[n, g] = W[g]·im2col(image[n, g]) is one product written straight into the NCHW result. The backward-data
 /// product is W[g]ᵀ·column[n, g] (a transpose flag), scattered back by col2im; the weight gradient is
@@ -55,7 +56,7 @@ internal readonly record struct ConvShape(
 /// number of chunks, each with its own accumulator, added in chunk order: the result has the same bits on any number
 /// of threads.
 /// </remarks>
-internal static unsafe class Convolution
+internal static unsafe partial class Convolution
 {
     /// <summary>The weight gradient sums at most this many chunks of the batch (one accumulator each).</summary>
     private const int MaxChunks = 8;
@@ -77,6 +78,11 @@ internal static unsafe class Convolution
         Check(s, image.Length, column.Length, weight.Length, bias.Length, s.ColumnChannels);
         fixed (float* pi = image, pc = column, pw = weight, pb = bias)
         {
+            if (UseDirect(s, s.ColumnGroup))
+            {
+                ConvolveDirect(s, pi, pc, pw, bias.IsEmpty ? null : pb, transposed: false);
+                return;
+            }
             var job = new Job { Shape = s, Image = pi, Column = pc, Weight = pw, Bias = bias.IsEmpty ? null : pb };
             RunSamples(&ConvolveSamples, &job, s.Batch);
         }
@@ -91,6 +97,11 @@ internal static unsafe class Convolution
         Check(s, image.Length, column.Length, weight.Length, bias.Length, s.ImageChannels);
         fixed (float* pi = image, pc = column, pw = weight, pb = bias)
         {
+            if (UseDirect(s, s.ImageGroup))
+            {
+                ConvolveDirect(s, pi, pc, pw, bias.IsEmpty ? null : pb, transposed: true);
+                return;
+            }
             var job = new Job { Shape = s, Image = pi, Column = pc, Weight = pw, Bias = bias.IsEmpty ? null : pb };
             RunSamples(&ConvolveTransposedSamples, &job, s.Batch);
         }
@@ -122,9 +133,10 @@ internal static unsafe class Convolution
             {
                 var job = new Job { Shape = s, Image = pi, Column = pc, WeightGradient = pg, Accumulators = pa, ChunkSize = chunkSize };
                 int threads = Math.Min(Parallelism.MaxThreads, chunks);
-                if (threads < 2 || !Workers.TryRun(&WeightGradientChunks, &job, s.Batch, chunkSize, threads))
+                delegate*<void*, int, int, void> body = UseDirectGradient(s, chunkSize) ? &WeightGradientDirectChunks : &WeightGradientChunks;
+                if (threads < 2 || !Workers.TryRun(body, &job, s.Batch, chunkSize, threads))
                 {
-                    WeightGradientChunks(&job, 0, s.Batch);
+                    body(&job, 0, s.Batch);
                 }
             }
             for (int c = 1; c < chunks; c++)

@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Neurite.Kernels;
 
 /// <summary>
@@ -117,11 +120,15 @@ internal static unsafe class Pooling
     {
         var job = (Job*)state;
         int inPlane = job->InH * job->InW, outPlane = job->OutH * job->OutW;
+        int[]? starts = job->Kind == Kind.MaxForward && Gathered(job->Geometry) ? WindowStarts(job) : null;
         for (int p = start; p < end; p++)
         {
             float* input = job->Input + (long)p * inPlane, output = job->Output + (long)p * outPlane;
             switch (job->Kind)
             {
+                case Kind.MaxForward when starts is not null:
+                    MaxPlaneGathered(job, input, output, job->Indices + (long)p * outPlane, starts);
+                    break;
                 case Kind.MaxForward:
                     MaxPlane(job, input, output, job->Indices + (long)p * outPlane);
                     break;
@@ -173,6 +180,80 @@ internal static unsafe class Pooling
                 y[oh * job->OutW + ow] = max;
                 indices[oh * job->OutW + ow] = index;
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether max pooling gathers its windows 8 outputs at a time: without padding (every window lies inside the
+    /// plane) on a CPU with AVX2 gathers, unless <see cref="Gemm.ForcedPath"/> asks for the scalar path. The scalar
+    /// loop compares in an order the branch predictor cannot learn: a LeNet step at batch 128 spent as long there as in
+    /// its two convolutions.
+    /// </summary>
+    private static bool Gathered(Pool2dGeometry g) =>
+        g.PadH == 0 && g.PadW == 0 && Gemm.ActivePath is GemmPath.Avx512 or GemmPath.Avx2;
+
+    /// <summary>Where each output's window starts within its plane: oh·sh·W + ow·sw.</summary>
+    private static int[] WindowStarts(Job* job)
+    {
+        var starts = new int[job->OutH * job->OutW];
+        for (int oh = 0, o = 0; oh < job->OutH; oh++)
+        {
+            for (int ow = 0; ow < job->OutW; ow++, o++)
+            {
+                starts[o] = oh * job->Geometry.StrideH * job->InW + ow * job->Geometry.StrideW;
+            }
+        }
+        return starts;
+    }
+
+    /// <summary>
+    /// <see cref="MaxPlane"/> for windows inside the plane, 8 outputs at a time: the taps are gathered in the same
+    /// order, and a tap wins, as there, when it is greater than the maximum so far or NaN.
+    /// </summary>
+    private static void MaxPlaneGathered(Job* job, float* x, float* y, int* indices, int[] starts)
+    {
+        var g = job->Geometry;
+        int inW = job->InW, count = starts.Length, o = 0;
+        fixed (int* first = starts)
+        {
+            for (; o <= count - 8; o += 8)
+            {
+                var at = Vector256.Load(first + o);
+                var max = Avx2.GatherVector256(x, at, 4);
+                var index = at;
+                for (int h = 0; h < g.KernelH; h++)
+                {
+                    for (int w = h == 0 ? 1 : 0; w < g.KernelW; w++)
+                    {
+                        var tap = at + Vector256.Create(h * inW + w);
+                        var v = Avx2.GatherVector256(x, tap, 4);
+                        var take = Vector256.GreaterThan(v, max) | ~Vector256.Equals(v, v);
+                        max = Vector256.ConditionalSelect(take, v, max);
+                        index = Vector256.ConditionalSelect(take.AsInt32(), tap, index);
+                    }
+                }
+                max.Store(y + o);
+                index.Store(indices + o);
+            }
+        }
+        for (; o < count; o++)
+        {
+            float max = float.NegativeInfinity;
+            int index = starts[o];
+            for (int h = 0; h < g.KernelH; h++)
+            {
+                for (int w = 0; w < g.KernelW; w++)
+                {
+                    float v = x[starts[o] + h * inW + w];
+                    if (v > max || float.IsNaN(v))
+                    {
+                        max = v;
+                        index = starts[o] + h * inW + w;
+                    }
+                }
+            }
+            y[o] = max;
+            indices[o] = index;
         }
     }
 

@@ -39,6 +39,10 @@ public class ConvolutionTests
         // Batch 1: GEMM splits each product between threads instead.
         ["packed_batch1_32_to_48"] = new([1, 32, 14, 14], [48, 32, 3, 3], Conv2dGeometry.Symmetric(1, 1)),
         ["pointwise_packed_batch1"] = new([1, 64, 10, 10], [40, 64, 1, 1], Conv2dGeometry.Symmetric()),
+        // LeNet's second convolution: three blocks of 6 output channels (the last two rows padding), 92 wide positions.
+        ["lenet_16_from_6_5x5"] = new([3, 6, 12, 12], [16, 6, 5, 5], Conv2dGeometry.Symmetric()),
+        // Batch 1 above the direct kernel's threshold: its tiles of positions split between threads, with a tail.
+        ["batch1_13_from_8_same_3x3_odd"] = new([1, 8, 29, 31], [13, 8, 3, 3], Conv2dGeometry.Same(3, 3)),
     };
 
     private sealed record TransposeCase(int[] X, int[] W, ConvTranspose2dGeometry Geometry, bool Bias = true);
@@ -53,6 +57,8 @@ public class ConvolutionTests
         ["outpad_below_dilation"] = new([2, 2, 3, 3], [2, 2, 3, 3], ConvTranspose2dGeometry.Symmetric(1, 0, 1, 2)),
         ["pointwise_no_bias"] = new([2, 5, 3, 4], [5, 6, 1, 1], ConvTranspose2dGeometry.Symmetric(), Bias: false),
         ["packed_32_to_16_k4_stride2"] = new([3, 32, 7, 7], [32, 16, 4, 4], ConvTranspose2dGeometry.Symmetric(2, 1)),
+        ["k5_pad1_8_to_7"] = new([2, 8, 9, 11], [8, 7, 5, 5], ConvTranspose2dGeometry.Symmetric(1, 1)),
+        ["k3_pad3_beyond_the_kernel"] = new([2, 3, 9, 8], [3, 2, 3, 3], ConvTranspose2dGeometry.Symmetric(1, 3)),
     };
 
     public static TheoryData<GemmPath, string> Conv2dRows() => Rows(Conv2dCases.Keys);
@@ -72,9 +78,16 @@ public class ConvolutionTests
         return data;
     }
 
+    /// <summary>Each case on im2col + GEMM, and on the direct kernel where it applies (stride 1; im2col elsewhere).</summary>
     [Theory]
     [MemberData(nameof(Conv2dRows))]
     public void Conv2d_matches_direct_loops(GemmPath path, string name)
+    {
+        WithAlgorithm(ConvAlgorithm.Im2Col, () => Conv2dCase(path, name));
+        WithAlgorithm(ConvAlgorithm.Direct, () => Conv2dCase(path, name));
+    }
+
+    private static void Conv2dCase(GemmPath path, string name)
     {
         var c = Conv2dCases[name];
         WithPath(path, () =>
@@ -93,6 +106,12 @@ public class ConvolutionTests
     [Theory]
     [MemberData(nameof(TransposeRows))]
     public void ConvTranspose2d_matches_direct_loops(GemmPath path, string name)
+    {
+        WithAlgorithm(ConvAlgorithm.Im2Col, () => ConvTranspose2dCase(path, name));
+        WithAlgorithm(ConvAlgorithm.Direct, () => ConvTranspose2dCase(path, name));
+    }
+
+    private static void ConvTranspose2dCase(GemmPath path, string name)
     {
         var c = TransposeCases[name];
         WithPath(path, () =>
@@ -176,6 +195,7 @@ public class ConvolutionTests
     [InlineData("3x3_stride2_pad1_odd")]
     [InlineData("groups2")]
     [InlineData("pointwise_1x1")]
+    [InlineData("lenet_16_from_6_5x5")]
     public void Conv2d_gives_the_same_bits_on_any_thread_count(string name)
     {
         var c = Conv2dCases[name] with { X = [13, .. Conv2dCases[name].X[1..]] };
@@ -270,6 +290,20 @@ public class ConvolutionTests
         finally
         {
             Gemm.ForcedPath = previous;
+        }
+    }
+
+    internal static void WithAlgorithm(ConvAlgorithm algorithm, Action body)
+    {
+        var previous = Convolution.ForcedAlgorithm;
+        try
+        {
+            Convolution.ForcedAlgorithm = algorithm;
+            body();
+        }
+        finally
+        {
+            Convolution.ForcedAlgorithm = previous;
         }
     }
 

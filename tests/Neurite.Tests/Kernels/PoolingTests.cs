@@ -16,6 +16,7 @@ public class PoolingTests
         { true, 3, 2, 1, 2, 1, 1 },
         { true, 1, 1, 2, 3, 0, 0 },
         { true, 5, 3, 3, 1, 2, 0 },
+        { true, 3, 2, 1, 2, 0, 0 },
         { false, 2, 2, 2, 2, 0, 0 },
         { false, 3, 3, 2, 2, 1, 1 },
         { false, 3, 2, 1, 2, 1, 1 },
@@ -26,10 +27,19 @@ public class PoolingTests
     [MemberData(nameof(Windows))]
     public void Pool_matches_direct_loops(bool max, int kh, int kw, int sh, int sw, int ph, int pw)
     {
-        var g = new Pool2dGeometry(kh, kw, sh, sw, ph, pw);
-        foreach (int[] shape in new[] { new[] { 3, 2, 9, 7 }, [1, 1, 5, 5], [2, 3, 6, 8] })
+        // Max pooling without padding gathers its windows on AVX2 and AVX-512: every path this CPU supports.
+        foreach (var path in new[] { GemmPath.Avx512, GemmPath.Avx2, GemmPath.Scalar }.Where(Gemm.IsSupported))
         {
-            var x = GradCheckInput(shape, seed: kh * 10 + kw);
+            ConvolutionTests.WithPath(path, () => PoolCase(max, new Pool2dGeometry(kh, kw, sh, sw, ph, pw)));
+        }
+    }
+
+    private static void PoolCase(bool max, Pool2dGeometry g)
+    {
+        // 28×28 and 9×7: several gathers of 8 outputs and a tail.
+        foreach (int[] shape in new[] { new[] { 3, 2, 9, 7 }, [1, 1, 5, 5], [2, 3, 6, 8], [1, 2, 28, 28] })
+        {
+            var x = GradCheckInput(shape, seed: g.KernelH * 10 + g.KernelW);
             var y = max ? Ops.MaxPool2d(x, g) : Ops.AvgPool2d(x, g);
             var dy = Tensor.Uniform(y.Shape, -1f, 1f, new Generator(3));
             y.Backward(dy);
@@ -72,6 +82,32 @@ public class PoolingTests
         y.Backward(Tensor.From([10f, 20f], [1, 1, 1, 2]));
         // The NaN (position 4) takes window 0's gradient, the first 5 (position 6) window 1's.
         Assert.Equal([0f, 0f, 0f, 0f, 10f, 0f, 20f, 0f], x.Grad!.ToArray());
+    }
+
+    /// <summary>Ties and NaNs in a plane of 60 windows: the gathered paths choose the same maxima and positions as the scalar loop.</summary>
+    [Fact]
+    public void Max_pool_paths_agree_on_nan_and_ties()
+    {
+        var rng = new Generator(11);
+        var values = Tensor.Uniform([1, 3, 10, 24], 0f, 4f, rng).ToArray().Select(v => v < 0.3f ? float.NaN : MathF.Floor(v)).ToArray();
+        var results = new[] { GemmPath.Scalar, GemmPath.Avx2, GemmPath.Avx512 }.Where(Gemm.IsSupported).Select(path =>
+        {
+            float[] y = [], dx = [];
+            ConvolutionTests.WithPath(path, () =>
+            {
+                var x = Tensor.From(values, [1, 3, 10, 24], requiresGrad: true);
+                var pooled = Ops.MaxPool2d(x, 2);
+                pooled.Backward(Tensor.Uniform(pooled.Shape, -1f, 1f, new Generator(5)));
+                (y, dx) = (pooled.ToArray(), x.Grad!.ToArray());
+            });
+            return (y, dx);
+        }).ToList();
+        Assert.Contains(results[0].y, float.IsNaN);
+        foreach (var (y, dx) in results.Skip(1))
+        {
+            Assert.Equal(results[0].y, y);
+            Assert.Equal(results[0].dx, dx);
+        }
     }
 
     /// <summary>Inputs big enough to split their planes between threads: the same bits at 1, 2 and 3 threads.</summary>
