@@ -133,13 +133,13 @@ public sealed class DataLoader : IEnumerable<Batch>
             int globalSize = Math.Min(GlobalBatchSize, Data.Count - globalStart);
             int start = globalStart + (int)((long)rank * globalSize / ranks);
             int size = globalStart + (int)((long)(rank + 1) * globalSize / ranks) - start;
-            var inputs = GC.AllocateUninitializedArray<float>(size * Data.FeatureCount);
-            var targets = GC.AllocateUninitializedArray<float>(size * Data.TargetWidth);
-            Data.CopySamples(order.AsSpan(start, size), inputs, targets);
             inputShape[0] = size;
-            var batch = new Batch(
-                new Tensor(inputs, (int[])inputShape.Clone()),
-                new Tensor(targets, [size, .. Data.Targets.Shape[1..]]))
+            // The inputs' array is lent by the buffer pool: once a step is done with the batch, the next batch reuses
+            // memory already paged in instead of 400 KB (MNIST at batch 128) of fresh memory a step.
+            var inputs = Tensor.Empty(inputShape);
+            var targets = GC.AllocateUninitializedArray<float>(size * Data.TargetWidth);
+            Data.CopySamples(order.AsSpan(start, size), inputs.Data, targets);
+            var batch = new Batch(inputs, new Tensor(targets, [size, .. Data.Targets.Shape[1..]]))
             {
                 Share = ranks == 1 ? 1 : (double)size / globalSize,
             };
