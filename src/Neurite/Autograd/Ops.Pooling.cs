@@ -22,7 +22,7 @@ public static partial class Ops
         y = Graph.RecordOp(y, nameof(MaxPool2d), [batched], dy =>
         {
             var dx = Tensor.Empty(batched.Shape);
-            Pooling.MaxBackward(dy.Data, indices, s.Planes, s.H, s.W, geometry, outH, outW, dx.Data);
+            Pooling.MaxBackward(dy.Data, indices, s.Planes, s.H, s.W, outH, outW, dx.Data);
             return [dx];
         });
         return Unbatched(x, y);

@@ -54,7 +54,7 @@ internal static unsafe class Pooling
 
     /// <summary>dx = 0, then dx[plane, indices[o]] += dy[o] for every output o of the plane.</summary>
     public static void MaxBackward(ReadOnlySpan<float> dy, ReadOnlySpan<int> indices, int planes, int inH, int inW,
-        Pool2dGeometry geometry, int outH, int outW, Span<float> dx)
+        int outH, int outW, Span<float> dx)
     {
         Check(planes, inH, inW, outH, outW, dx.Length, dy.Length);
         if (indices.Length != dy.Length)
@@ -64,7 +64,7 @@ internal static unsafe class Pooling
         fixed (float* pdx = dx, pdy = dy)
         fixed (int* pi = indices)
         {
-            Run(new Job { Kind = Kind.MaxBackward, Geometry = geometry, InH = inH, InW = inW, OutH = outH, OutW = outW, Input = pdx, Output = pdy, Indices = pi }, planes);
+            Run(new Job { Kind = Kind.MaxBackward, InH = inH, InW = inW, OutH = outH, OutW = outW, Input = pdx, Output = pdy, Indices = pi }, planes);
         }
     }
 
@@ -121,7 +121,6 @@ internal static unsafe class Pooling
         var job = (Job*)state;
         int inPlane = job->InH * job->InW, outPlane = job->OutH * job->OutW;
         int[]? starts = job->Kind == Kind.MaxForward && Gathered(job->Geometry) ? WindowStarts(job) : null;
-        int[]? columnWindows = job->Kind == Kind.MaxBackward && Disjoint(job->Geometry) ? ColumnWindows(job) : null;
         for (int p = start; p < end; p++)
         {
             float* input = job->Input + (long)p * inPlane, output = job->Output + (long)p * outPlane;
@@ -132,9 +131,6 @@ internal static unsafe class Pooling
                     break;
                 case Kind.MaxForward:
                     MaxPlane(job, input, output, job->Indices + (long)p * outPlane);
-                    break;
-                case Kind.MaxBackward when columnWindows is not null:
-                    MaxBackwardDisjoint(job, input, output, job->Indices + (long)p * outPlane, columnWindows);
                     break;
                 case Kind.MaxBackward:
                     new Span<float>(input, inPlane).Clear();
@@ -258,63 +254,6 @@ internal static unsafe class Pooling
             }
             y[o] = max;
             indices[o] = index;
-        }
-    }
-
-    /// <summary>
-    /// Whether max pooling's backward writes each input element once, gathering 8 at a time: where no two windows
-    /// overlap (stride at least the kernel on both axes), on a CPU with AVX2 gathers unless <see cref="Gemm.ForcedPath"/>
-    /// asks for the scalar path. The scatter loop clears dx first and then adds into it at unpredictable places.
-    /// </summary>
-    private static bool Disjoint(Pool2dGeometry g) =>
-        g.StrideH >= g.KernelH && g.StrideW >= g.KernelW && Gemm.ActivePath is GemmPath.Avx512 or GemmPath.Avx2;
-
-    /// <summary>
-    /// The output column whose window holds input column w: (w + padW) / strideW, clamped to the output. A column in no
-    /// window (between windows, or past the last) gets a neighbour, whose argmax never points at it.
-    /// </summary>
-    private static int[] ColumnWindows(Job* job)
-    {
-        var windows = new int[job->InW];
-        for (int w = 0; w < windows.Length; w++)
-        {
-            windows[w] = Math.Clamp((w + job->Geometry.PadW) / job->Geometry.StrideW, 0, job->OutW - 1);
-        }
-        return windows;
-    }
-
-    /// <summary>
-    /// The scatter of <see cref="Kind.MaxBackward"/> for windows that do not overlap: an input element lies in at most
-    /// one window o, so dx = dy[o] where indices[o] points at it, else 0. Input row h looks in output row
-    /// (h + padH) / strideH, clamped as <see cref="ColumnWindows"/>: indices[o] always lies inside window o.
-    /// </summary>
-    private static void MaxBackwardDisjoint(Job* job, float* dx, float* dy, int* indices, int[] columnWindows)
-    {
-        var g = job->Geometry;
-        int inW = job->InW, outW = job->OutW;
-        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        fixed (int* windows = columnWindows)
-        {
-            for (int h = 0; h < job->InH; h++)
-            {
-                int oh = Math.Clamp((h + g.PadH) / g.StrideH, 0, job->OutH - 1);
-                float* dyRow = dy + oh * outW, dxRow = dx + h * inW;
-                int* indexRow = indices + oh * outW;
-                int w = 0;
-                for (; w <= inW - 8; w += 8)
-                {
-                    var window = Vector256.Load(windows + w);
-                    var chosen = Avx2.GatherVector256(indexRow, window, 4);
-                    var gradient = Avx2.GatherVector256(dyRow, window, 4);
-                    var here = Vector256.Equals(chosen, Vector256.Create(h * inW + w) + lanes).AsSingle();
-                    Vector256.ConditionalSelect(here, gradient, Vector256<float>.Zero).Store(dxRow + w);
-                }
-                for (; w < inW; w++)
-                {
-                    int o = windows[w];
-                    dxRow[w] = indexRow[o] == h * inW + w ? dyRow[o] : 0f;
-                }
-            }
         }
     }
 
