@@ -20,13 +20,6 @@ internal static unsafe partial class Convolution
     private const int DirectGradientMinPositions = 256, DirectGradientMinChunk = 8, DirectGradientMaxWeights = 16384;
 
     /// <summary>
-    /// Samples whose products one register tile adds up before it stores its partial sums: LeNet's 6→16 5×5 has only
-    /// 144 wide positions a sample, so a tile loading and storing its 16 sums per sample spent as long on them as on
-    /// its products.
-    /// </summary>
-    private const int GradientSamples = 4;
-
-    /// <summary>
     /// Whether the weight gradient runs on the direct kernel: at stride 1, and by default by the limits above, for
     /// chunks of <paramref name="chunkSize"/> samples. Measured on one thread, minimum of many runs, fully optimized
     /// JIT (GFLOP/s, direct against im2col + GEMM): LeNet's 1→6 5×5 (784 positions) at batch 8 58 against 16; its 6→16
@@ -60,9 +53,8 @@ internal static unsafe partial class Convolution
         int rowsPad = (og + GradientRows - 1) / GradientRows * GradientRows;
         int depthPad = (depth + GradientTaps - 1) / GradientTaps * GradientTaps;
         var path = Gemm.ActivePath;
-        int paddedSize = channels * plane, gradientSize = rowsPad * wideRound;
-        float[] padded = ArrayPool<float>.Shared.Rent(GradientSamples * paddedSize + TailWidth);
-        float[] gradient = ArrayPool<float>.Shared.Rent(GradientSamples * gradientSize);
+        float[] padded = ArrayPool<float>.Shared.Rent(channels * plane + TailWidth);
+        float[] gradient = ArrayPool<float>.Shared.Rent(rowsPad * wideRound);
         float[] sums = ArrayPool<float>.Shared.Rent(rowsPad * depthPad * TailWidth);
         int[] offsets = ArrayPool<int>.Shared.Rent(depthPad);
         try
@@ -70,9 +62,9 @@ internal static unsafe partial class Convolution
             fixed (float* px = padded, pg = gradient, ps = sums)
             fixed (int* po = offsets)
             {
-                new Span<float>(px + GradientSamples * paddedSize, TailWidth).Clear();
+                new Span<float>(px + channels * plane, TailWidth).Clear();
                 // Only the valid positions are written below: the rest stays zero.
-                new Span<float>(pg, GradientSamples * gradientSize).Clear();
+                new Span<float>(pg, rowsPad * wideRound).Clear();
                 for (int c = 0, d = 0; c < channels; c++)
                 {
                     for (int i = 0; i < s.KernelH; i++)
@@ -93,29 +85,23 @@ internal static unsafe partial class Convolution
                     for (int g = 0; g < s.Groups; g++)
                     {
                         new Span<float>(ps, rowsPad * depthPad * TailWidth).Clear();
-                        for (int n = first; n < last; n += GradientSamples)
+                        for (int n = first; n < last; n++)
                         {
-                            int samples = Math.Min(GradientSamples, last - n);
-                            for (int k = 0; k < samples; k++)
+                            float* image = job->Image + (long)n * s.ImageSize + (long)g * channels * imagePlane;
+                            for (int c = 0; c < channels; c++)
                             {
-                                float* image = job->Image + (long)(n + k) * s.ImageSize + (long)g * channels * imagePlane;
-                                for (int c = 0; c < channels; c++)
+                                Pad(image + (long)c * imagePlane, s.ImageH, s.ImageW, px + (long)c * plane, rows, pitch, s.PadTop, s.PadLeft);
+                            }
+                            float* dy = job->Column + (long)n * s.ColumnSize + (long)g * og * positions;
+                            for (int o = 0; o < og; o++)
+                            {
+                                for (int oh = 0; oh < s.ColumnH; oh++)
                                 {
-                                    Pad(image + (long)c * imagePlane, s.ImageH, s.ImageW, px + (long)k * paddedSize + (long)c * plane, rows, pitch,
-                                        s.PadTop, s.PadLeft);
-                                }
-                                float* dy = job->Column + (long)(n + k) * s.ColumnSize + (long)g * og * positions;
-                                for (int o = 0; o < og; o++)
-                                {
-                                    for (int oh = 0; oh < s.ColumnH; oh++)
-                                    {
-                                        new ReadOnlySpan<float>(dy + (long)o * positions + oh * s.ColumnW, s.ColumnW)
-                                            .CopyTo(new Span<float>(pg + (long)k * gradientSize + (long)o * wideRound + oh * pitch, s.ColumnW));
-                                    }
+                                    new ReadOnlySpan<float>(dy + (long)o * positions + oh * s.ColumnW, s.ColumnW)
+                                        .CopyTo(new Span<float>(pg + (long)o * wideRound + oh * pitch, s.ColumnW));
                                 }
                             }
-                            var run = new GradientRun(wideRound, samples, paddedSize, gradientSize);
-                            GradientTiles(pg, px, po, ps, rowsPad, depthPad, run, path);
+                            GradientTiles(pg, wideRound, px, po, ps, rowsPad, depthPad, path);
                         }
                         float* result = accumulator + (long)g * og * depth;
                         for (int o = 0; o < og; o++)
@@ -138,16 +124,9 @@ internal static unsafe partial class Convolution
         }
     }
 
-    /// <summary>
-    /// The positions a tile sums over: <see cref="Samples"/> samples of <see cref="Count"/> wide positions, each sample's
-    /// padded image <see cref="ImageStride"/> and its gradient rows <see cref="GradientStride"/> floats after the last.
-    /// </summary>
-    private readonly record struct GradientRun(int Count, int Samples, int ImageStride, int GradientStride);
-
-    /// <summary>Adds the products of a run of samples into the partial sums of every tile of 4 output channels × 4 taps.</summary>
-    private static void GradientTiles(float* gradient, float* padded, int* offsets, float* sums, int rowsPad, int depthPad, GradientRun run, GemmPath path)
+    /// <summary>Adds one sample's products into the partial sums of every tile of 4 output channels × 4 taps.</summary>
+    private static void GradientTiles(float* gradient, int wideRound, float* padded, int* offsets, float* sums, int rowsPad, int depthPad, GemmPath path)
     {
-        int wideRound = run.Count;
         nint sumRow = (nint)depthPad * TailWidth;
         for (int o = 0; o < rowsPad; o += GradientRows)
         {
@@ -158,59 +137,56 @@ internal static unsafe partial class Convolution
                 switch (path)
                 {
                     case GemmPath.Avx512:
-                        GradientTile512(dy, wideRound, padded, offsets + d, tile, sumRow, run);
+                        GradientTile512(dy, wideRound, padded, offsets + d, tile, sumRow, wideRound);
                         break;
                     case GemmPath.Avx2:
-                        GradientTile256(dy, wideRound, padded, offsets + d, tile, sumRow, run);
-                        GradientTile256(dy, wideRound, padded, offsets + d + 2, tile + 2 * TailWidth, sumRow, run);
+                        GradientTile256(dy, wideRound, padded, offsets + d, tile, sumRow, wideRound);
+                        GradientTile256(dy, wideRound, padded, offsets + d + 2, tile + 2 * TailWidth, sumRow, wideRound);
                         break;
                     default:
-                        GradientTileScalar(dy, wideRound, padded, offsets + d, tile, sumRow, run);
+                        GradientTileScalar(dy, wideRound, padded, offsets + d, tile, sumRow, wideRound);
                         break;
                 }
             }
         }
     }
 
-    /// <summary>sums[r, t] += Σₖ Σₚ dy[k, r, p]·x[k, offsets[t] + p] over the run's samples and positions, 4 × 4 Vector512 partial sums.</summary>
+    /// <summary>sums[r, t] += Σₚ dy[r, p]·x[offsets[t] + p] over count positions, 4 × 4 Vector512 partial sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GradientTile512(float* dy, nint ld, float* x, int* offsets, float* sums, nint sumRow, GradientRun run)
+    private static void GradientTile512(float* dy, nint ld, float* x, int* offsets, float* sums, nint sumRow, int count)
     {
         float* s0 = sums, s1 = sums + sumRow, s2 = sums + 2 * sumRow, s3 = sums + 3 * sumRow;
         var a00 = Vector512.Load(s0); var a01 = Vector512.Load(s0 + 16); var a02 = Vector512.Load(s0 + 32); var a03 = Vector512.Load(s0 + 48);
         var a10 = Vector512.Load(s1); var a11 = Vector512.Load(s1 + 16); var a12 = Vector512.Load(s1 + 32); var a13 = Vector512.Load(s1 + 48);
         var a20 = Vector512.Load(s2); var a21 = Vector512.Load(s2 + 16); var a22 = Vector512.Load(s2 + 32); var a23 = Vector512.Load(s2 + 48);
         var a30 = Vector512.Load(s3); var a31 = Vector512.Load(s3 + 16); var a32 = Vector512.Load(s3 + 32); var a33 = Vector512.Load(s3 + 48);
-        for (int k = 0; k < run.Samples; k++, x += run.ImageStride, dy += run.GradientStride)
+        float* x0 = x + offsets[0], x1 = x + offsets[1], x2 = x + offsets[2], x3 = x + offsets[3];
+        for (int p = 0; p < count; p += 16)
         {
-            float* x0 = x + offsets[0], x1 = x + offsets[1], x2 = x + offsets[2], x3 = x + offsets[3];
-            for (int p = 0; p < run.Count; p += 16)
-            {
-                var b0 = Vector512.Load(x0 + p);
-                var b1 = Vector512.Load(x1 + p);
-                var b2 = Vector512.Load(x2 + p);
-                var b3 = Vector512.Load(x3 + p);
-                var y = Vector512.Load(dy + p);
-                a00 = Vector512.FusedMultiplyAdd(y, b0, a00);
-                a01 = Vector512.FusedMultiplyAdd(y, b1, a01);
-                a02 = Vector512.FusedMultiplyAdd(y, b2, a02);
-                a03 = Vector512.FusedMultiplyAdd(y, b3, a03);
-                y = Vector512.Load(dy + ld + p);
-                a10 = Vector512.FusedMultiplyAdd(y, b0, a10);
-                a11 = Vector512.FusedMultiplyAdd(y, b1, a11);
-                a12 = Vector512.FusedMultiplyAdd(y, b2, a12);
-                a13 = Vector512.FusedMultiplyAdd(y, b3, a13);
-                y = Vector512.Load(dy + 2 * ld + p);
-                a20 = Vector512.FusedMultiplyAdd(y, b0, a20);
-                a21 = Vector512.FusedMultiplyAdd(y, b1, a21);
-                a22 = Vector512.FusedMultiplyAdd(y, b2, a22);
-                a23 = Vector512.FusedMultiplyAdd(y, b3, a23);
-                y = Vector512.Load(dy + 3 * ld + p);
-                a30 = Vector512.FusedMultiplyAdd(y, b0, a30);
-                a31 = Vector512.FusedMultiplyAdd(y, b1, a31);
-                a32 = Vector512.FusedMultiplyAdd(y, b2, a32);
-                a33 = Vector512.FusedMultiplyAdd(y, b3, a33);
-            }
+            var b0 = Vector512.Load(x0 + p);
+            var b1 = Vector512.Load(x1 + p);
+            var b2 = Vector512.Load(x2 + p);
+            var b3 = Vector512.Load(x3 + p);
+            var y = Vector512.Load(dy + p);
+            a00 = Vector512.FusedMultiplyAdd(y, b0, a00);
+            a01 = Vector512.FusedMultiplyAdd(y, b1, a01);
+            a02 = Vector512.FusedMultiplyAdd(y, b2, a02);
+            a03 = Vector512.FusedMultiplyAdd(y, b3, a03);
+            y = Vector512.Load(dy + ld + p);
+            a10 = Vector512.FusedMultiplyAdd(y, b0, a10);
+            a11 = Vector512.FusedMultiplyAdd(y, b1, a11);
+            a12 = Vector512.FusedMultiplyAdd(y, b2, a12);
+            a13 = Vector512.FusedMultiplyAdd(y, b3, a13);
+            y = Vector512.Load(dy + 2 * ld + p);
+            a20 = Vector512.FusedMultiplyAdd(y, b0, a20);
+            a21 = Vector512.FusedMultiplyAdd(y, b1, a21);
+            a22 = Vector512.FusedMultiplyAdd(y, b2, a22);
+            a23 = Vector512.FusedMultiplyAdd(y, b3, a23);
+            y = Vector512.Load(dy + 3 * ld + p);
+            a30 = Vector512.FusedMultiplyAdd(y, b0, a30);
+            a31 = Vector512.FusedMultiplyAdd(y, b1, a31);
+            a32 = Vector512.FusedMultiplyAdd(y, b2, a32);
+            a33 = Vector512.FusedMultiplyAdd(y, b3, a33);
         }
         a00.Store(s0); a01.Store(s0 + 16); a02.Store(s0 + 32); a03.Store(s0 + 48);
         a10.Store(s1); a11.Store(s1 + 16); a12.Store(s1 + 32); a13.Store(s1 + 48);
@@ -220,33 +196,30 @@ internal static unsafe partial class Convolution
 
     /// <summary>The AVX2 tile: 4 output channels × 2 taps, Vector256 partial sums in the first half of each weight's 16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GradientTile256(float* dy, nint ld, float* x, int* offsets, float* sums, nint sumRow, GradientRun run)
+    private static void GradientTile256(float* dy, nint ld, float* x, int* offsets, float* sums, nint sumRow, int count)
     {
         float* s0 = sums, s1 = sums + sumRow, s2 = sums + 2 * sumRow, s3 = sums + 3 * sumRow;
         var a00 = Vector256.Load(s0); var a01 = Vector256.Load(s0 + 16);
         var a10 = Vector256.Load(s1); var a11 = Vector256.Load(s1 + 16);
         var a20 = Vector256.Load(s2); var a21 = Vector256.Load(s2 + 16);
         var a30 = Vector256.Load(s3); var a31 = Vector256.Load(s3 + 16);
-        for (int k = 0; k < run.Samples; k++, x += run.ImageStride, dy += run.GradientStride)
+        float* x0 = x + offsets[0], x1 = x + offsets[1];
+        for (int p = 0; p < count; p += 8)
         {
-            float* x0 = x + offsets[0], x1 = x + offsets[1];
-            for (int p = 0; p < run.Count; p += 8)
-            {
-                var b0 = Vector256.Load(x0 + p);
-                var b1 = Vector256.Load(x1 + p);
-                var y = Vector256.Load(dy + p);
-                a00 = Vector256.FusedMultiplyAdd(y, b0, a00);
-                a01 = Vector256.FusedMultiplyAdd(y, b1, a01);
-                y = Vector256.Load(dy + ld + p);
-                a10 = Vector256.FusedMultiplyAdd(y, b0, a10);
-                a11 = Vector256.FusedMultiplyAdd(y, b1, a11);
-                y = Vector256.Load(dy + 2 * ld + p);
-                a20 = Vector256.FusedMultiplyAdd(y, b0, a20);
-                a21 = Vector256.FusedMultiplyAdd(y, b1, a21);
-                y = Vector256.Load(dy + 3 * ld + p);
-                a30 = Vector256.FusedMultiplyAdd(y, b0, a30);
-                a31 = Vector256.FusedMultiplyAdd(y, b1, a31);
-            }
+            var b0 = Vector256.Load(x0 + p);
+            var b1 = Vector256.Load(x1 + p);
+            var y = Vector256.Load(dy + p);
+            a00 = Vector256.FusedMultiplyAdd(y, b0, a00);
+            a01 = Vector256.FusedMultiplyAdd(y, b1, a01);
+            y = Vector256.Load(dy + ld + p);
+            a10 = Vector256.FusedMultiplyAdd(y, b0, a10);
+            a11 = Vector256.FusedMultiplyAdd(y, b1, a11);
+            y = Vector256.Load(dy + 2 * ld + p);
+            a20 = Vector256.FusedMultiplyAdd(y, b0, a20);
+            a21 = Vector256.FusedMultiplyAdd(y, b1, a21);
+            y = Vector256.Load(dy + 3 * ld + p);
+            a30 = Vector256.FusedMultiplyAdd(y, b0, a30);
+            a31 = Vector256.FusedMultiplyAdd(y, b1, a31);
         }
         a00.Store(s0); a01.Store(s0 + 16);
         a10.Store(s1); a11.Store(s1 + 16);
@@ -255,22 +228,19 @@ internal static unsafe partial class Convolution
     }
 
     /// <summary>The portable tile: 4 × 4 sums, one product at a time, kept in the first of each weight's 16 partial sums.</summary>
-    private static void GradientTileScalar(float* dy, nint ld, float* x, int* offsets, float* sums, nint sumRow, GradientRun run)
+    private static void GradientTileScalar(float* dy, nint ld, float* x, int* offsets, float* sums, nint sumRow, int count)
     {
-        for (int k = 0; k < run.Samples; k++, x += run.ImageStride, dy += run.GradientStride)
+        for (int r = 0; r < GradientRows; r++)
         {
-            for (int r = 0; r < GradientRows; r++)
+            for (int t = 0; t < GradientTaps; t++)
             {
-                for (int t = 0; t < GradientTaps; t++)
+                float sum = 0;
+                float* xt = x + offsets[t];
+                for (int p = 0; p < count; p++)
                 {
-                    float sum = 0;
-                    float* xt = x + offsets[t];
-                    for (int p = 0; p < run.Count; p++)
-                    {
-                        sum += dy[r * ld + p] * xt[p];
-                    }
-                    sums[r * sumRow + t * TailWidth] += sum;
+                    sum += dy[r * ld + p] * xt[p];
                 }
+                sums[r * sumRow + t * TailWidth] += sum;
             }
         }
     }
