@@ -41,6 +41,8 @@ public class ConvolutionTests
         ["pointwise_packed_batch1"] = new([1, 64, 10, 10], [40, 64, 1, 1], Conv2dGeometry.Symmetric()),
         // LeNet's second convolution: three blocks of 6 output channels (the last two rows padding), 92 wide positions.
         ["lenet_16_from_6_5x5"] = new([3, 6, 12, 12], [16, 6, 5, 5], Conv2dGeometry.Symmetric()),
+        // Batch 41: the weight gradient's chunks of 6 samples, run by the direct kernel 4 samples and then 2 at a time.
+        ["batch41_chunks_of_6"] = new([41, 2, 9, 8], [5, 2, 3, 3], Conv2dGeometry.Symmetric(1, 1)),
         // Batch 1 above the direct kernel's threshold: its tiles of positions split between threads, with a tail.
         ["batch1_13_from_8_same_3x3_odd"] = new([1, 8, 29, 31], [13, 8, 3, 3], Conv2dGeometry.Same(3, 3)),
     };

@@ -27,7 +27,8 @@ public class PoolingTests
     [MemberData(nameof(Windows))]
     public void Pool_matches_direct_loops(bool max, int kh, int kw, int sh, int sw, int ph, int pw)
     {
-        // Max pooling without padding gathers its windows on AVX2 and AVX-512: every path this CPU supports.
+        // Max pooling without padding gathers its windows on AVX2 and AVX-512, or reads 2×2 windows at stride 2 from
+        // contiguous rows: every path this CPU supports.
         foreach (var path in new[] { GemmPath.Avx512, GemmPath.Avx2, GemmPath.Scalar }.Where(Gemm.IsSupported))
         {
             ConvolutionTests.WithPath(path, () => PoolCase(max, new Pool2dGeometry(kh, kw, sh, sw, ph, pw)));
@@ -36,8 +37,9 @@ public class PoolingTests
 
     private static void PoolCase(bool max, Pool2dGeometry g)
     {
-        // 28×28 and 9×7: several gathers of 8 outputs and a tail.
-        foreach (int[] shape in new[] { new[] { 3, 2, 9, 7 }, [1, 1, 5, 5], [2, 3, 6, 8], [1, 2, 28, 28] })
+        // 28×28 and 9×7: several gathers of 8 outputs and a tail; 2×2 windows at stride 2 on rows of 14, 6 and 4
+        // outputs: blocks of 4, the last overlapping.
+        foreach (int[] shape in new[] { new[] { 3, 2, 9, 7 }, [1, 1, 5, 5], [2, 3, 6, 8], [1, 2, 28, 28], [2, 1, 7, 13] })
         {
             var x = GradCheckInput(shape, seed: g.KernelH * 10 + g.KernelW);
             var y = max ? Ops.MaxPool2d(x, g) : Ops.AvgPool2d(x, g);
