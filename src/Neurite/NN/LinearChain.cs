@@ -47,9 +47,9 @@ internal static class LinearChain
         int rows = x.Count / first.InFeatures;
         var specs = stackalloc AffineLayer[linears];
         float* scratch = Scratch(layers, start, linears, rows);
-        var outputs = new Tensor?[linears];
-        // Input, then weight, bias and output per layer.
-        var pins = new GCHandle[1 + 3 * linears];
+        Tensor? result = null;
+        // Input, then weight, bias and output per layer (zeroed: a slot left unallocated is skipped when freeing).
+        Span<GCHandle> pins = stackalloc GCHandle[1 + 3 * linears];
         try
         {
             var input = Pin(x, pins, 0);
@@ -69,8 +69,11 @@ internal static class LinearChain
                 }
                 else
                 {
-                    outputs[l] = l < linears - 1 ? Tensor.Empty([rows, linear.OutFeatures]) : Tensor.Empty([.. x.Shape[..^1], linear.OutFeatures]);
-                    output = Pin(outputs[l]!, pins, 3 + 3 * l);
+                    // Activations that do not fit the scratch buffer get tensors of their own; the pinned handle keeps
+                    // each array alive until the chain is done, and only the last layer's tensor is returned.
+                    var tensor = l < linears - 1 ? Tensor.Empty([rows, linear.OutFeatures]) : Tensor.Empty([.. x.Shape[..^1], linear.OutFeatures]);
+                    output = Pin(tensor, pins, 3 + 3 * l);
+                    result = tensor;
                 }
                 specs[l] = new AffineLayer
                 {
@@ -94,7 +97,7 @@ internal static class LinearChain
                 }
             }
         }
-        x = outputs[^1]!;
+        x = result!;
         return end - start;
     }
 
@@ -140,7 +143,7 @@ internal static class LinearChain
             : null;
 
     /// <summary>Pins the tensor's storage (the handle goes to pins[slot]) and returns the address of its first element.</summary>
-    private static unsafe float* Pin(Tensor tensor, GCHandle[] pins, int slot)
+    private static unsafe float* Pin(Tensor tensor, Span<GCHandle> pins, int slot)
     {
         pins[slot] = GCHandle.Alloc(tensor.Storage, GCHandleType.Pinned);
         return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.Data));
