@@ -142,7 +142,15 @@ public sealed class MpiTrainingTests : IDisposable
         mpirun.ErrorDataReceived += (_, e) => Collect(e.Data);
         mpirun.BeginOutputReadLine();
         mpirun.BeginErrorReadLine();
-        Assert.True(training.Wait(TimeSpan.FromMinutes(2)), $"rank 0 did not reach epoch 3 within 2 minutes:\n{printed}");
+        // What was printed is read under the lock: the output handlers may still be appending to it.
+        string Printed()
+        {
+            lock (printed)
+            {
+                return printed.ToString();
+            }
+        }
+        Assert.True(training.Wait(TimeSpan.FromMinutes(2)), $"rank 0 did not reach epoch 3 within 2 minutes:\n{Printed()}");
         int rank1 = RankProcess(mpirun.Id, rank: 1);
         Process.Start("kill", [signal, rank1.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
         bool ended = mpirun.WaitForExit(TimeSpan.FromSeconds(60));
@@ -152,10 +160,7 @@ public sealed class MpiTrainingTests : IDisposable
             Process.Start("kill", ["-KILL", rank1.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
         }
         mpirun.WaitForExit();
-        lock (printed)
-        {
-            return (ended, mpirun.ExitCode, printed.ToString());
-        }
+        return (ended, mpirun.ExitCode, Printed());
     }
 
     /// <summary>The two model files hold the same tensors, each within 1e-5 of its largest weight.</summary>
